@@ -1,0 +1,19 @@
+//! touchstone-engine: a SQLite-compatible database engine in Rust, written to be tested.
+//!
+//! Every contact with the operating system goes through the [`vfs::Vfs`] seam, so the engine
+//! runs unchanged on real files ([`vfs::OsVfs`]), in memory ([`vfs::MemVfs`]) and inside the
+//! simulator's deterministic world. The layers, bottom up:
+//!
+//! - [`format`]: varints, records, values, the database header.
+//! - [`pager`]: pages of a file, the page cache, the rollback journal, locks, commit.
+//! - [`btree`]: table and index b-trees on pager pages, SQLite's page layout and balancing.
+//!
+//! See ARCHITECTURE.md at the repository root for the code map and invariants.
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod format;
+pub mod vfs;
+
+pub use error::{Error, ErrorCode, Result};
