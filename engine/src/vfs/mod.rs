@@ -20,6 +20,11 @@ pub mod mem;
 pub mod os;
 pub mod trace;
 
+pub use locks::{LockHandle, LockTable, ProcessLock, SingleProcess};
+pub use mem::MemVfs;
+pub use os::OsVfs;
+pub use trace::{TraceEvent, TraceLog, TraceOp, TraceVfs};
+
 use crate::error::{Error, ErrorCode, Result};
 use std::sync::{Arc, Mutex};
 
