@@ -105,6 +105,12 @@ fn same_keys_in_different_places_compare_at_l1() {
     });
     let text = assert_level(&a, &b, Some(Level::L1));
     assert!(text.contains("page 2 breaks L2"), "{text}");
+    let comparison = compare_images(&a, &b);
+    let diffs = comparison.first_differences();
+    assert_eq!(
+        (diffs.len(), diffs[0].pgno, diffs[0].breaks),
+        (1, 2, Level::L2)
+    );
     assert!(
         text.contains("-cell 4 @"),
         "the diff shows the moved cell: {text}"

@@ -144,6 +144,16 @@ pub struct Comparison {
     pub logical: Vec<String>,
 }
 
+impl Comparison {
+    /// Diffs of the first pages that break the level above the result (empty when the page
+    /// comparison did not run or found nothing).
+    pub fn first_differences(&self) -> &[PageDiff] {
+        self.pages
+            .as_ref()
+            .map_or(&[], |p| p.first_differences.as_slice())
+    }
+}
+
 /// Compares images `a` (engine) and `b` (reference) and reports the highest level that holds.
 ///
 /// L3 is a byte comparison. Otherwise both images are walked and every page compared at
