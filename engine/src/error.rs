@@ -205,11 +205,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with `code` and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error {
-            code,
-            detail: Detail::None,
-            message: message.into(),
-        }
+        Error { code, detail: Detail::None, message: message.into() }
     }
 
     /// SQLITE_CORRUPT with a message saying what was found malformed.
@@ -219,11 +215,7 @@ impl Error {
 
     /// SQLITE_IOERR_* for a failed Vfs call.
     pub fn io(kind: IoErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            code: ErrorCode::IoErr,
-            detail: Detail::Io(kind),
-            message: message.into(),
-        }
+        Error { code: ErrorCode::IoErr, detail: Detail::Io(kind), message: message.into() }
     }
 
     /// SQLITE_BUSY: a lock could not be had at once.
@@ -238,11 +230,7 @@ impl Error {
 
     /// SQLITE_CONSTRAINT_* with SQLite's message, e.g. "UNIQUE constraint failed: t.a".
     pub fn constraint(kind: ConstraintKind, message: impl Into<String>) -> Error {
-        Error {
-            code: ErrorCode::Constraint,
-            detail: Detail::Constraint(kind),
-            message: message.into(),
-        }
+        Error { code: ErrorCode::Constraint, detail: Detail::Constraint(kind), message: message.into() }
     }
 
     /// SQLITE_INTERNAL: an invariant of the engine failed on input that passed validation.

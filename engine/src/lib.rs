@@ -12,8 +12,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod btree;
 pub mod error;
 pub mod format;
+pub mod pager;
 pub mod vfs;
 
 pub use error::{Error, ErrorCode, Result};

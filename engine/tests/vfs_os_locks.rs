@@ -36,9 +36,7 @@ fn sqlite_helper_process() {
         let line = line.expect("helper reads stdin");
         let answer = match line.split_once(' ') {
             Some(("exec", sql)) => conn.execute_batch(sql).map(|()| String::new()),
-            Some(("query", sql)) => conn
-                .query_row(sql, [], |row| row.get::<_, i64>(0))
-                .map(|value| value.to_string()),
+            Some(("query", sql)) => conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map(|value| value.to_string()),
             _ => break,
         };
         let answer = match answer {
@@ -62,14 +60,7 @@ impl Sqlite {
     fn open(db_path: &str) -> Sqlite {
         let exe = std::env::current_exe().expect("test binary path");
         let mut child = Command::new(exe)
-            .args([
-                "--exact",
-                "sqlite_helper_process",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
+            .args(["--exact", "sqlite_helper_process", "--ignored", "--nocapture", "--test-threads=1", "-q"])
             .env(HELPER_DB_ENV, db_path)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -77,11 +68,7 @@ impl Sqlite {
             .expect("spawn helper");
         let stdin = child.stdin.take().expect("helper stdin");
         let stdout = BufReader::new(child.stdout.take().expect("helper stdout"));
-        Sqlite {
-            child,
-            stdin,
-            stdout,
-        }
+        Sqlite { child, stdin, stdout }
     }
 
     /// Sends one command and returns the answer: `Ok(value)` or `Err(extended code)`.
@@ -126,23 +113,14 @@ impl Drop for Sqlite {
 /// A temporary directory with a database holding table t (2 rows), created by real SQLite.
 fn database() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir
-        .path()
-        .join("test.db")
-        .to_str()
-        .expect("utf-8")
-        .to_string();
+    let path = dir.path().join("test.db").to_str().expect("utf-8").to_string();
     let mut setup = Sqlite::open(&path);
-    setup
-        .exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);")
-        .expect("create table");
+    setup.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);").expect("create table");
     (dir, path)
 }
 
 fn open(path: &str) -> Box<dyn VfsFile> {
-    OsVfs::new()
-        .open(path, OpenFlags::main_db())
-        .expect("OsVfs opens the database")
+    OsVfs::new().open(path, OpenFlags::main_db()).expect("OsVfs opens the database")
 }
 
 fn assert_busy(result: touchstone_engine::Result<()>) {
@@ -154,13 +132,10 @@ fn assert_busy(result: touchstone_engine::Result<()>) {
 fn sqlite_write_transaction_holds_off_os_vfs_writer() {
     let (_dir, path) = database();
     let mut sqlite = Sqlite::open(&path);
-    sqlite
-        .exec("BEGIN IMMEDIATE")
-        .expect("rusqlite takes RESERVED");
+    sqlite.exec("BEGIN IMMEDIATE").expect("rusqlite takes RESERVED");
 
     let mut f = open(&path);
-    f.lock(LockLevel::Shared)
-        .expect("readers coexist with RESERVED");
+    f.lock(LockLevel::Shared).expect("readers coexist with RESERVED");
     assert!(f.check_reserved_lock().unwrap());
     assert_busy(f.lock(LockLevel::Reserved));
     assert_eq!(f.lock_level(), LockLevel::Shared);
@@ -170,8 +145,7 @@ fn sqlite_write_transaction_holds_off_os_vfs_writer() {
     assert_eq!(sqlite.exec("COMMIT"), Err(SQLITE_BUSY));
     sqlite.exec("ROLLBACK").unwrap();
     assert!(!f.check_reserved_lock().unwrap());
-    f.lock(LockLevel::Reserved)
-        .expect("RESERVED once SQLite rolled back");
+    f.lock(LockLevel::Reserved).expect("RESERVED once SQLite rolled back");
     assert!(f.check_reserved_lock().unwrap());
 }
 
@@ -182,11 +156,7 @@ fn os_vfs_exclusive_holds_off_sqlite_readers() {
     let mut f = open(&path);
     f.lock(LockLevel::Shared).unwrap();
     f.lock(LockLevel::Reserved).unwrap();
-    assert_eq!(
-        sqlite.count_rows(),
-        Ok("2".into()),
-        "reads go on under RESERVED"
-    );
+    assert_eq!(sqlite.count_rows(), Ok("2".into()), "reads go on under RESERVED");
     assert_eq!(sqlite.exec("BEGIN IMMEDIATE"), Err(SQLITE_BUSY));
 
     f.lock(LockLevel::Exclusive).unwrap();
@@ -212,20 +182,11 @@ fn os_vfs_pending_keeps_new_sqlite_readers_out() {
     assert_busy(f.lock(LockLevel::Exclusive));
     assert_eq!(f.lock_level(), LockLevel::Pending);
 
-    assert_eq!(
-        newcomer.count_rows(),
-        Err(SQLITE_BUSY),
-        "PENDING keeps new readers out"
-    );
-    assert_eq!(
-        reader.count_rows(),
-        Ok("2".into()),
-        "the old reader reads on"
-    );
+    assert_eq!(newcomer.count_rows(), Err(SQLITE_BUSY), "PENDING keeps new readers out");
+    assert_eq!(reader.count_rows(), Ok("2".into()), "the old reader reads on");
     reader.exec("COMMIT").unwrap();
 
-    f.lock(LockLevel::Exclusive)
-        .expect("EXCLUSIVE once the reader left");
+    f.lock(LockLevel::Exclusive).expect("EXCLUSIVE once the reader left");
     assert_eq!(newcomer.count_rows(), Err(SQLITE_BUSY));
     f.unlock(LockLevel::None).unwrap();
     assert_eq!(newcomer.count_rows(), Ok("2".into()));
@@ -243,11 +204,7 @@ fn shared_to_exclusive_failure_takes_no_pending_like_sqlite() {
     f.lock(LockLevel::Shared).unwrap();
     assert_busy(f.lock(LockLevel::Exclusive));
     assert_eq!(f.lock_level(), LockLevel::Shared);
-    assert_eq!(
-        newcomer.count_rows(),
-        Ok("2".into()),
-        "no PENDING was left behind"
-    );
+    assert_eq!(newcomer.count_rows(), Ok("2".into()), "no PENDING was left behind");
     reader.exec("COMMIT").unwrap();
 }
 
@@ -266,11 +223,7 @@ fn two_os_vfs_handles_exclude_each_other_like_two_connections() {
 
     assert_busy(a.lock(LockLevel::Exclusive));
     assert_eq!(a.lock_level(), LockLevel::Pending);
-    assert_eq!(
-        sqlite.count_rows(),
-        Err(SQLITE_BUSY),
-        "PENDING is visible to SQLite"
-    );
+    assert_eq!(sqlite.count_rows(), Err(SQLITE_BUSY), "PENDING is visible to SQLite");
     b.unlock(LockLevel::None).unwrap();
     assert_busy(b.lock(LockLevel::Shared));
 
@@ -281,11 +234,7 @@ fn two_os_vfs_handles_exclude_each_other_like_two_connections() {
     a.unlock(LockLevel::None).unwrap();
     b.lock(LockLevel::Shared).unwrap();
     assert_eq!(sqlite.count_rows(), Ok("2".into()));
-    assert_eq!(
-        sqlite.exec("BEGIN EXCLUSIVE"),
-        Err(SQLITE_BUSY),
-        "b's SHARED is visible"
-    );
+    assert_eq!(sqlite.exec("BEGIN EXCLUSIVE"), Err(SQLITE_BUSY), "b's SHARED is visible");
 }
 
 #[test]
@@ -295,30 +244,18 @@ fn closing_a_second_handle_keeps_the_first_handles_locks() {
     let mut a = open(&path);
     a.lock(LockLevel::Shared).unwrap();
     drop(open(&path));
-    assert_eq!(
-        sqlite.exec("BEGIN EXCLUSIVE"),
-        Err(SQLITE_BUSY),
-        "SHARED survived the close"
-    );
+    assert_eq!(sqlite.exec("BEGIN EXCLUSIVE"), Err(SQLITE_BUSY), "SHARED survived the close");
 
     a.lock(LockLevel::Reserved).unwrap();
     let mut b = open(&path);
     b.lock(LockLevel::Shared).unwrap();
     assert_busy(b.lock(LockLevel::Reserved));
     drop(b);
-    assert_eq!(
-        sqlite.exec("BEGIN IMMEDIATE"),
-        Err(SQLITE_BUSY),
-        "RESERVED survived the close"
-    );
+    assert_eq!(sqlite.exec("BEGIN IMMEDIATE"), Err(SQLITE_BUSY), "RESERVED survived the close");
 
     a.lock(LockLevel::Exclusive).unwrap();
     drop(open(&path));
-    assert_eq!(
-        sqlite.count_rows(),
-        Err(SQLITE_BUSY),
-        "EXCLUSIVE survived the close"
-    );
+    assert_eq!(sqlite.count_rows(), Err(SQLITE_BUSY), "EXCLUSIVE survived the close");
 
     a.unlock(LockLevel::None).unwrap();
     assert_eq!(sqlite.count_rows(), Ok("2".into()));
@@ -334,14 +271,8 @@ fn sqlite_pending_keeps_os_vfs_reader_out() {
     let mut writer = Sqlite::open(&path);
     reader.exec("BEGIN").unwrap();
     reader.count_rows().unwrap();
-    writer
-        .exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (3);")
-        .unwrap();
-    assert_eq!(
-        writer.exec("COMMIT"),
-        Err(SQLITE_BUSY),
-        "writer left at PENDING"
-    );
+    writer.exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (3);").unwrap();
+    assert_eq!(writer.exec("COMMIT"), Err(SQLITE_BUSY), "writer left at PENDING");
 
     let mut f = open(&path);
     assert_busy(f.lock(LockLevel::Shared));

@@ -7,9 +7,7 @@ use rusqlite::Connection;
 use touchstone_engine::format::Value;
 use touchstone_engine::format::header::get_u32;
 use touchstone_oracle::pages::payload::{decode_record, overflow_page_count};
-use touchstone_oracle::pages::{
-    BtreePage, DbImage, Image, PageType, Role, TreeEntries, describe_page,
-};
+use touchstone_oracle::pages::{BtreePage, DbImage, Image, PageType, Role, TreeEntries, describe_page};
 
 /// Opens a temp copy of `image` with real SQLite.
 fn sqlite(image: &[u8]) -> (tempfile::TempDir, Connection) {
@@ -30,13 +28,7 @@ fn page_one_and_the_schema() {
     let names: Vec<&str> = db.map.schema().iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["t", "t_name", "kv"]);
     for entry in db.map.schema() {
-        assert_eq!(
-            db.map.role(entry.rootpage),
-            Some(Role::Tree {
-                root: entry.rootpage,
-                depth: 0
-            })
-        );
+        assert_eq!(db.map.role(entry.rootpage), Some(Role::Tree { root: entry.rootpage, depth: 0 }));
     }
 }
 
@@ -99,18 +91,11 @@ fn allocated_and_unallocated_bytes_partition_each_page() {
                 *b += 1;
             }
         }
-        assert!(
-            covered.iter().all(|&c| c == 1),
-            "page {pgno} is not partitioned"
-        );
+        assert!(covered.iter().all(|&c| c == 1), "page {pgno} is not partitioned");
         let unallocated: usize = page.unallocated().iter().map(|r| r.len()).sum();
         let freeblock_bodies: usize = page.freeblocks.iter().map(|f| f.size_bytes - 4).sum();
         let gap = page.content_start as usize - page.pointers_end();
-        assert_eq!(
-            unallocated,
-            gap + freeblock_bodies + usize::from(page.fragmented_bytes),
-            "page {pgno}"
-        );
+        assert_eq!(unallocated, gap + freeblock_bodies + usize::from(page.fragmented_bytes), "page {pgno}");
     }
 }
 
@@ -119,40 +104,21 @@ fn tree_entries_read_what_sqlite_reads() {
     let image = build(4096, |c| workload(c, 14, 1000, 2));
     let db = DbImage::open(&image).unwrap();
     let (_dir, conn) = sqlite(&image);
-    let root = |name: &str| {
-        db.map
-            .schema()
-            .iter()
-            .find(|e| e.name == name)
-            .unwrap()
-            .rootpage
-    };
-    let mut stmt = conn
-        .prepare("SELECT id, name, data FROM t ORDER BY id")
-        .unwrap();
-    let expected: Vec<(i64, String, Vec<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let rows: Vec<_> = TreeEntries::new(&db.image, root("t"))
-        .map(Result::unwrap)
-        .collect();
+    let root = |name: &str| db.map.schema().iter().find(|e| e.name == name).unwrap().rootpage;
+    let mut stmt = conn.prepare("SELECT id, name, data FROM t ORDER BY id").unwrap();
+    let expected: Vec<(i64, String, Vec<u8>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let rows: Vec<_> = TreeEntries::new(&db.image, root("t")).map(Result::unwrap).collect();
     assert_eq!(rows.len(), expected.len());
     for (entry, (id, name, data)) in rows.iter().zip(&expected) {
         assert_eq!(entry.rowid, Some(*id));
         let values = decode_record(&entry.payload).unwrap();
-        assert_eq!(
-            values[0],
-            Value::Null,
-            "the INTEGER PRIMARY KEY is stored as NULL"
-        );
+        assert_eq!(values[0], Value::Null, "the INTEGER PRIMARY KEY is stored as NULL");
         assert_eq!(values[1], Value::Text(name.clone().into_bytes()));
         assert_eq!(values[2], Value::Blob(data.clone()), "row {id}");
     }
     // The index holds (name, rowid) for every row, in name order.
-    let mut by_name: Vec<(String, i64)> =
-        expected.iter().map(|(i, n, _)| (n.clone(), *i)).collect();
+    let mut by_name: Vec<(String, i64)> = expected.iter().map(|(i, n, _)| (n.clone(), *i)).collect();
     by_name.sort();
     let keys: Vec<(String, i64)> = TreeEntries::new(&db.image, root("t_name"))
         .map(|e| {
@@ -172,39 +138,16 @@ fn payload_split_around_the_limits_matches_sqlite() {
     // table cells and (through the index) index cells, at the smallest and default page sizes.
     for page_size in [512u32, 4096] {
         let u = i64::from(page_size);
-        let lengths: Vec<i64> = [
-            u - 40,
-            u - 36,
-            u - 35,
-            u - 34,
-            u - 30,
-            2 * u - 40,
-            2 * u - 30,
-            3 * u,
-            300,
-            1000,
-        ]
-        .into_iter()
-        .collect();
+        let lengths: Vec<i64> =
+            [u - 40, u - 36, u - 35, u - 34, u - 30, 2 * u - 40, 2 * u - 30, 3 * u, 300, 1000].into_iter().collect();
         let image = build(page_size, |c| {
-            c.execute_batch(
-                "CREATE TABLE p(id INTEGER PRIMARY KEY, v BLOB); CREATE INDEX p_v ON p(v);",
-            )
-            .unwrap();
+            c.execute_batch("CREATE TABLE p(id INTEGER PRIMARY KEY, v BLOB); CREATE INDEX p_v ON p(v);").unwrap();
             for (i, len) in lengths.iter().enumerate() {
-                c.execute(
-                    "INSERT INTO p VALUES (?1, randomblob(?2))",
-                    rusqlite::params![i as i64, len],
-                )
-                .unwrap();
+                c.execute("INSERT INTO p VALUES (?1, randomblob(?2))", rusqlite::params![i as i64, len]).unwrap();
             }
         });
         let db = DbImage::open(&image).unwrap();
-        assert!(
-            db.map.problems().is_empty(),
-            "{page_size}: {:?}",
-            db.map.problems()
-        );
+        assert!(db.map.problems().is_empty(), "{page_size}: {:?}", db.map.problems());
         let (_dir, conn) = sqlite(&image);
         for entry in &db.map.schema()[..2] {
             let records: Vec<Vec<Value>> = TreeEntries::new(&db.image, entry.rootpage)
@@ -231,11 +174,8 @@ fn payload_split_around_the_limits_matches_sqlite() {
 fn describe_page_renders_every_role() {
     let image = build(4096, |c| workload(c, 15, 600, 1));
     let db = DbImage::open(&image).unwrap();
-    let find = |pred: &dyn Fn(Role) -> bool| {
-        (1..=db.image.page_count())
-            .find(|&p| pred(db.map.role(p).unwrap()))
-            .unwrap()
-    };
+    let find =
+        |pred: &dyn Fn(Role) -> bool| (1..=db.image.page_count()).find(|&p| pred(db.map.role(p).unwrap())).unwrap();
     let page1 = describe_page(&image, 1);
     assert!(page1.starts_with("page 1 of "), "{page1}");
     assert!(page1.contains("table leaf (0x0d) header @100"), "{page1}");
@@ -244,20 +184,11 @@ fn describe_page_renders_every_role() {
     assert!(overflow.contains("overflow page 0 of cell"), "{overflow}");
     assert!(overflow.contains("payload_bytes=4092"), "{overflow}");
     let trunk = describe_page(&image, find(&|r| matches!(r, Role::FreelistTrunk { .. })));
-    assert!(
-        trunk.contains("next_trunk=") && trunk.contains("leaves: "),
-        "{trunk}"
-    );
+    assert!(trunk.contains("next_trunk=") && trunk.contains("leaves: "), "{trunk}");
     let leaf = describe_page(&image, find(&|r| matches!(r, Role::FreelistLeaf { .. })));
     assert!(leaf.contains("freelist leaf of trunk"), "{leaf}");
-    let interior = describe_page(
-        &image,
-        find(&|r| matches!(r, Role::Tree { depth: 0, root } if root > 1)),
-    );
-    assert!(
-        interior.contains("interior") && interior.contains("right_child="),
-        "{interior}"
-    );
+    let interior = describe_page(&image, find(&|r| matches!(r, Role::Tree { depth: 0, root } if root > 1)));
+    assert!(interior.contains("interior") && interior.contains("right_child="), "{interior}");
     assert!(describe_page(&image, 0).contains("outside the file"));
     assert!(describe_page(&image, 1_000_000).contains("outside the file"));
     assert!(describe_page(b"not a database", 1).starts_with("cannot decode"));

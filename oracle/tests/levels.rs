@@ -20,11 +20,7 @@ fn same_operations_twice_are_byte_identical() {
         let make = || build(page_size, |c| workload(c, 7, rows, big_rows));
         let (a, b) = (make(), make());
         let db = DbImage::open(&a).expect("decodes");
-        assert!(
-            db.map.problems().is_empty(),
-            "page size {page_size}: {:?}",
-            db.map.problems()
-        );
+        assert!(db.map.problems().is_empty(), "page size {page_size}: {:?}", db.map.problems());
         assert_eq!(db.image.page_size_bytes(), page_size);
         assert_level(&a, &b, Some(Level::L3));
         // Every page also agrees at L2 when compared page by page.
@@ -67,10 +63,8 @@ fn a_transaction_that_leaves_only_stale_bytes_compares_at_l2() {
     // unallocated gap, but every allocated byte is as before.
     let a = build(4096, |c| workload(c, 2, 40, 0));
     let b = modify(&a, |c| {
-        c.execute_batch(
-            "BEGIN; INSERT INTO kv VALUES ('zzz', 1); DELETE FROM kv WHERE k = 'zzz'; COMMIT;",
-        )
-        .expect("no-op transaction");
+        c.execute_batch("BEGIN; INSERT INTO kv VALUES ('zzz', 1); DELETE FROM kv WHERE k = 'zzz'; COMMIT;")
+            .expect("no-op transaction");
     });
     assert_ne!(get_u32(&a, 24), get_u32(&b, 24), "the counter must move");
     assert_ne!(a, b);
@@ -79,14 +73,9 @@ fn a_transaction_that_leaves_only_stale_bytes_compares_at_l2() {
 
 /// A small table on one leaf: rows 1..=20 with 30-byte texts.
 fn one_leaf_table(c: &rusqlite::Connection) {
-    c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);")
-        .expect("create");
+    c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);").expect("create");
     for id in 1..=20 {
-        c.execute(
-            "INSERT INTO t VALUES (?1, ?2)",
-            rusqlite::params![id, format!("{id:030}")],
-        )
-        .expect("insert");
+        c.execute("INSERT INTO t VALUES (?1, ?2)", rusqlite::params![id, format!("{id:030}")]).expect("insert");
     }
 }
 
@@ -107,24 +96,15 @@ fn same_keys_in_different_places_compare_at_l1() {
     assert!(text.contains("page 2 breaks L2"), "{text}");
     let comparison = compare_images(&a, &b);
     let diffs = comparison.first_differences();
-    assert_eq!(
-        (diffs.len(), diffs[0].pgno, diffs[0].breaks),
-        (1, 2, Level::L2)
-    );
-    assert!(
-        text.contains("-cell 4 @"),
-        "the diff shows the moved cell: {text}"
-    );
+    assert_eq!((diffs.len(), diffs[0].pgno, diffs[0].breaks), (1, 2, Level::L2));
+    assert!(text.contains("-cell 4 @"), "the diff shows the moved cell: {text}");
 }
 
 #[test]
 fn same_content_in_different_tree_shapes_compares_at_l0() {
     let rows = 3000;
     let insert = |c: &rusqlite::Connection, ids: &[i64]| {
-        c.execute_batch(
-            "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);",
-        )
-        .expect("create");
+        c.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);").expect("create");
         let tx = c.unchecked_transaction().expect("begin");
         for &id in ids {
             tx.execute(
@@ -149,8 +129,7 @@ fn same_content_in_different_tree_shapes_compares_at_l0() {
 fn different_content_compares_at_none() {
     let a = build(4096, |c| workload(c, 4, 500, 1));
     let b = modify(&a, |c| {
-        c.execute("UPDATE t SET name = 'changed' WHERE id = 77", [])
-            .expect("update");
+        c.execute("UPDATE t SET name = 'changed' WHERE id = 77", []).expect("update");
     });
     let text = assert_level(&b, &a, None);
     assert!(text.contains("L0: table t"), "{text}");
@@ -162,11 +141,8 @@ fn different_big_value_compares_at_none() {
     // Same size, one byte changed in the middle of a 1 MiB blob: only an overflow page
     // differs.
     let b = modify(&a, |c| {
-        c.execute(
-            "UPDATE t SET data = substr(data, 1, 500000) || x'00' || substr(data, 500002) WHERE id = 101",
-            [],
-        )
-        .expect("update");
+        c.execute("UPDATE t SET data = substr(data, 1, 500000) || x'00' || substr(data, 500002) WHERE id = 101", [])
+            .expect("update");
     });
     let text = assert_level(&b, &a, None);
     assert!(text.contains("L0: table t"), "{text}");
@@ -184,15 +160,7 @@ fn failing_integrity_check_compares_at_none() {
     assert!(text.contains("integrity_check"), "{text}");
     // The decoder sees it too.
     let db_bad = DbImage::open(&bad).expect("decodes");
-    assert!(
-        db_bad
-            .map
-            .problems_on(1)
-            .iter()
-            .any(|p| p.text.contains("freelist count")),
-        "{:?}",
-        db_bad.map.problems()
-    );
+    assert!(db_bad.map.problems_on(1).iter().any(|p| p.text.contains("freelist count")), "{:?}", db_bad.map.problems());
 }
 
 #[test]

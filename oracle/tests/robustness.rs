@@ -29,23 +29,11 @@ fn base_image() -> Vec<u8> {
         )
         .unwrap();
         for id in 1..=400i64 {
-            let len = if id % 25 == 0 {
-                3000
-            } else {
-                rng.random_range(5..120)
-            };
+            let len = if id % 25 == 0 { 3000 } else { rng.random_range(5..120) };
             let name_len = rng.random_range(3..40);
             let name = common::text(&mut rng, name_len);
-            c.execute(
-                "INSERT INTO t VALUES (?1, ?2, randomblob(?3))",
-                rusqlite::params![id, name, len],
-            )
-            .unwrap();
-            c.execute(
-                "INSERT INTO kv VALUES (?1, ?2)",
-                rusqlite::params![format!("key{id}"), id * 3],
-            )
-            .unwrap();
+            c.execute("INSERT INTO t VALUES (?1, ?2, randomblob(?3))", rusqlite::params![id, name, len]).unwrap();
+            c.execute("INSERT INTO kv VALUES (?1, ?2)", rusqlite::params![format!("key{id}"), id * 3]).unwrap();
         }
         c.execute("DELETE FROM t WHERE id % 3 = 0", []).unwrap();
     })
@@ -82,8 +70,7 @@ fn structure(image: &[u8]) -> Structure {
         match db.map.role(pgno).unwrap() {
             Role::Tree { .. } => {
                 let page = BtreePage::decode(&db.image, pgno).unwrap();
-                s.pointer_arrays
-                    .push((pgno, page.pointers_start(), page.cell_pointers.len()));
+                s.pointer_arrays.push((pgno, page.pointers_start(), page.cell_pointers.len()));
                 for cell in page.cells.iter().flatten() {
                     if let Some(child) = cell.left_child {
                         parent[child as usize] = Some(pgno);
@@ -102,12 +89,8 @@ fn structure(image: &[u8]) -> Structure {
                 }
             }
             Role::FreelistTrunk { .. } => s.trunks.push(pgno),
-            Role::FreelistLeaf { .. } => {
-                s.unallocated.extend((0..s.page_size).map(|at| (pgno, at)))
-            }
-            Role::Overflow {
-                owner, cell_index, ..
-            } => {
+            Role::FreelistLeaf { .. } => s.unallocated.extend((0..s.page_size).map(|at| (pgno, at))),
+            Role::Overflow { owner, cell_index, .. } => {
                 let page = BtreePage::decode(&db.image, owner).unwrap();
                 let cell = page.cells[cell_index as usize].as_ref().unwrap();
                 s.overflow_pages.push((pgno, cell.first_overflow.unwrap()));
@@ -118,10 +101,7 @@ fn structure(image: &[u8]) -> Structure {
     for entry in &mut s.child_pointers {
         entry.2 = parent[entry.0 as usize];
     }
-    assert!(
-        s.child_pointers.iter().any(|e| e.2.is_some()),
-        "the base needs depth > 1"
-    );
+    assert!(s.child_pointers.iter().any(|e| e.2.is_some()), "the base needs depth > 1");
     assert!(!s.trunks.is_empty() && !s.overflow_pages.is_empty());
     s
 }
@@ -184,13 +164,7 @@ fn corrupt(base: &[u8], s: &Structure, kind: usize, rng: &mut ChaCha8Rng) -> (Ve
         7 => {
             let (pgno, start, cells) = s.pointer_arrays[pick(rng, s.pointer_arrays.len())];
             let cell = pick(rng, cells.max(1));
-            let bad = [
-                0u16,
-                1,
-                (s.page_size - 1) as u16,
-                0xffff,
-                (start + 2 * cells - 1) as u16,
-            ];
+            let bad = [0u16, 1, (s.page_size - 1) as u16, 0xffff, (start + 2 * cells - 1) as u16];
             let value = bad[pick(rng, bad.len())];
             put_u16(&mut v, page_start(pgno) + start + 2 * cell, value);
             format!("cell pointer {cell} of page {pgno} set to {value}")
@@ -226,12 +200,7 @@ fn corrupt(base: &[u8], s: &Structure, kind: usize, rng: &mut ChaCha8Rng) -> (Ve
 
 /// Everything the oracle does with a file, on one variant. Returns the comparison level of
 /// `variant` against `base`, and whether the decoder found any problem.
-fn exercise(
-    variant: &[u8],
-    base: &[u8],
-    db_base: &DbImage<'_>,
-    both_ways: bool,
-) -> (Option<Level>, bool) {
+fn exercise(variant: &[u8], base: &[u8], db_base: &DbImage<'_>, both_ways: bool) -> (Option<Level>, bool) {
     let mut problems = true;
     if let Ok(db) = DbImage::open(variant) {
         problems = !db.map.problems().is_empty();
@@ -282,15 +251,11 @@ fn corrupted_variants_never_panic_or_hang() {
                     failures.push(format!("{i} ({desc}): the decoder found no problem"));
                 }
                 if level.is_some() {
-                    failures.push(format!(
-                        "{i} ({desc}): compares at {level:?}, integrity_check passed?"
-                    ));
+                    failures.push(format!("{i} ({desc}): compares at {level:?}, integrity_check passed?"));
                 }
             }
             if kind == 8 && level != Some(Level::L2) {
-                failures.push(format!(
-                    "{i} ({desc}): an unallocated byte changed, level {level:?}"
-                ));
+                failures.push(format!("{i} ({desc}): an unallocated byte changed, level {level:?}"));
             }
             tx.send((i, desc, true)).unwrap();
         }
@@ -306,10 +271,7 @@ fn corrupted_variants_never_panic_or_hang() {
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                panic!(
-                    "variant {} ({}) runs longer than {HANG_LIMIT:?}",
-                    current.0, current.1
-                )
+                panic!("variant {} ({}) runs longer than {HANG_LIMIT:?}", current.0, current.1)
             }
         }
     }
@@ -320,17 +282,8 @@ fn corrupted_variants_never_panic_or_hang() {
             std::panic::resume_unwind(panic)
         }
     };
-    eprintln!(
-        "{} variants in {:.1?}",
-        11 * VARIANTS_PER_KIND,
-        started.elapsed()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    eprintln!("{} variants in {:.1?}", 11 * VARIANTS_PER_KIND, started.elapsed());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -343,35 +296,20 @@ fn targeted_corruptions_are_named() {
     let mut v = base.clone();
     put_u32(&mut v, page_start(pgno) + at, pgno);
     let db = DbImage::open(&v).unwrap();
-    assert!(
-        db.map.double_claims().any(|p| p == pgno),
-        "{:?}",
-        db.map.problems()
-    );
+    assert!(db.map.double_claims().any(|p| p == pgno), "{:?}", db.map.problems());
     // A freelist trunk pointing to itself.
     let trunk = s.trunks[0];
     let mut v = base.clone();
     put_u32(&mut v, page_start(trunk), trunk);
     let db = DbImage::open(&v).unwrap();
-    assert!(
-        db.map
-            .problems_on(trunk)
-            .iter()
-            .any(|p| p.text.contains("already")),
-        "{:?}",
-        db.map.problems()
-    );
+    assert!(db.map.problems_on(trunk).iter().any(|p| p.text.contains("already")), "{:?}", db.map.problems());
     // An overflow chain looping back to its first page.
     let &(pgno, first) = s.overflow_pages.iter().find(|(p, f)| p != f).unwrap();
     let mut v = base.clone();
     put_u32(&mut v, page_start(pgno), first);
     let db = DbImage::open(&v).unwrap();
     let looped = format!("overflow chain loops back to page {first}");
-    assert!(
-        db.map.problems().iter().any(|p| p.text.contains(&looped)),
-        "{:?}",
-        db.map.problems()
-    );
+    assert!(db.map.problems().iter().any(|p| p.text.contains(&looped)), "{:?}", db.map.problems());
     // A cell pointer past the page.
     let (pgno, start, _) = s.pointer_arrays[1];
     let mut v = base.clone();
@@ -379,12 +317,7 @@ fn targeted_corruptions_are_named() {
     let db = DbImage::open(&v).unwrap();
     let page = BtreePage::decode(&db.image, pgno).unwrap();
     assert!(page.cells[0].is_err());
-    assert!(
-        db.map
-            .problems_on(pgno)
-            .iter()
-            .any(|p| p.text.contains("cell 0: cell pointer 65535"))
-    );
+    assert!(db.map.problems_on(pgno).iter().any(|p| p.text.contains("cell 0: cell pointer 65535")));
     // The base itself is clean.
     let db = DbImage::open(&base).unwrap();
     assert_eq!(get_u16(&base, 16) as usize, s.page_size);

@@ -94,19 +94,8 @@ pub fn decode_page_size(raw: u16) -> Option<u32> {
 
 /// Encodes a page size for offset 16.
 pub fn encode_page_size(page_size: u32) -> u16 {
-    debug_assert!(
-        decode_page_size(if page_size == 65536 {
-            1
-        } else {
-            page_size as u16
-        })
-        .is_some()
-    );
-    if page_size == 65536 {
-        1
-    } else {
-        page_size as u16
-    }
+    debug_assert!(decode_page_size(if page_size == 65536 { 1 } else { page_size as u16 }).is_some());
+    if page_size == 65536 { 1 } else { page_size as u16 }
 }
 
 /// The decoded header of a database.
@@ -142,9 +131,8 @@ impl DbHeader {
         if page1.len() < HEADER_SIZE || &page1[..16] != MAGIC {
             return Err(Error::new(ErrorCode::NotADb, "file is not a database"));
         }
-        let page_size = decode_page_size(get_u16(page1, 16)).ok_or_else(|| {
-            Error::new(ErrorCode::NotADb, "file is not a database: bad page size")
-        })?;
+        let page_size = decode_page_size(get_u16(page1, 16))
+            .ok_or_else(|| Error::new(ErrorCode::NotADb, "file is not a database: bad page size"))?;
         let h = DbHeader {
             page_size,
             write_version: page1[18],
@@ -166,21 +154,13 @@ impl DbHeader {
             version_number: get_u32(page1, 96),
         };
         if page1[21] != 64 || page1[22] != 32 || page1[23] != 32 {
-            return Err(Error::corrupt(
-                "database header payload fractions are not 64/32/32",
-            ));
+            return Err(Error::corrupt("database header payload fractions are not 64/32/32"));
         }
         if h.usable_size() < 480 {
-            return Err(Error::corrupt(format!(
-                "usable page size {} is below 480",
-                h.usable_size()
-            )));
+            return Err(Error::corrupt(format!("usable page size {} is below 480", h.usable_size())));
         }
         if h.read_version > 2 {
-            return Err(Error::new(
-                ErrorCode::CantOpen,
-                "database file format is newer than this engine",
-            ));
+            return Err(Error::new(ErrorCode::CantOpen, "database file format is newer than this engine"));
         }
         Ok(h)
     }
@@ -264,10 +244,7 @@ mod tests {
         let mut page = vec![0u8; 512];
         DbHeader::new_database(512).write(&mut page);
         page[16] = 0x03; // 0x0300 = 768, not a power of two
-        assert_eq!(
-            DbHeader::parse(&page).unwrap_err().code(),
-            ErrorCode::NotADb
-        );
+        assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
         DbHeader::new_database(512).write(&mut page);
         page[21] = 65;
         assert!(DbHeader::parse(&page).unwrap_err().is_corrupt());

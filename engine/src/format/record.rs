@@ -59,11 +59,7 @@ pub fn serial_type(value: ValueRef<'_>) -> u64 {
 #[inline]
 pub fn serial_type_size(serial_type: u64) -> u64 {
     const SIZES: [u64; 12] = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0];
-    if serial_type < 12 {
-        SIZES[serial_type as usize]
-    } else {
-        (serial_type - 12) / 2
-    }
+    if serial_type < 12 { SIZES[serial_type as usize] } else { (serial_type - 12) / 2 }
 }
 
 /// The size in bytes of the record [`encode_record`] would produce for `values`.
@@ -83,24 +79,14 @@ fn header_size_with_self(types_bytes: usize) -> usize {
     }
     let n = varint_len(types_bytes as u64);
     let size = types_bytes + n;
-    if varint_len(size as u64) > n {
-        size + 1
-    } else {
-        size
-    }
+    if varint_len(size as u64) > n { size + 1 } else { size }
 }
 
 /// Appends the record of `values` to `out`.
 pub fn encode_record_into<'a>(values: &[ValueRef<'a>], out: &mut Vec<u8>) {
     let types_bytes: usize = values.iter().map(|v| varint_len(serial_type(*v))).sum();
     let header_size = header_size_with_self(types_bytes);
-    out.reserve(
-        header_size
-            + values
-                .iter()
-                .map(|v| serial_type_size(serial_type(*v)) as usize)
-                .sum::<usize>(),
-    );
+    out.reserve(header_size + values.iter().map(|v| serial_type_size(serial_type(*v)) as usize).sum::<usize>());
     let start = out.len();
     push_varint(out, header_size as u64);
     for v in values {
@@ -144,9 +130,7 @@ fn encode_body(value: ValueRef<'_>, out: &mut Vec<u8>) {
 pub fn decode_value(serial_type: u64, body: &[u8]) -> Result<ValueRef<'_>> {
     let size = serial_type_size(serial_type) as usize;
     if body.len() < size {
-        return Err(Error::corrupt(
-            "record value runs past the end of the record",
-        ));
+        return Err(Error::corrupt("record value runs past the end of the record"));
     }
     Ok(match serial_type {
         0 => ValueRef::Null,
@@ -164,18 +148,12 @@ pub fn decode_value(serial_type: u64, body: &[u8]) -> Result<ValueRef<'_>> {
             raw.copy_from_slice(&body[..8]);
             let r = f64::from_bits(u64::from_be_bytes(raw));
             // SQLite reads a stored NaN as NULL (sqlite3VdbeSerialGet).
-            if r.is_nan() {
-                ValueRef::Null
-            } else {
-                ValueRef::Real(r)
-            }
+            if r.is_nan() { ValueRef::Null } else { ValueRef::Real(r) }
         }
         8 => ValueRef::Integer(0),
         9 => ValueRef::Integer(1),
         10 | 11 => {
-            return Err(Error::corrupt(format!(
-                "reserved serial type {serial_type} in record"
-            )));
+            return Err(Error::corrupt(format!("reserved serial type {serial_type} in record")));
         }
         t if t % 2 == 0 => ValueRef::Blob(&body[..size]),
         _ => ValueRef::Text(&body[..size]),
@@ -215,15 +193,11 @@ impl<'a> Record<'a> {
             let (t, m) = read_varint(&data[pos..header_size])?;
             pos += m;
             if t == 10 || t == 11 {
-                return Err(Error::corrupt(format!(
-                    "reserved serial type {t} in record"
-                )));
+                return Err(Error::corrupt(format!("reserved serial type {t} in record")));
             }
             let size = serial_type_size(t);
             if size > (data.len() - body) as u64 {
-                return Err(Error::corrupt(
-                    "record value runs past the end of the record",
-                ));
+                return Err(Error::corrupt("record value runs past the end of the record"));
             }
             if columns.len() >= MAX_RECORD_COLUMNS {
                 return Err(Error::corrupt("record has too many columns"));
@@ -334,9 +308,7 @@ mod tests {
         prop_oneof![
             Just(Value::Null),
             any::<i64>().prop_map(Value::Integer),
-            any::<f64>()
-                .prop_filter("NaN reads back as NULL", |f| !f.is_nan())
-                .prop_map(Value::Real),
+            any::<f64>().prop_filter("NaN reads back as NULL", |f| !f.is_nan()).prop_map(Value::Real),
             proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Text),
             proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Blob),
         ]

@@ -222,11 +222,7 @@ mod tests {
         ];
         for (i, a) in ordered.iter().enumerate() {
             for (j, b) in ordered.iter().enumerate() {
-                assert_eq!(
-                    compare_values(*a, *b, Collation::Binary),
-                    i.cmp(&j),
-                    "{a:?} vs {b:?}"
-                );
+                assert_eq!(compare_values(*a, *b, Collation::Binary), i.cmp(&j), "{a:?} vs {b:?}");
             }
         }
     }
@@ -234,18 +230,9 @@ mod tests {
     #[test]
     fn int_real_exact_beyond_2_pow_53() {
         let big = (1i64 << 53) + 1;
-        assert_eq!(
-            compare_int_real(big, (1i64 << 53) as f64),
-            Ordering::Greater
-        );
-        assert_eq!(
-            compare_int_real(i64::MAX, 9.223372036854775807e18),
-            Ordering::Less
-        );
-        assert_eq!(
-            compare_int_real(i64::MIN, -9.223372036854775808e18),
-            Ordering::Equal
-        );
+        assert_eq!(compare_int_real(big, (1i64 << 53) as f64), Ordering::Greater);
+        assert_eq!(compare_int_real(i64::MAX, 9.223372036854775807e18), Ordering::Less);
+        assert_eq!(compare_int_real(i64::MIN, -9.223372036854775808e18), Ordering::Equal);
         assert_eq!(compare_int_real(3, 3.0), Ordering::Equal);
         assert_eq!(compare_int_real(-3, -2.5), Ordering::Less);
     }

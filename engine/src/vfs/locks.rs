@@ -89,11 +89,7 @@ impl LockTable {
     /// The process-level lock: the highest level any handle holds (SQLite's
     /// `unixInodeInfo.eFileLock`).
     pub fn process_level(&self) -> LockLevel {
-        self.levels
-            .values()
-            .copied()
-            .max()
-            .unwrap_or(LockLevel::None)
+        self.levels.values().copied().max().unwrap_or(LockLevel::None)
     }
 
     /// True when some handle holds RESERVED or above (the in-process half of
@@ -104,10 +100,7 @@ impl LockTable {
 
     /// How many handles hold SHARED or above (SQLite's `nShared` and `nLock`).
     pub fn locked_handles(&self) -> usize {
-        self.levels
-            .values()
-            .filter(|level| **level >= LockLevel::Shared)
-            .count()
+        self.levels.values().filter(|level| **level >= LockLevel::Shared).count()
     }
 
     /// How many handles are registered, locked or not.
@@ -139,12 +132,7 @@ impl LockTable {
     /// Exit: `Ok` with `handle` at `level`, or `Busy` (or the error of `process`) with
     /// `handle` where it was, except that a RESERVED handle failing EXCLUSIVE after taking
     /// PENDING stays at PENDING.
-    pub fn lock_with(
-        &mut self,
-        handle: LockHandle,
-        level: LockLevel,
-        process: &mut dyn ProcessLock,
-    ) -> Result<()> {
+    pub fn lock_with(&mut self, handle: LockHandle, level: LockLevel, process: &mut dyn ProcessLock) -> Result<()> {
         let current = self.registered_level(handle)?;
         if current >= level {
             return Ok(());
@@ -154,9 +142,7 @@ impl LockTable {
 
         // Another handle of this address space holds a lock that precludes the request:
         // PENDING or EXCLUSIVE keep everyone out, RESERVED keeps out other writers.
-        if current != process_level
-            && (process_level >= LockLevel::Pending || level > LockLevel::Shared)
-        {
+        if current != process_level && (process_level >= LockLevel::Pending || level > LockLevel::Shared) {
             return Err(Error::busy());
         }
 
@@ -191,16 +177,9 @@ impl LockTable {
     /// Exit: `Ok` with `handle` at `level`. On an error of `process` the handle keeps its
     /// level, except when going to NONE, where it is recorded at NONE anyway (SQLite does the
     /// same: the OS lock state is unknown and the handle must not think it still reads).
-    pub fn unlock_with(
-        &mut self,
-        handle: LockHandle,
-        level: LockLevel,
-        process: &mut dyn ProcessLock,
-    ) -> Result<()> {
+    pub fn unlock_with(&mut self, handle: LockHandle, level: LockLevel, process: &mut dyn ProcessLock) -> Result<()> {
         if level > LockLevel::Shared {
-            return Err(Error::misuse(format!(
-                "unlock to {level:?}: only Shared or None may be asked"
-            )));
+            return Err(Error::misuse(format!("unlock to {level:?}: only Shared or None may be asked")));
         }
         let current = self.registered_level(handle)?;
         if current <= level {
@@ -215,11 +194,8 @@ impl LockTable {
             .max()
             .unwrap_or(LockLevel::None);
         let process_after = others_after.max(level);
-        let changed = if process_after != process_before {
-            process.change(process_before, process_after)
-        } else {
-            Ok(())
-        };
+        let changed =
+            if process_after != process_before { process.change(process_before, process_after) } else { Ok(()) };
         match changed {
             Ok(()) => self.set_level(handle, level),
             Err(error) if level == LockLevel::None => {
@@ -234,11 +210,7 @@ impl LockTable {
     /// Entry: `handle` is registered (else `Misuse`).
     /// Exit: `handle` is no longer registered, even when the unlock reported an error,
     /// which is then returned.
-    pub fn release_with(
-        &mut self,
-        handle: LockHandle,
-        process: &mut dyn ProcessLock,
-    ) -> Result<()> {
+    pub fn release_with(&mut self, handle: LockHandle, process: &mut dyn ProcessLock) -> Result<()> {
         let unlocked = self.unlock_with(handle, LockLevel::None, process);
         self.levels.remove(&handle);
         self.debug_check_invariants();
@@ -256,10 +228,8 @@ impl LockTable {
     /// Records `level` for `handle` and checks the table's invariants.
     /// Entry: `handle` is registered.
     fn set_level(&mut self, handle: LockHandle, level: LockLevel) -> Result<()> {
-        let slot = self
-            .levels
-            .get_mut(&handle)
-            .ok_or_else(|| Error::internal(format!("lock handle {handle:?} vanished")))?;
+        let slot =
+            self.levels.get_mut(&handle).ok_or_else(|| Error::internal(format!("lock handle {handle:?} vanished")))?;
         *slot = level;
         self.debug_check_invariants();
         Ok(())
@@ -269,20 +239,10 @@ impl LockTable {
     /// SHARED, and an EXCLUSIVE handle is the only one holding any lock.
     fn debug_check_invariants(&self) {
         if cfg!(debug_assertions) {
-            let writers = self
-                .levels
-                .values()
-                .filter(|level| **level > LockLevel::Shared)
-                .count();
+            let writers = self.levels.values().filter(|level| **level > LockLevel::Shared).count();
             debug_assert!(writers <= 1, "more than one handle above SHARED: {self:?}");
-            let exclusive = self
-                .levels
-                .values()
-                .any(|level| *level == LockLevel::Exclusive);
-            debug_assert!(
-                !exclusive || self.locked_handles() == 1,
-                "EXCLUSIVE held alongside other locks: {self:?}"
-            );
+            let exclusive = self.levels.values().any(|level| *level == LockLevel::Exclusive);
+            debug_assert!(!exclusive || self.locked_handles() == 1, "EXCLUSIVE held alongside other locks: {self:?}");
         }
     }
 }
@@ -300,9 +260,7 @@ fn check_lock_request(current: LockLevel, level: LockLevel) -> Result<()> {
     if allowed {
         Ok(())
     } else {
-        Err(Error::misuse(format!(
-            "lock request {current:?} -> {level:?} is not one SQLite makes"
-        )))
+        Err(Error::misuse(format!("lock request {current:?} -> {level:?} is not one SQLite makes")))
     }
 }
 
@@ -526,33 +484,21 @@ mod tests {
     #[test]
     fn refusal_by_the_process_lock_leaves_levels_alone() {
         let (mut t, h) = table_with(1);
-        let mut p = Recorder {
-            refuse_to: Some(Shared),
-            ..Recorder::default()
-        };
-        assert_eq!(
-            code(t.lock_with(h[0], Shared, &mut p)),
-            Some(ErrorCode::Busy)
-        );
+        let mut p = Recorder { refuse_to: Some(Shared), ..Recorder::default() };
+        assert_eq!(code(t.lock_with(h[0], Shared, &mut p)), Some(ErrorCode::Busy));
         assert_eq!(t.level(h[0]), NoLock);
 
         p.refuse_to = Some(Exclusive);
         t.lock_with(h[0], Shared, &mut p).unwrap();
         t.lock_with(h[0], Reserved, &mut p).unwrap();
-        assert_eq!(
-            code(t.lock_with(h[0], Exclusive, &mut p)),
-            Some(ErrorCode::Busy)
-        );
+        assert_eq!(code(t.lock_with(h[0], Exclusive, &mut p)), Some(ErrorCode::Busy));
         assert_eq!(t.level(h[0]), Pending);
 
         p.refuse_to = Some(Pending);
         let (mut t, h) = table_with(1);
         t.lock_with(h[0], Shared, &mut p).unwrap();
         t.lock_with(h[0], Reserved, &mut p).unwrap();
-        assert_eq!(
-            code(t.lock_with(h[0], Exclusive, &mut p)),
-            Some(ErrorCode::Busy)
-        );
+        assert_eq!(code(t.lock_with(h[0], Exclusive, &mut p)), Some(ErrorCode::Busy));
         assert_eq!(t.level(h[0]), Reserved);
     }
 }

@@ -19,8 +19,7 @@
 use crate::error::{Error, ErrorCode, IoErrorKind, Result};
 use crate::vfs::locks::{LockHandle, LockTable};
 use crate::vfs::{
-    AccessCheck, DeviceCharacteristics, LockLevel, OpenAccess, OpenFlags, ReadOutcome, SyncFlags,
-    Vfs, VfsFile,
+    AccessCheck, DeviceCharacteristics, LockLevel, OpenAccess, OpenFlags, ReadOutcome, SyncFlags, Vfs, VfsFile,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -183,18 +182,12 @@ impl Vfs for MemVfs {
         let existing = world.paths.get(&key).copied();
         let id = match (existing, flags.access) {
             (Some(_), OpenAccess::ReadWriteCreate) if flags.exclusive => {
-                return Err(Error::new(
-                    ErrorCode::CantOpen,
-                    format!("{key}: exists and exclusive creation was asked"),
-                ));
+                return Err(Error::new(ErrorCode::CantOpen, format!("{key}: exists and exclusive creation was asked")));
             }
             (Some(id), _) => id,
             (None, OpenAccess::ReadWriteCreate) => world.lookup_or_create(&key),
             (None, _) => {
-                return Err(Error::new(
-                    ErrorCode::CantOpen,
-                    format!("{key}: no such file"),
-                ));
+                return Err(Error::new(ErrorCode::CantOpen, format!("{key}: no such file")));
             }
         };
         let (sector_size_bytes, device) = (world.sector_size_bytes, world.device);
@@ -265,22 +258,14 @@ impl MemWorld {
         }
         let id = NodeId(self.next_node);
         self.next_node += 1;
-        self.nodes.insert(
-            id,
-            Node {
-                linked: true,
-                ..Node::default()
-            },
-        );
+        self.nodes.insert(id, Node { linked: true, ..Node::default() });
         self.paths.insert(key.to_string(), id);
         id
     }
 
     /// The node `id`. Errors: `Internal` if it is gone (a handle outlives its node: a bug).
     fn node_mut(&mut self, id: NodeId) -> Result<&mut Node> {
-        self.nodes
-            .get_mut(&id)
-            .ok_or_else(|| Error::internal(format!("mem file {id:?} vanished")))
+        self.nodes.get_mut(&id).ok_or_else(|| Error::internal(format!("mem file {id:?} vanished")))
     }
 
     /// Removes the path `key`; its node goes too unless a handle still has it open.
@@ -306,9 +291,9 @@ impl MemWorld {
     /// Checks that files may grow by `growth_bytes` in total. Errors: `Full` past capacity.
     fn check_growth(&self, growth_bytes: u64) -> Result<()> {
         match self.capacity_bytes {
-            Some(capacity) if self.used_bytes().saturating_add(growth_bytes) > capacity => Err(
-                Error::full(format!("mem file system full (capacity {capacity} bytes)")),
-            ),
+            Some(capacity) if self.used_bytes().saturating_add(growth_bytes) > capacity => {
+                Err(Error::full(format!("mem file system full (capacity {capacity} bytes)")))
+            }
             _ => Ok(()),
         }
     }
@@ -338,18 +323,14 @@ impl MemFile {
 
     /// Errors with `IoErr` of `kind` if the handle was opened read-only.
     fn check_writable(&self, kind: IoErrorKind) -> Result<()> {
-        if self.read_only {
-            Err(Error::io(kind, format!("{}: opened read-only", self.path)))
-        } else {
-            Ok(())
-        }
+        if self.read_only { Err(Error::io(kind, format!("{}: opened read-only", self.path))) } else { Ok(()) }
     }
 
     /// Sets the node's length to `size_bytes`, zero-filling growth, within the capacity.
     /// Errors: `Full` past capacity or when memory cannot be had.
     fn resize(world: &mut MemWorld, id: NodeId, size_bytes: u64) -> Result<()> {
-        let new_len = usize::try_from(size_bytes)
-            .map_err(|_| Error::full(format!("size {size_bytes} exceeds memory")))?;
+        let new_len =
+            usize::try_from(size_bytes).map_err(|_| Error::full(format!("size {size_bytes} exceeds memory")))?;
         let old_len = world.node_mut(id)?.data.len();
         if new_len > old_len {
             world.check_growth((new_len - old_len) as u64)?;
@@ -370,11 +351,7 @@ impl VfsFile for MemFile {
             let bytes_read = available.len().min(buf.len());
             buf[..bytes_read].copy_from_slice(&available[..bytes_read]);
             buf[bytes_read..].fill(0);
-            Ok(if bytes_read == buf.len() {
-                ReadOutcome::Full
-            } else {
-                ReadOutcome::Short { bytes_read }
-            })
+            Ok(if bytes_read == buf.len() { ReadOutcome::Full } else { ReadOutcome::Short { bytes_read } })
         })
     }
 
@@ -420,8 +397,7 @@ impl VfsFile for MemFile {
     }
 
     fn lock_level(&self) -> LockLevel {
-        self.with_node(|node| Ok(node.locks.level(self.lock)))
-            .unwrap_or(LockLevel::None)
+        self.with_node(|node| Ok(node.locks.level(self.lock))).unwrap_or(LockLevel::None)
     }
 
     fn check_reserved_lock(&mut self) -> Result<bool> {
@@ -463,9 +439,7 @@ impl Drop for MemFile {
 /// Locks `world`, taking over a lock poisoned by a panicking thread (the state is a plain
 /// map whose every update completes before anything can panic).
 fn lock_world(world: &Mutex<MemWorld>) -> MutexGuard<'_, MemWorld> {
-    world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `path` as an absolute path with "." and empty components dropped and ".." applied (never
@@ -482,10 +456,7 @@ fn normalize_path(path: &str) -> Result<String> {
         }
     }
     if parts.is_empty() {
-        return Err(Error::new(
-            ErrorCode::CantOpen,
-            format!("{path:?} names no file"),
-        ));
+        return Err(Error::new(ErrorCode::CantOpen, format!("{path:?} names no file")));
     }
     Ok(format!("/{}", parts.join("/")))
 }
@@ -527,12 +498,7 @@ mod tests {
     }
 
     fn flags(access: OpenAccess) -> OpenFlags {
-        OpenFlags {
-            kind: FileKind::MainDb,
-            access,
-            exclusive: false,
-            delete_on_close: false,
-        }
+        OpenFlags { kind: FileKind::MainDb, access, exclusive: false, delete_on_close: false }
     }
 
     #[test]
@@ -542,18 +508,12 @@ mod tests {
         f.write_at(b"hello", 2).unwrap();
         assert_eq!(f.size().unwrap(), 7);
         let mut buf = [0xffu8; 10];
-        assert_eq!(
-            f.read_at(&mut buf, 0).unwrap(),
-            ReadOutcome::Short { bytes_read: 7 }
-        );
+        assert_eq!(f.read_at(&mut buf, 0).unwrap(), ReadOutcome::Short { bytes_read: 7 });
         assert_eq!(&buf, b"\0\0hello\0\0\0");
         let mut buf = [0xffu8; 3];
         assert_eq!(f.read_at(&mut buf, 4).unwrap(), ReadOutcome::Full);
         assert_eq!(&buf, b"llo");
-        assert_eq!(
-            f.read_at(&mut buf, u64::MAX).unwrap(),
-            ReadOutcome::Short { bytes_read: 0 }
-        );
+        assert_eq!(f.read_at(&mut buf, u64::MAX).unwrap(), ReadOutcome::Short { bytes_read: 0 });
         assert_eq!(buf, [0; 3]);
     }
 
@@ -577,10 +537,7 @@ mod tests {
         assert_eq!(other.file_paths(), vec!["/dir/a.db".to_string()]);
         assert!(other.file_exists("//dir/a.db"));
         assert_eq!(other.full_path("dir/../dir/a.db").unwrap(), "/dir/a.db");
-        assert_eq!(
-            other.full_path("/..").unwrap_err().code(),
-            ErrorCode::CantOpen
-        );
+        assert_eq!(other.full_path("/..").unwrap_err().code(), ErrorCode::CantOpen);
     }
 
     #[test]
@@ -593,10 +550,7 @@ mod tests {
         let mut excl = flags(OpenAccess::ReadWriteCreate);
         excl.exclusive = true;
         drop(vfs.open("/j", excl).unwrap());
-        assert_eq!(
-            vfs.open("/j", excl).err().unwrap().code(),
-            ErrorCode::CantOpen
-        );
+        assert_eq!(vfs.open("/j", excl).err().unwrap().code(), ErrorCode::CantOpen);
     }
 
     #[test]
@@ -732,17 +686,10 @@ mod tests {
             .with_device_characteristics(DeviceCharacteristics(DeviceCharacteristics::SAFE_APPEND));
         let f = create(&vfs, "/db");
         assert_eq!(f.sector_size(), 512);
-        assert!(
-            f.device_characteristics()
-                .contains(DeviceCharacteristics::SAFE_APPEND)
-        );
+        assert!(f.device_characteristics().contains(DeviceCharacteristics::SAFE_APPEND));
         let default = create(&MemVfs::new(), "/db");
         assert_eq!(default.sector_size(), 4096);
-        assert!(
-            default
-                .device_characteristics()
-                .contains(DeviceCharacteristics::POWERSAFE_OVERWRITE)
-        );
+        assert!(default.device_characteristics().contains(DeviceCharacteristics::POWERSAFE_OVERWRITE));
     }
 
     #[test]
@@ -752,8 +699,7 @@ mod tests {
         src.set_file_bytes("/db-journal", &[2; 512]).unwrap();
         let dst = MemVfs::new();
         for path in src.file_paths() {
-            dst.set_file_bytes(&path, &src.file_bytes(&path).unwrap())
-                .unwrap();
+            dst.set_file_bytes(&path, &src.file_bytes(&path).unwrap()).unwrap();
         }
         assert_eq!(dst.file_paths(), src.file_paths());
         assert_eq!(dst.file_bytes("/db-journal"), Some(vec![2; 512]));

@@ -82,12 +82,7 @@ impl OpenFlags {
 
     /// Flags for opening (or creating) a rollback journal.
     pub fn main_journal(access: OpenAccess) -> OpenFlags {
-        OpenFlags {
-            kind: FileKind::MainJournal,
-            access,
-            exclusive: false,
-            delete_on_close: false,
-        }
+        OpenFlags { kind: FileKind::MainJournal, access, exclusive: false, delete_on_close: false }
     }
 }
 
@@ -128,15 +123,9 @@ pub struct SyncFlags {
 
 impl SyncFlags {
     /// SQLITE_SYNC_NORMAL.
-    pub const NORMAL: SyncFlags = SyncFlags {
-        full: false,
-        data_only: false,
-    };
+    pub const NORMAL: SyncFlags = SyncFlags { full: false, data_only: false };
     /// SQLITE_SYNC_FULL.
-    pub const FULL: SyncFlags = SyncFlags {
-        full: true,
-        data_only: false,
-    };
+    pub const FULL: SyncFlags = SyncFlags { full: true, data_only: false };
 
     /// SQLite's numeric encoding (2 or 3, | 0x10 for data-only).
     pub fn sqlite_flags(self) -> i32 {
@@ -264,23 +253,12 @@ pub trait VfsFile: Send {
     fn device_characteristics(&self) -> DeviceCharacteristics;
 
     /// Maps region `region` of the wal-index shared memory (xShmMap). WAL mode only.
-    fn shm_map(
-        &mut self,
-        _region: u32,
-        _region_size: usize,
-        _extend: bool,
-    ) -> Result<Option<ShmRegion>> {
+    fn shm_map(&mut self, _region: u32, _region_size: usize, _extend: bool) -> Result<Option<ShmRegion>> {
         Err(shm_unsupported())
     }
 
     /// Takes or releases wal-index locks (xShmLock). WAL mode only.
-    fn shm_lock(
-        &mut self,
-        _offset: u32,
-        _count: u32,
-        _exclusive: bool,
-        _unlock: bool,
-    ) -> Result<()> {
+    fn shm_lock(&mut self, _offset: u32, _count: u32, _exclusive: bool, _unlock: bool) -> Result<()> {
         Err(shm_unsupported())
     }
 
@@ -294,10 +272,7 @@ pub trait VfsFile: Send {
 }
 
 fn shm_unsupported() -> Error {
-    Error::new(
-        ErrorCode::IoErr,
-        "shared memory (WAL mode) is not supported by this Vfs yet",
-    )
+    Error::new(ErrorCode::IoErr, "shared memory (WAL mode) is not supported by this Vfs yet")
 }
 
 /// SQLite's lock-byte page layout (os.h): the byte offsets that xLock locks on real files.

@@ -29,8 +29,8 @@
 use crate::error::{Error, ErrorCode, IoErrorKind, Result};
 use crate::vfs::locks::{LockHandle, LockTable, ProcessLock};
 use crate::vfs::{
-    AccessCheck, DeviceCharacteristics, FileKind, LockLevel, OpenAccess, OpenFlags, ReadOutcome,
-    SyncFlags, Vfs, VfsFile, lock_bytes,
+    AccessCheck, DeviceCharacteristics, FileKind, LockLevel, OpenAccess, OpenFlags, ReadOutcome, SyncFlags, Vfs,
+    VfsFile, lock_bytes,
 };
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, fcntl};
@@ -94,9 +94,7 @@ static INODES: Mutex<BTreeMap<FileId, Arc<Mutex<Inode>>>> = Mutex::new(BTreeMap:
 /// Locks `mutex`, taking over a lock poisoned by a panicking thread: every update of the
 /// guarded state completes before anything can panic.
 fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Vfs for OsVfs {
@@ -123,20 +121,13 @@ impl Vfs for OsVfs {
                 options.write(true).create(true);
             }
         }
-        let cant_open =
-            |err: io::Error| Error::new(ErrorCode::CantOpen, format!("{path}: cannot open: {err}"));
+        let cant_open = |err: io::Error| Error::new(ErrorCode::CantOpen, format!("{path}: cannot open: {err}"));
         let file = options.open(path).map_err(cant_open)?;
         let metadata = file.metadata().map_err(cant_open)?;
         if metadata.is_dir() {
-            return Err(Error::new(
-                ErrorCode::CantOpen,
-                format!("{path}: is a directory"),
-            ));
+            return Err(Error::new(ErrorCode::CantOpen, format!("{path}: is a directory")));
         }
-        let id = FileId {
-            dev: metadata.dev(),
-            ino: metadata.ino(),
-        };
+        let id = FileId { dev: metadata.dev(), ino: metadata.ino() };
         let (inode, lock) = {
             let mut inodes = lock_ignoring_poison(&INODES);
             let inode = Arc::clone(inodes.entry(id).or_default());
@@ -148,10 +139,7 @@ impl Vfs for OsVfs {
             let _ = std::fs::remove_file(path);
         }
         let creates_journal = flags.access == OpenAccess::ReadWriteCreate
-            && matches!(
-                flags.kind,
-                FileKind::MainJournal | FileKind::SuperJournal | FileKind::Wal
-            );
+            && matches!(flags.kind, FileKind::MainJournal | FileKind::SuperJournal | FileKind::Wal);
         Ok(Box::new(OsFile {
             file: Some(file),
             path: path.to_string(),
@@ -181,13 +169,11 @@ impl Vfs for OsVfs {
     /// cannot be examined is reported absent.
     fn access(&self, path: &str, check: AccessCheck) -> Result<bool> {
         Ok(match check {
-            AccessCheck::Exists => std::fs::metadata(path)
-                .map(|meta| !meta.is_file() || meta.len() > 0)
-                .unwrap_or(false),
-            AccessCheck::Read => nix::unistd::access(path, AccessFlags::R_OK).is_ok(),
-            AccessCheck::ReadWrite => {
-                nix::unistd::access(path, AccessFlags::R_OK | AccessFlags::W_OK).is_ok()
+            AccessCheck::Exists => {
+                std::fs::metadata(path).map(|meta| !meta.is_file() || meta.len() > 0).unwrap_or(false)
             }
+            AccessCheck::Read => nix::unistd::access(path, AccessFlags::R_OK).is_ok(),
+            AccessCheck::ReadWrite => nix::unistd::access(path, AccessFlags::R_OK | AccessFlags::W_OK).is_ok(),
         })
     }
 
@@ -200,15 +186,11 @@ impl Vfs for OsVfs {
             given.to_path_buf()
         } else {
             std::env::current_dir()
-                .map_err(|err| {
-                    Error::new(ErrorCode::CantOpen, format!("current directory: {err}"))
-                })?
+                .map_err(|err| Error::new(ErrorCode::CantOpen, format!("current directory: {err}")))?
                 .join(given)
         };
-        let resolved = std::fs::canonicalize(&absolute)
-            .ok()
-            .or_else(|| canonical_in_parent(&absolute))
-            .unwrap_or(absolute);
+        let resolved =
+            std::fs::canonicalize(&absolute).ok().or_else(|| canonical_in_parent(&absolute)).unwrap_or(absolute);
         resolved
             .into_os_string()
             .into_string()
@@ -263,9 +245,7 @@ fn sync_parent_dir(path: &str) -> Result<()> {
         _ => Path::new("."),
     };
     match File::open(dir) {
-        Ok(handle) => handle
-            .sync_all()
-            .map_err(|err| io_failure(IoErrorKind::Fsync, &dir.to_string_lossy(), &err)),
+        Ok(handle) => handle.sync_all().map_err(|err| io_failure(IoErrorKind::Fsync, &dir.to_string_lossy(), &err)),
         Err(_) => Ok(()),
     }
 }
@@ -283,12 +263,7 @@ fn io_failure(kind: IoErrorKind, path: &str, err: &io::Error) -> Error {
 /// contention is `Busy`, EPERM is `Perm`, anything else `IoErr` of `kind`.
 fn lock_failure(kind: IoErrorKind, errno: Errno) -> Error {
     match errno {
-        Errno::EACCES
-        | Errno::EAGAIN
-        | Errno::ETIMEDOUT
-        | Errno::EBUSY
-        | Errno::EINTR
-        | Errno::ENOLCK => Error::busy(),
+        Errno::EACCES | Errno::EAGAIN | Errno::ETIMEDOUT | Errno::EBUSY | Errno::EINTR | Errno::ENOLCK => Error::busy(),
         Errno::EPERM => Error::new(ErrorCode::Perm, format!("lock: {errno}")),
         _ => Error::io(kind, format!("lock: {errno}")),
     }
@@ -328,18 +303,15 @@ impl PosixLock<'_> {
     /// F_SETLK (never waits) of `op` on the range. Errors: `lock_failure(kind, errno)`.
     fn set(&self, op: PosixOp, offset: u64, len_bytes: u64, kind: IoErrorKind) -> Result<()> {
         let lock = flock_for(op, offset, len_bytes);
-        fcntl(self.fd, FcntlArg::F_SETLK(&lock))
-            .map(drop)
-            .map_err(|errno| lock_failure(kind, errno))
+        fcntl(self.fd, FcntlArg::F_SETLK(&lock)).map(drop).map_err(|errno| lock_failure(kind, errno))
     }
 
     /// True when another process holds a lock on RESERVED_BYTE that a write lock would
     /// conflict with (F_GETLK never reports this process's own locks).
     fn reserved_held_elsewhere(&self) -> Result<bool> {
         let mut probe = flock_for(PosixOp::Write, lock_bytes::RESERVED_BYTE, 1);
-        fcntl(self.fd, FcntlArg::F_GETLK(&mut probe)).map_err(|errno| {
-            Error::io(IoErrorKind::CheckReservedLock, format!("F_GETLK: {errno}"))
-        })?;
+        fcntl(self.fd, FcntlArg::F_GETLK(&mut probe))
+            .map_err(|errno| Error::io(IoErrorKind::CheckReservedLock, format!("F_GETLK: {errno}")))?;
         Ok(probe.l_type != libc::F_UNLCK as libc::c_short)
     }
 }
@@ -364,23 +336,14 @@ impl ProcessLock for PosixLock<'_> {
             (Reserved, Pending) => self.set(Write, PENDING_BYTE, 1, Lock),
             (Shared | Pending, Exclusive) => self.set(Write, SHARED_FIRST, SHARED_SIZE, Lock),
             (Reserved | Pending | Exclusive, Shared) => {
-                self.set(Read, SHARED_FIRST, SHARED_SIZE, IoErrorKind::ReadLock)
-                    .map_err(|err| {
-                        // Another process breaking the protocol; never report it as BUSY.
-                        if err.is_busy() {
-                            Error::io(IoErrorKind::ReadLock, "downgrade to SHARED refused")
-                        } else {
-                            err
-                        }
-                    })?;
+                self.set(Read, SHARED_FIRST, SHARED_SIZE, IoErrorKind::ReadLock).map_err(|err| {
+                    // Another process breaking the protocol; never report it as BUSY.
+                    if err.is_busy() { Error::io(IoErrorKind::ReadLock, "downgrade to SHARED refused") } else { err }
+                })?;
                 self.set(Unlock, PENDING_BYTE, 2, IoErrorKind::Unlock)
             }
-            (Shared | Reserved | Pending | Exclusive, NoLock) => {
-                self.set(Unlock, 0, 0, IoErrorKind::Unlock)
-            }
-            _ => Err(Error::internal(format!(
-                "no POSIX lock transition {from:?} -> {to:?}"
-            ))),
+            (Shared | Reserved | Pending | Exclusive, NoLock) => self.set(Unlock, 0, 0, IoErrorKind::Unlock),
+            _ => Err(Error::internal(format!("no POSIX lock transition {from:?} -> {to:?}"))),
         }
     }
 }
@@ -402,22 +365,14 @@ struct OsFile {
 impl OsFile {
     /// The descriptor. Errors: `Internal` after drop began (cannot happen through `&mut`).
     fn file(&self) -> Result<&File> {
-        self.file
-            .as_ref()
-            .ok_or_else(|| Error::internal("os file used after close"))
+        self.file.as_ref().ok_or_else(|| Error::internal("os file used after close"))
     }
 
     /// Runs `f` with this inode's lock state and a [`PosixLock`] on this handle's
     /// descriptor, then closes parked descriptors if no lock is left.
-    fn with_locks<T>(
-        &self,
-        f: impl FnOnce(&mut Inode, &mut PosixLock<'_>) -> Result<T>,
-    ) -> Result<T> {
+    fn with_locks<T>(&self, f: impl FnOnce(&mut Inode, &mut PosixLock<'_>) -> Result<T>) -> Result<T> {
         let file = self.file()?;
-        let inode = self
-            .inode
-            .as_ref()
-            .ok_or_else(|| Error::internal("os file used after close"))?;
+        let inode = self.inode.as_ref().ok_or_else(|| Error::internal("os file used after close"))?;
         let mut inode = lock_ignoring_poison(inode);
         let mut posix = PosixLock { fd: file.as_fd() };
         let result = f(&mut inode, &mut posix);
@@ -444,23 +399,15 @@ impl VfsFile for OsFile {
             }
         }
         buf[bytes_read..].fill(0);
-        Ok(if bytes_read == buf.len() {
-            ReadOutcome::Full
-        } else {
-            ReadOutcome::Short { bytes_read }
-        })
+        Ok(if bytes_read == buf.len() { ReadOutcome::Full } else { ReadOutcome::Short { bytes_read } })
     }
 
     fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
-        self.file()?
-            .write_all_at(buf, offset)
-            .map_err(|err| self.io_error(IoErrorKind::Write, &err))
+        self.file()?.write_all_at(buf, offset).map_err(|err| self.io_error(IoErrorKind::Write, &err))
     }
 
     fn truncate(&mut self, size_bytes: u64) -> Result<()> {
-        self.file()?
-            .set_len(size_bytes)
-            .map_err(|err| self.io_error(IoErrorKind::Truncate, &err))
+        self.file()?.set_len(size_bytes).map_err(|err| self.io_error(IoErrorKind::Truncate, &err))
     }
 
     /// fdatasync for data-only syncs, fsync otherwise (F_FULLFSYNC on macOS, through std);
@@ -468,11 +415,7 @@ impl VfsFile for OsFile {
     /// ignored, as in SQLite).
     fn sync(&mut self, flags: SyncFlags) -> Result<()> {
         let file = self.file()?;
-        let synced = if flags.data_only {
-            file.sync_data()
-        } else {
-            file.sync_all()
-        };
+        let synced = if flags.data_only { file.sync_data() } else { file.sync_all() };
         synced.map_err(|err| self.io_error(IoErrorKind::Fsync, &err))?;
         if self.sync_dir_pending {
             self.sync_dir_pending = false;
@@ -482,10 +425,7 @@ impl VfsFile for OsFile {
     }
 
     fn size(&mut self) -> Result<u64> {
-        self.file()?
-            .metadata()
-            .map(|meta| meta.len())
-            .map_err(|err| self.io_error(IoErrorKind::Fstat, &err))
+        self.file()?.metadata().map(|meta| meta.len()).map_err(|err| self.io_error(IoErrorKind::Fstat, &err))
     }
 
     fn lock(&mut self, level: LockLevel) -> Result<()> {
@@ -499,16 +439,13 @@ impl VfsFile for OsFile {
     }
 
     fn lock_level(&self) -> LockLevel {
-        self.with_locks(|inode, _| Ok(inode.locks.level(self.lock)))
-            .unwrap_or(LockLevel::None)
+        self.with_locks(|inode, _| Ok(inode.locks.level(self.lock))).unwrap_or(LockLevel::None)
     }
 
     /// True when a handle of this process holds RESERVED or above, or another process holds
     /// a lock on RESERVED_BYTE. Errors: `IoErr(CheckReservedLock)`.
     fn check_reserved_lock(&mut self) -> Result<bool> {
-        self.with_locks(|inode, posix| {
-            Ok(inode.locks.reserved_held() || posix.reserved_held_elsewhere()?)
-        })
+        self.with_locks(|inode, posix| Ok(inode.locks.reserved_held() || posix.reserved_held_elsewhere()?))
     }
 
     fn sector_size(&self) -> u32 {
@@ -532,9 +469,7 @@ impl Drop for OsFile {
         {
             let mut state = lock_ignoring_poison(&inode);
             // An unlock error here has nowhere to go; the descriptor's fate below is the same.
-            let _ = state
-                .locks
-                .release_with(self.lock, &mut PosixLock { fd: file.as_fd() });
+            let _ = state.locks.release_with(self.lock, &mut PosixLock { fd: file.as_fd() });
             if state.locks.locked_handles() > 0 {
                 state.deferred_closes.push(file);
             } else {
@@ -543,10 +478,7 @@ impl Drop for OsFile {
             }
         }
         drop(inode);
-        if inodes
-            .get(&self.id)
-            .is_some_and(|entry| Arc::strong_count(entry) == 1)
-        {
+        if inodes.get(&self.id).is_some_and(|entry| Arc::strong_count(entry) == 1) {
             inodes.remove(&self.id);
         }
     }
@@ -557,12 +489,7 @@ mod tests {
     use super::*;
 
     fn flags(kind: FileKind, access: OpenAccess) -> OpenFlags {
-        OpenFlags {
-            kind,
-            access,
-            exclusive: false,
-            delete_on_close: false,
-        }
+        OpenFlags { kind, access, exclusive: false, delete_on_close: false }
     }
 
     fn temp_path(dir: &tempfile::TempDir, name: &str) -> String {
@@ -572,17 +499,10 @@ mod tests {
     /// Locked handles, handles and parked descriptors of this process on `path`'s inode.
     fn inode_state(path: &str) -> Option<(usize, usize, usize)> {
         let meta = std::fs::metadata(path).ok()?;
-        let id = FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-        };
+        let id = FileId { dev: meta.dev(), ino: meta.ino() };
         let inodes = lock_ignoring_poison(&INODES);
         let inode = lock_ignoring_poison(inodes.get(&id)?);
-        Some((
-            inode.locks.locked_handles(),
-            inode.locks.handle_count(),
-            inode.deferred_closes.len(),
-        ))
+        Some((inode.locks.locked_handles(), inode.locks.handle_count(), inode.deferred_closes.len()))
     }
 
     #[test]
@@ -594,27 +514,17 @@ mod tests {
         f.write_at(b"hello", 3).unwrap();
         assert_eq!(f.size().unwrap(), 8);
         let mut buf = [0xffu8; 10];
-        assert_eq!(
-            f.read_at(&mut buf, 0).unwrap(),
-            ReadOutcome::Short { bytes_read: 8 }
-        );
+        assert_eq!(f.read_at(&mut buf, 0).unwrap(), ReadOutcome::Short { bytes_read: 8 });
         assert_eq!(&buf, b"\0\0\0hello\0\0");
         let mut buf = [0u8; 2];
         assert_eq!(f.read_at(&mut buf, 3).unwrap(), ReadOutcome::Full);
         assert_eq!(&buf, b"he");
         f.sync(SyncFlags::FULL).unwrap();
-        f.sync(SyncFlags {
-            full: false,
-            data_only: true,
-        })
-        .unwrap();
+        f.sync(SyncFlags { full: false, data_only: true }).unwrap();
         f.truncate(4).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"\0\0\0h");
         assert_eq!(f.sector_size(), 4096);
-        assert!(
-            f.device_characteristics()
-                .contains(DeviceCharacteristics::POWERSAFE_OVERWRITE)
-        );
+        assert!(f.device_characteristics().contains(DeviceCharacteristics::POWERSAFE_OVERWRITE));
     }
 
     #[test]
@@ -623,10 +533,7 @@ mod tests {
         let path = temp_path(&dir, "missing.db");
         let vfs = OsVfs::new();
         for access in [OpenAccess::ReadOnly, OpenAccess::ReadWrite] {
-            let err = vfs
-                .open(&path, flags(FileKind::MainDb, access))
-                .err()
-                .unwrap();
+            let err = vfs.open(&path, flags(FileKind::MainDb, access)).err().unwrap();
             assert_eq!(err.code(), ErrorCode::CantOpen);
         }
         let mut exclusive = flags(FileKind::MainJournal, OpenAccess::ReadWriteCreate);
@@ -635,10 +542,7 @@ mod tests {
         let err = vfs.open(&path, exclusive).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CantOpen);
         let dir_path = dir.path().to_str().unwrap();
-        let err = vfs
-            .open(dir_path, flags(FileKind::MainDb, OpenAccess::ReadOnly))
-            .err()
-            .unwrap();
+        let err = vfs.open(dir_path, flags(FileKind::MainDb, OpenAccess::ReadOnly)).err().unwrap();
         assert_eq!(err.code(), ErrorCode::CantOpen);
     }
 
@@ -647,9 +551,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = temp_path(&dir, "ro.db");
         std::fs::write(&path, b"abc").unwrap();
-        let mut f = OsVfs::new()
-            .open(&path, flags(FileKind::MainDb, OpenAccess::ReadOnly))
-            .unwrap();
+        let mut f = OsVfs::new().open(&path, flags(FileKind::MainDb, OpenAccess::ReadOnly)).unwrap();
         let err = f.write_at(b"x", 0).unwrap_err();
         assert_eq!(err.extended_code(), IoErrorKind::Write.extended_code());
     }
@@ -706,18 +608,12 @@ mod tests {
     #[test]
     fn disk_full_maps_to_full() {
         let enospc = io::Error::from_raw_os_error(libc::ENOSPC);
-        assert_eq!(
-            io_failure(IoErrorKind::Write, "p", &enospc).code(),
-            ErrorCode::Full
-        );
+        assert_eq!(io_failure(IoErrorKind::Write, "p", &enospc).code(), ErrorCode::Full);
         let eio = io::Error::from_raw_os_error(libc::EIO);
         let err = io_failure(IoErrorKind::Write, "p", &eio);
         assert_eq!(err.extended_code(), IoErrorKind::Write.extended_code());
         assert!(lock_failure(IoErrorKind::Lock, Errno::EAGAIN).is_busy());
-        assert_eq!(
-            lock_failure(IoErrorKind::Lock, Errno::EIO).extended_code(),
-            IoErrorKind::Lock.extended_code()
-        );
+        assert_eq!(lock_failure(IoErrorKind::Lock, Errno::EIO).extended_code(), IoErrorKind::Lock.extended_code());
     }
 
     #[test]

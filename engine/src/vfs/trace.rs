@@ -13,8 +13,8 @@
 
 use crate::error::{ErrorCode, Result};
 use crate::vfs::{
-    AccessCheck, DeviceCharacteristics, FileKind, LockLevel, OpenAccess, OpenFlags, ReadOutcome,
-    ShmRegion, SyncFlags, Vfs, VfsFile,
+    AccessCheck, DeviceCharacteristics, FileKind, LockLevel, OpenAccess, OpenFlags, ReadOutcome, ShmRegion, SyncFlags,
+    Vfs, VfsFile,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,10 +60,7 @@ impl TraceEvent {
     pub fn changes_disk(&self) -> bool {
         matches!(
             self.op,
-            TraceOp::Write { .. }
-                | TraceOp::Truncate { .. }
-                | TraceOp::Sync { .. }
-                | TraceOp::Delete { .. }
+            TraceOp::Write { .. } | TraceOp::Truncate { .. } | TraceOp::Sync { .. } | TraceOp::Delete { .. }
         )
     }
 
@@ -102,12 +99,8 @@ impl fmt::Display for TraceEvent {
                     write!(f, " delete-on-close")?;
                 }
             }
-            TraceOp::Read { offset, len_bytes } => {
-                write!(f, "read {file} off={offset} len={len_bytes}")?
-            }
-            TraceOp::Write { offset, len_bytes } => {
-                write!(f, "write {file} off={offset} len={len_bytes}")?
-            }
+            TraceOp::Read { offset, len_bytes } => write!(f, "read {file} off={offset} len={len_bytes}")?,
+            TraceOp::Write { offset, len_bytes } => write!(f, "write {file} off={offset} len={len_bytes}")?,
             TraceOp::Truncate { size_bytes } => write!(f, "truncate {file} size={size_bytes}")?,
             TraceOp::Sync { flags } => {
                 let strength = if flags.full { "FULL" } else { "NORMAL" };
@@ -178,11 +171,7 @@ impl TraceLog {
 
     /// The events that `keep` selects, as compact lines.
     pub fn lines(&self, keep: impl Fn(&TraceEvent) -> bool) -> Vec<String> {
-        self.lock()
-            .iter()
-            .filter(|event| keep(event))
-            .map(TraceEvent::to_string)
-            .collect()
+        self.lock().iter().filter(|event| keep(event)).map(TraceEvent::to_string).collect()
     }
 
     /// Writes, truncates, syncs and deletes, as compact lines, in order.
@@ -197,9 +186,7 @@ impl TraceLog {
     /// Locks the log, taking over a lock poisoned by a panicking test thread (each push is
     /// complete before anything can panic).
     fn lock(&self) -> MutexGuard<'_, Vec<TraceEvent>> {
-        self.events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -215,9 +202,7 @@ pub struct TraceVfs {
 
 impl fmt::Debug for TraceVfs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TraceVfs")
-            .field("name", &self.name)
-            .finish()
+        f.debug_struct("TraceVfs").field("name", &self.name).finish()
     }
 }
 
@@ -225,12 +210,7 @@ impl TraceVfs {
     /// Wraps `inner` with a new, empty log.
     pub fn new(inner: Arc<dyn Vfs>) -> TraceVfs {
         let name = format!("trace({})", inner.name());
-        TraceVfs {
-            inner,
-            name,
-            log: TraceLog::default(),
-            kinds: Arc::default(),
-        }
+        TraceVfs { inner, name, log: TraceLog::default(), kinds: Arc::default() }
     }
 
     /// The shared log (a handle a test can keep after giving the Vfs away).
@@ -255,11 +235,7 @@ impl TraceVfs {
 
     /// The kind `path` was last opened as through this Vfs.
     fn kind_of(&self, path: &str) -> Option<FileKind> {
-        self.kinds
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(path)
-            .copied()
+        self.kinds.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(path).copied()
     }
 
     /// Logs `op` on `path` with the outcome of `result`, and passes `result` on.
@@ -280,18 +256,10 @@ impl Vfs for TraceVfs {
     }
 
     fn open(&self, path: &str, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
-        self.kinds
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(path.to_string(), flags.kind);
+        self.kinds.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(path.to_string(), flags.kind);
         let opened = self.inner.open(path, flags);
         let inner = self.record(path, TraceOp::Open { flags }, opened)?;
-        Ok(Box::new(TraceFile {
-            inner,
-            path: path.to_string(),
-            kind: flags.kind,
-            log: self.log.clone(),
-        }))
+        Ok(Box::new(TraceFile { inner, path: path.to_string(), kind: flags.kind, log: self.log.clone() }))
     }
 
     fn delete(&self, path: &str, sync_dir: bool) -> Result<()> {
@@ -397,12 +365,7 @@ impl VfsFile for TraceFile {
         self.inner.device_characteristics()
     }
 
-    fn shm_map(
-        &mut self,
-        region: u32,
-        region_size: usize,
-        extend: bool,
-    ) -> Result<Option<ShmRegion>> {
+    fn shm_map(&mut self, region: u32, region_size: usize, extend: bool) -> Result<Option<ShmRegion>> {
         self.inner.shm_map(region, region_size, extend)
     }
 
@@ -446,21 +409,12 @@ mod tests {
         let mut buf = [0u8; 100];
         db.read_at(&mut buf, 0).unwrap();
         db.lock(LockLevel::Reserved).unwrap();
-        let mut journal = vfs
-            .open(
-                "/t.db-journal",
-                OpenFlags::main_journal(OpenAccess::ReadWriteCreate),
-            )
-            .unwrap();
+        let mut journal = vfs.open("/t.db-journal", OpenFlags::main_journal(OpenAccess::ReadWriteCreate)).unwrap();
         journal.write_at(&[0; 512], 0).unwrap();
         journal.sync(SyncFlags::FULL).unwrap();
         db.lock(LockLevel::Exclusive).unwrap();
         db.write_at(&[1; 4096], 4096).unwrap();
-        db.sync(SyncFlags {
-            full: false,
-            data_only: true,
-        })
-        .unwrap();
+        db.sync(SyncFlags { full: false, data_only: true }).unwrap();
         drop(journal);
         vfs.delete("/t.db-journal", false).unwrap();
         db.truncate(8192).unwrap();
@@ -510,21 +464,12 @@ mod tests {
         a.lock(LockLevel::Reserved).unwrap();
         b.lock(LockLevel::Shared).unwrap();
         assert!(b.lock(LockLevel::Reserved).is_err());
-        assert!(
-            vfs.open("/missing", OpenFlags::main_journal(OpenAccess::ReadOnly))
-                .is_err()
-        );
+        assert!(vfs.open("/missing", OpenFlags::main_journal(OpenAccess::ReadOnly)).is_err());
         let log = vfs.log();
         let failed = log.lines(|event| !event.succeeded());
-        assert_eq!(
-            failed,
-            vec!["lock db RESERVED -> Busy", "open journal ro -> CantOpen"]
-        );
+        assert_eq!(failed, vec!["lock db RESERVED -> Busy", "open journal ro -> CantOpen"]);
         assert!(b.check_reserved_lock().unwrap());
-        assert_eq!(
-            log.take().last().map(|event| event.op),
-            Some(TraceOp::CheckReservedLock)
-        );
+        assert_eq!(log.take().last().map(|event| event.op), Some(TraceOp::CheckReservedLock));
         assert!(log.events().is_empty());
     }
 
@@ -534,10 +479,7 @@ mod tests {
         mem.set_file_bytes("/dir/x-journal", b"j").unwrap();
         assert!(vfs.access("/dir/x-journal", AccessCheck::Exists).unwrap());
         vfs.delete("/dir/x-journal", true).unwrap();
-        assert_eq!(
-            vfs.log().lines(|_| true),
-            vec!["access x-journal EXISTS", "delete x-journal sync-dir"]
-        );
+        assert_eq!(vfs.log().lines(|_| true), vec!["access x-journal EXISTS", "delete x-journal sync-dir"]);
         assert_eq!(vfs.name(), "trace(mem)");
         assert_eq!(vfs.current_time_ms(), MemVfs::START_JULIAN_MS);
     }

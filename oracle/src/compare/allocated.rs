@@ -38,15 +38,11 @@ fn check_masked_fields(header: &[u8]) -> Result<(), String> {
     let counter = get_u32(header, offset::CHANGE_COUNTER);
     let valid_for = get_u32(header, offset::VERSION_VALID_FOR);
     if counter != valid_for {
-        return Err(format!(
-            "version-valid-for {valid_for} differs from the change counter {counter}"
-        ));
+        return Err(format!("version-valid-for {valid_for} differs from the change counter {counter}"));
     }
     let version = get_u32(header, offset::VERSION_NUMBER);
     if !PLAUSIBLE_VERSIONS.contains(&version) {
-        return Err(format!(
-            "version number {version} is not a SQLite 3 version"
-        ));
+        return Err(format!("version number {version} is not a SQLite 3 version"));
     }
     Ok(())
 }
@@ -56,10 +52,7 @@ fn check_masked_fields(header: &[u8]) -> Result<(), String> {
 pub fn compare_db_header(a: &[u8], b: &[u8]) -> Result<(), String> {
     let (a, b) = (&a[..HEADER_SIZE], &b[..HEADER_SIZE]);
     if let Some(at) = (0..HEADER_SIZE).find(|&i| !header_byte_masked(i) && a[i] != b[i]) {
-        return Err(format!(
-            "database header byte {at} differs: {} vs {}",
-            a[at], b[at]
-        ));
+        return Err(format!("database header byte {at} differs: {} vs {}", a[at], b[at]));
     }
     check_masked_fields(a).map_err(|e| format!("a: {e}"))?;
     check_masked_fields(b).map_err(|e| format!("b: {e}"))
@@ -74,11 +67,7 @@ pub fn compare_allocated(a: &DbImage<'_>, b: &DbImage<'_>, pgno: u32) -> Result<
         _ => return Err("the page is missing on one side".to_string()),
     };
     if page_a.len() != page_b.len() {
-        return Err(format!(
-            "page sizes differ: {} vs {}",
-            page_a.len(),
-            page_b.len()
-        ));
+        return Err(format!("page sizes differ: {} vs {}", page_a.len(), page_b.len()));
     }
     let (Some(info_a), Some(info_b)) = (a.map.info(pgno), b.map.info(pgno)) else {
         return Err("the page is missing on one side".to_string());
@@ -87,48 +76,29 @@ pub fn compare_allocated(a: &DbImage<'_>, b: &DbImage<'_>, pgno: u32) -> Result<
         Role::FreelistLeaf { .. } | Role::LockByte => Ok(()),
         Role::Overflow { .. } | Role::FreelistTrunk { .. } => {
             if info_a.used_bytes != info_b.used_bytes {
-                return Err(format!(
-                    "used bytes differ: {:?} vs {:?}",
-                    info_a.used_bytes, info_b.used_bytes
-                ));
+                return Err(format!("used bytes differ: {:?} vs {:?}", info_a.used_bytes, info_b.used_bytes));
             }
             let used = info_a.used_bytes.unwrap_or(page_a.len()).min(page_a.len());
             compare_range(page_a, page_b, 0..used, "used bytes")
         }
-        Role::Tree { .. } => {
-            match (
-                BtreePage::decode(&a.image, pgno),
-                BtreePage::decode(&b.image, pgno),
-            ) {
-                (Ok(tree_a), Ok(tree_b)) => compare_btree(page_a, page_b, &tree_a, &tree_b),
-                _ => compare_whole(page_a, page_b, pgno),
-            }
-        }
+        Role::Tree { .. } => match (BtreePage::decode(&a.image, pgno), BtreePage::decode(&b.image, pgno)) {
+            (Ok(tree_a), Ok(tree_b)) => compare_btree(page_a, page_b, &tree_a, &tree_b),
+            _ => compare_whole(page_a, page_b, pgno),
+        },
         Role::Unreachable => compare_whole(page_a, page_b, pgno),
     }
 }
 
 /// Two decoded b-tree pages: same allocated ranges, same bytes in them (page 1's database
 /// header by [`compare_db_header`]).
-fn compare_btree(
-    page_a: &[u8],
-    page_b: &[u8],
-    tree_a: &BtreePage,
-    tree_b: &BtreePage,
-) -> Result<(), String> {
+fn compare_btree(page_a: &[u8], page_b: &[u8], tree_a: &BtreePage, tree_b: &BtreePage) -> Result<(), String> {
     let (ranges_a, ranges_b) = (tree_a.allocated(), tree_b.allocated());
-    if let Some(i) =
-        (0..ranges_a.len().max(ranges_b.len())).find(|&i| ranges_a.get(i) != ranges_b.get(i))
-    {
+    if let Some(i) = (0..ranges_a.len().max(ranges_b.len())).find(|&i| ranges_a.get(i) != ranges_b.get(i)) {
         let show = |r: Option<&(Region, Range<usize>)>| match r {
             Some((region, range)) => format!("{region:?} @{}..{}", range.start, range.end),
             None => "nothing".to_string(),
         };
-        return Err(format!(
-            "allocated ranges differ: {} vs {}",
-            show(ranges_a.get(i)),
-            show(ranges_b.get(i))
-        ));
+        return Err(format!("allocated ranges differ: {} vs {}", show(ranges_a.get(i)), show(ranges_b.get(i))));
     }
     for (region, range) in ranges_a {
         if region == Region::DbHeader {
@@ -153,18 +123,10 @@ fn compare_whole(page_a: &[u8], page_b: &[u8], pgno: u32) -> Result<(), String> 
 
 /// The bytes `range` of both pages; the first differing offset on failure.
 /// Entry: `range` lies within both pages.
-fn compare_range(
-    page_a: &[u8],
-    page_b: &[u8],
-    range: Range<usize>,
-    what: &str,
-) -> Result<(), String> {
+fn compare_range(page_a: &[u8], page_b: &[u8], range: Range<usize>, what: &str) -> Result<(), String> {
     debug_assert!(range.end <= page_a.len() && range.end <= page_b.len());
     let (Some(a), Some(b)) = (page_a.get(range.clone()), page_b.get(range.clone())) else {
-        return Err(format!(
-            "{what} @{}..{} lie outside the page",
-            range.start, range.end
-        ));
+        return Err(format!("{what} @{}..{} lie outside the page", range.start, range.end));
     };
     match a.iter().zip(b).position(|(x, y)| x != y) {
         None => Ok(()),

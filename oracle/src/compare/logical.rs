@@ -70,25 +70,16 @@ const SCHEMA_SQL: &str = "SELECT type, name, tbl_name, sql FROM sqlite_schema OR
 fn open_copy(path: &Path, image: &[u8]) -> Result<Connection, String> {
     std::fs::write(path, image).map_err(|e| format!("cannot write a temp copy: {e}"))?;
     // URI syntax: '%', '?' and '#' in the path must be escaped.
-    let escaped = path
-        .display()
-        .to_string()
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23");
+    let escaped = path.display().to_string().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
     let uri = format!("file:{escaped}?immutable=1");
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     Connection::open_with_flags(uri, flags).map_err(|e| format!("cannot open: {e}"))
 }
 
 /// The messages of `PRAGMA integrity_check` when it does not say just "ok".
 fn integrity_failures(conn: &Connection) -> Vec<String> {
     match query_rows(conn, "PRAGMA integrity_check") {
-        Ok(rows) if rows.len() == 1 && matches!(&rows[0][..], [Value::Text(t)] if t == b"ok") => {
-            Vec::new()
-        }
+        Ok(rows) if rows.len() == 1 && matches!(&rows[0][..], [Value::Text(t)] if t == b"ok") => Vec::new(),
         Ok(rows) => {
             let mut out: Vec<String> = rows
                 .iter()
@@ -139,13 +130,7 @@ fn first_row_difference(a: &[Vec<Value>], b: &[Vec<Value>]) -> Option<String> {
         _ => true,
     })?;
     let show = |r: Option<&Vec<Value>>| r.map_or("(no row)".to_string(), |r| render_values(r).0);
-    Some(format!(
-        "row {i}: a {} vs b {} ({} rows vs {})",
-        show(a.get(i)),
-        show(b.get(i)),
-        a.len(),
-        b.len()
-    ))
+    Some(format!("row {i}: a {} vs b {} ({} rows vs {})", show(a.get(i)), show(b.get(i)), a.len(), b.len()))
 }
 
 /// `name` as a quoted SQL identifier.
@@ -158,20 +143,12 @@ fn quote(name: &str) -> String {
 /// in the file).
 fn compare_table(conn_a: &Connection, conn_b: &Connection, name: &str) -> Result<(), String> {
     let virtual_sql = "SELECT 1 FROM sqlite_schema WHERE name = ?1 AND rootpage = 0";
-    if conn_a
-        .prepare(virtual_sql)
-        .and_then(|mut s| s.exists([name]))
-        .unwrap_or(false)
-    {
+    if conn_a.prepare(virtual_sql).and_then(|mut s| s.exists([name])).unwrap_or(false) {
         return Ok(());
     }
     let table = quote(name);
     let with_rowid = format!("SELECT rowid, * FROM {table} ORDER BY rowid");
-    let sql = if conn_a.prepare(&with_rowid).is_ok() {
-        with_rowid
-    } else {
-        format!("SELECT * FROM {table}")
-    };
+    let sql = if conn_a.prepare(&with_rowid).is_ok() { with_rowid } else { format!("SELECT * FROM {table}") };
     let rows_a = query_rows(conn_a, &sql).map_err(|e| format!("table {name} in a: {e}"))?;
     let rows_b = query_rows(conn_b, &sql).map_err(|e| format!("table {name} in b: {e}"))?;
     match first_row_difference(&rows_a, &rows_b) {
@@ -181,20 +158,10 @@ fn compare_table(conn_a: &Connection, conn_b: &Connection, name: &str) -> Result
 }
 
 /// The entries of index `name` in both files, in key order, decoded from their b-trees.
-fn compare_index(
-    conn_a: &Connection,
-    conn_b: &Connection,
-    a: &[u8],
-    b: &[u8],
-    name: &str,
-) -> Result<(), String> {
+fn compare_index(conn_a: &Connection, conn_b: &Connection, a: &[u8], b: &[u8], name: &str) -> Result<(), String> {
     let entries = |conn: &Connection, bytes: &[u8]| -> Result<Vec<Vec<Value>>, String> {
         let root: i64 = conn
-            .query_row(
-                "SELECT rootpage FROM sqlite_schema WHERE type = 'index' AND name = ?1",
-                [name],
-                |r| r.get(0),
-            )
+            .query_row("SELECT rootpage FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
             .map_err(|e| e.to_string())?;
         if root == 0 {
             return Ok(Vec::new());

@@ -66,11 +66,7 @@ pub struct PagesComparison {
 /// Compares pages `pages` of `a` and `b` at L1 and L2. Pages outside one file differ at L1.
 /// Cost: two page decodes per page (plus index keys' overflow chains), and renderings for at
 /// most [`MAX_PAGE_DIFFS`] pages.
-pub fn compare_pages(
-    a: &DbImage<'_>,
-    b: &DbImage<'_>,
-    pages: impl IntoIterator<Item = u32>,
-) -> PagesComparison {
+pub fn compare_pages(a: &DbImage<'_>, b: &DbImage<'_>, pages: impl IntoIterator<Item = u32>) -> PagesComparison {
     let mut differing = Vec::new();
     let mut reasons = Vec::new();
     let mut pages_checked = 0u32;
@@ -79,9 +75,7 @@ pub fn compare_pages(
         let (shape_a, shape_b) = (shape::page_shape(a, pgno), shape::page_shape(b, pgno));
         let failure = match shape::shape_difference(&shape_a, &shape_b) {
             Some(reason) => Some((Level::L1, reason)),
-            None => allocated::compare_allocated(a, b, pgno)
-                .err()
-                .map(|reason| (Level::L2, reason)),
+            None => allocated::compare_allocated(a, b, pgno).err().map(|reason| (Level::L2, reason)),
         };
         if let Some((breaks, reason)) = failure {
             differing.push((pgno, breaks));
@@ -94,32 +88,21 @@ pub fn compare_pages(
         .zip(reasons)
         .filter(|((_, level), _)| Some(*level) == lowest_broken)
         .take(MAX_PAGE_DIFFS)
-        .map(|(&(pgno, breaks), reason)| PageDiff {
-            pgno,
-            breaks,
-            reason,
-            diff: page_diff(a, b, pgno),
-        })
+        .map(|(&(pgno, breaks), reason)| PageDiff { pgno, breaks, reason, diff: page_diff(a, b, pgno) })
         .collect();
     let level = match lowest_broken {
         None => Some(Level::L2),
         Some(Level::L2) => Some(Level::L1),
         Some(_) => None,
     };
-    PagesComparison {
-        level,
-        pages_checked,
-        differing,
-        first_differences,
-    }
+    PagesComparison { level, pages_checked, differing, first_differences }
 }
 
 /// Unified diff of the renderings of page `pgno` in `a` and `b`.
 fn page_diff(a: &DbImage<'_>, b: &DbImage<'_>, pgno: u32) -> String {
     let (text_a, text_b) = (render_page(a, pgno), render_page(b, pgno));
     if text_a == text_b {
-        return "(the renderings are equal: the difference is in bytes they do not show)\n"
-            .to_string();
+        return "(the renderings are equal: the difference is in bytes they do not show)\n".to_string();
     }
     TextDiff::from_lines(&text_a, &text_b)
         .unified_diff()
@@ -148,9 +131,7 @@ impl Comparison {
     /// Diffs of the first pages that break the level above the result (empty when the page
     /// comparison did not run or found nothing).
     pub fn first_differences(&self) -> &[PageDiff] {
-        self.pages
-            .as_ref()
-            .map_or(&[], |p| p.first_differences.as_slice())
+        self.pages.as_ref().map_or(&[], |p| p.first_differences.as_slice())
     }
 }
 
@@ -172,35 +153,17 @@ pub fn compare_images(a: &[u8], b: &[u8]) -> Comparison {
         };
     }
     let mut decode_errors = Vec::new();
-    let mut open = |bytes, side| {
-        DbImage::open(bytes)
-            .map_err(|p| decode_errors.push(format!("{side}: {p}")))
-            .ok()
-    };
+    let mut open = |bytes, side| DbImage::open(bytes).map_err(|p| decode_errors.push(format!("{side}: {p}"))).ok();
     let (db_a, db_b) = (open(a, "a"), open(b, "b"));
     let page_counts = [&db_a, &db_b].map(|d| d.as_ref().map_or(0, |d| d.image.page_count()));
     let pages = match (&db_a, &db_b) {
-        (Some(db_a), Some(db_b)) => Some(compare_pages(
-            db_a,
-            db_b,
-            1..=page_counts[0].max(page_counts[1]),
-        )),
+        (Some(db_a), Some(db_b)) => Some(compare_pages(db_a, db_b, 1..=page_counts[0].max(page_counts[1]))),
         _ => None,
     };
     let physical = pages.as_ref().and_then(|p| p.level);
     let logical = logical::check_logical(a, b, physical != Some(Level::L2));
-    let level = if !logical.is_empty() {
-        None
-    } else {
-        Some(physical.unwrap_or(Level::L0))
-    };
-    Comparison {
-        level,
-        page_counts,
-        pages,
-        decode_errors,
-        logical,
-    }
+    let level = if !logical.is_empty() { None } else { Some(physical.unwrap_or(Level::L0)) };
+    Comparison { level, page_counts, pages, decode_errors, logical }
 }
 
 impl fmt::Display for Level {
@@ -211,11 +174,7 @@ impl fmt::Display for Level {
 
 impl fmt::Display for PageDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "page {} breaks {}: {}",
-            self.pgno, self.breaks, self.reason
-        )?;
+        writeln!(f, "page {} breaks {}: {}", self.pgno, self.breaks, self.reason)?;
         f.write_str(&self.diff)
     }
 }
@@ -229,17 +188,9 @@ impl fmt::Display for PagesComparison {
         }
         writeln!(f, " ({} pages checked)", self.pages_checked)?;
         if !self.differing.is_empty() {
-            let listed: Vec<String> = self
-                .differing
-                .iter()
-                .take(LISTED)
-                .map(|(pgno, level)| format!("{pgno} ({level})"))
-                .collect();
-            let more = if self.differing.len() > LISTED {
-                ", ..."
-            } else {
-                ""
-            };
+            let listed: Vec<String> =
+                self.differing.iter().take(LISTED).map(|(pgno, level)| format!("{pgno} ({level})")).collect();
+            let more = if self.differing.len() > LISTED { ", ..." } else { "" };
             let count = match self.differing.len() {
                 1 => "1 page differs".to_string(),
                 n => format!("{n} pages differ"),
@@ -256,11 +207,7 @@ impl fmt::Display for PagesComparison {
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = self.level.map_or("none".to_string(), |l| l.to_string());
-        writeln!(
-            f,
-            "level {level} (a: {} pages, b: {} pages)",
-            self.page_counts[0], self.page_counts[1]
-        )?;
+        writeln!(f, "level {level} (a: {} pages, b: {} pages)", self.page_counts[0], self.page_counts[1])?;
         for e in &self.decode_errors {
             writeln!(f, "cannot decode {e}")?;
         }

@@ -73,12 +73,7 @@ pub fn page_shape(db: &DbImage<'_>, pgno: u32) -> PageShape {
         right_child: None,
         entries: Vec::new(),
         trunk_leaves: Vec::new(),
-        problems: db
-            .map
-            .problems_on(pgno)
-            .iter()
-            .map(|p| p.text.clone())
-            .collect(),
+        problems: db.map.problems_on(pgno).iter().map(|p| p.text.clone()).collect(),
     };
     let Some(info) = db.map.info(pgno) else {
         return shape;
@@ -109,23 +104,16 @@ fn key_entries(db: &DbImage<'_>, page: &BtreePage) -> Vec<KeyEntry> {
     page.cells
         .iter()
         .map(|cell| match cell {
-            Err(_) => KeyEntry {
-                left_child: None,
-                rowid: None,
-                key: None,
-                undecodable: true,
-            },
+            Err(_) => KeyEntry { left_child: None, rowid: None, key: None, undecodable: true },
             Ok(cell) => KeyEntry {
                 left_child: cell.left_child,
                 rowid: cell.rowid,
-                key: (!page.page_type.is_table()).then(|| {
-                    match read_payload(&db.image, bytes, cell) {
-                        Ok(payload) => match decode_record(&payload) {
-                            Ok(values) => Key::Values(values),
-                            Err(_) => Key::Bytes(payload),
-                        },
-                        Err(_) => Key::Unreadable,
-                    }
+                key: (!page.page_type.is_table()).then(|| match read_payload(&db.image, bytes, cell) {
+                    Ok(payload) => match decode_record(&payload) {
+                        Ok(values) => Key::Values(values),
+                        Err(_) => Key::Bytes(payload),
+                    },
+                    Err(_) => Key::Unreadable,
                 }),
                 undecodable: false,
             },

@@ -164,17 +164,11 @@ impl BtreePage {
     /// other defect is recorded in `problems` (and in a cell's `Err`), and decoding goes on
     /// with what is readable. Never reads outside the page; work is bounded by the page size.
     pub fn decode(image: &Image<'_>, pgno: u32) -> Result<BtreePage, Problem> {
-        let page = image
-            .page(pgno)
-            .ok_or_else(|| Problem::new(pgno, "page is outside the file"))?;
+        let page = image.page(pgno).ok_or_else(|| Problem::new(pgno, "page is outside the file"))?;
         let header_offset = Image::header_offset(pgno);
         let flag = page[header_offset];
-        let page_type = PageType::from_flag(flag).ok_or_else(|| {
-            Problem::new(
-                pgno,
-                format!("type byte 0x{flag:02x} is not a b-tree page type"),
-            )
-        })?;
+        let page_type = PageType::from_flag(flag)
+            .ok_or_else(|| Problem::new(pgno, format!("type byte 0x{flag:02x} is not a b-tree page type")))?;
         let usable = image.usable_size_bytes() as usize;
         let h = header_offset;
         let raw_content_start = get_u16(page, h + 5);
@@ -184,11 +178,7 @@ impl BtreePage {
             page_type,
             first_freeblock: get_u16(page, h + 1),
             cell_count: get_u16(page, h + 3),
-            content_start: if raw_content_start == 0 {
-                65536
-            } else {
-                u32::from(raw_content_start)
-            },
+            content_start: if raw_content_start == 0 { 65536 } else { u32::from(raw_content_start) },
             fragmented_bytes: page[h + 7],
             right_child: (!page_type.is_leaf()).then(|| get_u32(page, h + 8)),
             cell_pointers: Vec::new(),
@@ -222,16 +212,12 @@ impl BtreePage {
         let max_cells = (self.page_size_bytes - 8) / 6;
         let mut count = usize::from(self.cell_count);
         if count > max_cells {
-            self.problems.push(format!(
-                "cell count {count} exceeds the {max_cells} cells a page can hold"
-            ));
+            self.problems.push(format!("cell count {count} exceeds the {max_cells} cells a page can hold"));
             count = max_cells;
         }
         let fit = (self.usable_size_bytes - start) / 2;
         if count > fit {
-            self.problems.push(format!(
-                "cell pointer array of {count} cells runs past the usable area"
-            ));
+            self.problems.push(format!("cell pointer array of {count} cells runs past the usable area"));
             count = fit;
         }
         self.cell_pointers = (0..count).map(|i| get_u16(page, start + 2 * i)).collect();
@@ -239,14 +225,7 @@ impl BtreePage {
         self.cells = self
             .cell_pointers
             .iter()
-            .map(|&ptr| {
-                decode_cell(
-                    &page[..self.usable_size_bytes],
-                    self.page_type,
-                    usize::from(ptr),
-                    pointers_end,
-                )
-            })
+            .map(|&ptr| decode_cell(&page[..self.usable_size_bytes], self.page_type, usize::from(ptr), pointers_end))
             .collect();
         for (i, cell) in self.cells.iter().enumerate() {
             if let Err(e) = cell {
@@ -265,35 +244,27 @@ impl BtreePage {
         let mut offset = usize::from(self.first_freeblock);
         while offset != 0 {
             if offset < self.content_start as usize {
-                self.problems.push(format!(
-                    "freeblock at {offset} lies before the content start {}",
-                    self.content_start
-                ));
+                self.problems
+                    .push(format!("freeblock at {offset} lies before the content start {}", self.content_start));
                 return;
             }
             if offset + 4 > usable {
-                self.problems
-                    .push(format!("freeblock at {offset} lies past the usable area"));
+                self.problems.push(format!("freeblock at {offset} lies past the usable area"));
                 return;
             }
             let next = usize::from(get_u16(page, offset));
             let size_bytes = usize::from(get_u16(page, offset + 2));
             self.freeblocks.push(Freeblock { offset, size_bytes });
             if size_bytes < 4 {
-                self.problems
-                    .push(format!("freeblock at {offset} has size {size_bytes} < 4"));
+                self.problems.push(format!("freeblock at {offset} has size {size_bytes} < 4"));
                 return;
             }
             if offset + size_bytes > usable {
-                self.problems.push(format!(
-                    "freeblock at {offset} of {size_bytes} bytes runs past the usable area"
-                ));
+                self.problems.push(format!("freeblock at {offset} of {size_bytes} bytes runs past the usable area"));
                 return;
             }
             if next != 0 && next < offset + size_bytes + 4 {
-                self.problems.push(format!(
-                    "freeblock at {offset} links to {next}, not ascending past its end"
-                ));
+                self.problems.push(format!("freeblock at {offset} links to {next}, not ascending past its end"));
                 return;
             }
             debug_assert!(next == 0 || next > offset);
@@ -308,10 +279,7 @@ impl BtreePage {
         let usable = self.usable_size_bytes;
         let content_start = self.content_start as usize;
         if content_start < self.pointers_end() || content_start > usable {
-            self.problems.push(format!(
-                "content start {content_start} is outside {}..={usable}",
-                self.pointers_end()
-            ));
+            self.problems.push(format!("content start {content_start} is outside {}..={usable}", self.pointers_end()));
             return;
         }
         let mut spans: Vec<(Range<usize>, String)> = Vec::new();
@@ -321,10 +289,7 @@ impl BtreePage {
             }
         }
         for f in &self.freeblocks {
-            spans.push((
-                f.offset..f.offset + f.size_bytes,
-                format!("freeblock at {}", f.offset),
-            ));
+            spans.push((f.offset..f.offset + f.size_bytes, format!("freeblock at {}", f.offset)));
         }
         spans.sort_by_key(|(r, _)| (r.start, r.end));
         let mut covered_end = content_start;
@@ -332,16 +297,10 @@ impl BtreePage {
         let mut layout_ok = true;
         for (range, what) in &spans {
             if range.start < content_start {
-                self.problems.push(format!(
-                    "{what} at {} lies before the content start {content_start}",
-                    range.start
-                ));
+                self.problems.push(format!("{what} at {} lies before the content start {content_start}", range.start));
                 layout_ok = false;
             } else if range.start < covered_end {
-                self.problems.push(format!(
-                    "{what} at {} overlaps the bytes before it",
-                    range.start
-                ));
+                self.problems.push(format!("{what} at {} overlaps the bytes before it", range.start));
                 layout_ok = false;
             } else {
                 gap_bytes += range.start - covered_end;
@@ -349,8 +308,7 @@ impl BtreePage {
             covered_end = covered_end.max(range.end.min(usable));
         }
         gap_bytes += usable.saturating_sub(covered_end);
-        if layout_ok && self.problems.is_empty() && gap_bytes != usize::from(self.fragmented_bytes)
-        {
+        if layout_ok && self.problems.is_empty() && gap_bytes != usize::from(self.fragmented_bytes) {
             self.problems.push(format!(
                 "{gap_bytes} fragmented bytes in the content area, header says {}",
                 self.fragmented_bytes
@@ -379,10 +337,7 @@ impl BtreePage {
             out.push((Region::FreeblockHeader(i), f.offset..f.offset + 4));
         }
         if self.usable_size_bytes < self.page_size_bytes {
-            out.push((
-                Region::Reserved,
-                self.usable_size_bytes..self.page_size_bytes,
-            ));
+            out.push((Region::Reserved, self.usable_size_bytes..self.page_size_bytes));
         }
         out.sort_by_key(|(_, r)| (r.start, r.end));
         debug_assert!(out.iter().all(|(_, r)| r.end <= self.page_size_bytes));
@@ -408,11 +363,7 @@ impl BtreePage {
 
     /// The child page numbers in key order (left children, then the right child).
     pub fn children(&self) -> Vec<u32> {
-        let mut out: Vec<u32> = self
-            .cells
-            .iter()
-            .filter_map(|c| c.as_ref().ok().and_then(|c| c.left_child))
-            .collect();
+        let mut out: Vec<u32> = self.cells.iter().filter_map(|c| c.as_ref().ok().and_then(|c| c.left_child)).collect();
         out.extend(self.right_child);
         out
     }
@@ -424,17 +375,10 @@ impl BtreePage {
 /// pointer array. Errors when the cell starts outside the content area, a varint runs past
 /// the usable area, the payload size is beyond 32 bits, or the cell ends past the usable area.
 /// Exit (Ok): `offset + size_bytes <= area.len()` and `local` lies within the cell.
-pub fn decode_cell(
-    area: &[u8],
-    page_type: PageType,
-    offset: usize,
-    pointers_end: usize,
-) -> Result<Cell, String> {
+pub fn decode_cell(area: &[u8], page_type: PageType, offset: usize, pointers_end: usize) -> Result<Cell, String> {
     let usable = area.len();
     if offset < pointers_end || offset + 4 > usable {
-        return Err(format!(
-            "cell pointer {offset} is outside the cell content area {pointers_end}..{usable}"
-        ));
+        return Err(format!("cell pointer {offset} is outside the cell content area {pointers_end}..{usable}"));
     }
     let mut pos = offset;
     let left_child = if page_type.is_leaf() {
@@ -443,9 +387,8 @@ pub fn decode_cell(
         pos += 4;
         Some(get_u32(area, offset))
     };
-    let varint_at = |pos: usize| {
-        read_varint(&area[pos..]).map_err(|_| format!("varint at {pos} runs past the usable area"))
-    };
+    let varint_at =
+        |pos: usize| read_varint(&area[pos..]).map_err(|_| format!("varint at {pos} runs past the usable area"));
     let (payload_bytes, rowid) = match page_type {
         PageType::TableInterior => {
             let (rowid, n) = varint_at(pos)?;
@@ -477,10 +420,7 @@ pub fn decode_cell(
     let mut end = local.end;
     let first_overflow = if (local_bytes as u64) < payload_bytes {
         if end + 4 > usable {
-            return Err(format!(
-                "cell at {offset} runs past the usable area ({} > {usable})",
-                end + 4
-            ));
+            return Err(format!("cell at {offset} runs past the usable area ({} > {usable})", end + 4));
         }
         end += 4;
         Some(get_u32(area, end - 4))
@@ -489,19 +429,9 @@ pub fn decode_cell(
     };
     let size_bytes = (end - offset).max(4);
     if offset + size_bytes > usable {
-        return Err(format!(
-            "cell at {offset} of {size_bytes} bytes runs past the usable area {usable}"
-        ));
+        return Err(format!("cell at {offset} of {size_bytes} bytes runs past the usable area {usable}"));
     }
-    Ok(Cell {
-        offset,
-        size_bytes,
-        left_child,
-        payload_bytes,
-        rowid,
-        local,
-        first_overflow,
-    })
+    Ok(Cell { offset, size_bytes, left_child, payload_bytes, rowid, local, first_overflow })
 }
 
 #[cfg(test)]
@@ -514,10 +444,7 @@ mod tests {
         // Table interior at 500: child 7, rowid 300 (2-byte varint).
         area[500..506].copy_from_slice(&[0, 0, 0, 7, 0x82, 0x2c]);
         let cell = decode_cell(&area, PageType::TableInterior, 500, 20).unwrap();
-        assert_eq!(
-            (cell.left_child, cell.rowid, cell.size_bytes),
-            (Some(7), Some(300), 6)
-        );
+        assert_eq!((cell.left_child, cell.rowid, cell.size_bytes), (Some(7), Some(300), 6));
         // Table leaf at 400: payload 1, rowid 2, one byte of payload: 3 bytes, padded to 4.
         area[400..403].copy_from_slice(&[1, 2, 0x00]);
         let cell = decode_cell(&area, PageType::TableLeaf, 400, 20).unwrap();
@@ -536,10 +463,7 @@ mod tests {
     fn bad_cells_are_errors() {
         let area = vec![0xffu8; 512];
         for offset in [0, 19, 509, 511, 600] {
-            assert!(
-                decode_cell(&area, PageType::TableLeaf, offset, 20).is_err(),
-                "{offset}"
-            );
+            assert!(decode_cell(&area, PageType::TableLeaf, offset, 20).is_err(), "{offset}");
         }
         // Varints of 0xff run to 9 bytes: a payload size beyond 32 bits.
         assert!(decode_cell(&area, PageType::IndexLeaf, 100, 20).is_err());

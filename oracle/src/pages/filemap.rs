@@ -29,11 +29,7 @@ pub enum Role {
     /// A page of the b-tree rooted at `root`; `depth` 0 is the root.
     Tree { root: u32, depth: u32 },
     /// Page `position` (0-based) of the overflow chain of cell `cell_index` on page `owner`.
-    Overflow {
-        owner: u32,
-        cell_index: u32,
-        position: u32,
-    },
+    Overflow { owner: u32, cell_index: u32, position: u32 },
     /// Trunk number `index` (0-based, in chain order) of the freelist.
     FreelistTrunk { index: u32 },
     /// A leaf of the freelist listed on trunk page `trunk`.
@@ -48,14 +44,9 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Role::Tree { root, depth } => write!(f, "page of tree {root} at depth {depth}"),
-            Role::Overflow {
-                owner,
-                cell_index,
-                position,
-            } => write!(
-                f,
-                "overflow page {position} of cell {cell_index} on page {owner}"
-            ),
+            Role::Overflow { owner, cell_index, position } => {
+                write!(f, "overflow page {position} of cell {cell_index} on page {owner}")
+            }
             Role::FreelistTrunk { index } => write!(f, "freelist trunk {index}"),
             Role::FreelistLeaf { trunk } => write!(f, "freelist leaf of trunk {trunk}"),
             Role::LockByte => write!(f, "lock-byte page"),
@@ -105,12 +96,7 @@ impl FileMap {
     /// Walks `image` (see the module comment). Never panics; O(pages) work and memory, plus
     /// the payloads of `sqlite_schema` rows.
     pub fn build(image: &Image<'_>) -> FileMap {
-        let unclaimed = PageInfo {
-            role: Role::Unreachable,
-            claims: 0,
-            page_type: None,
-            used_bytes: None,
-        };
+        let unclaimed = PageInfo { role: Role::Unreachable, claims: 0, page_type: None, used_bytes: None };
         let mut map = FileMap {
             pages: vec![unclaimed; image.page_count() as usize],
             schema: Vec::new(),
@@ -123,12 +109,8 @@ impl FileMap {
         if image.contains(1) {
             map.walk_tree(image, 1, true);
         }
-        let roots: Vec<(String, u32)> = map
-            .schema
-            .iter()
-            .filter(|e| e.rootpage != 0)
-            .map(|e| (e.name.clone(), e.rootpage))
-            .collect();
+        let roots: Vec<(String, u32)> =
+            map.schema.iter().filter(|e| e.rootpage != 0).map(|e| (e.name.clone(), e.rootpage)).collect();
         for (name, root) in roots {
             if image.contains(root) {
                 map.walk_tree(image, root, false);
@@ -228,16 +210,10 @@ impl FileMap {
             }
             let is_table = page.page_type.is_table();
             if *kind_is_table.get_or_insert(is_table) != is_table {
-                self.problem(
-                    pgno,
-                    format!("{} page in the tree of {root}", page.page_type.name()),
-                );
+                self.problem(pgno, format!("{} page in the tree of {root}", page.page_type.name()));
             }
             if page.page_type.is_leaf() && *leaf_depth.get_or_insert(depth) != depth {
-                self.problem(
-                    pgno,
-                    format!("leaf at depth {depth}, other leaves of tree {root} are not"),
-                );
+                self.problem(pgno, format!("leaf at depth {depth}, other leaves of tree {root} are not"));
             }
             let page_bytes = image.page(pgno).unwrap_or_default();
             for (index, cell) in page.cells.iter().enumerate() {
@@ -251,10 +227,7 @@ impl FileMap {
             }
             // Reversed, so that pages are popped (and schema rows read) in key order.
             for child in page.children().into_iter().rev() {
-                let child_role = Role::Tree {
-                    root,
-                    depth: depth + 1,
-                };
+                let child_role = Role::Tree { root, depth: depth + 1 };
                 if !image.contains(child) {
                     self.problem(pgno, format!("child page {child} is outside the file"));
                 } else if self.claim(child, child_role, None) {
@@ -267,11 +240,7 @@ impl FileMap {
     /// Claims the overflow chain of cell `index` on page `owner`.
     fn walk_overflow(&mut self, image: &Image<'_>, owner: u32, index: usize, cell: &Cell) {
         let problems = walk_overflow_chain(image, cell, |link| {
-            let role = Role::Overflow {
-                owner,
-                cell_index: index as u32,
-                position: link.position,
-            };
+            let role = Role::Overflow { owner, cell_index: index as u32, position: link.position };
             self.claim(link.pgno, role, Some(4 + link.payload_bytes as usize))
         });
         for text in problems {
@@ -280,14 +249,7 @@ impl FileMap {
     }
 
     /// Reads a `sqlite_schema` row: (type, name, tbl_name, rootpage, sql).
-    fn read_schema_row(
-        &mut self,
-        image: &Image<'_>,
-        pgno: u32,
-        index: usize,
-        page: &[u8],
-        cell: &Cell,
-    ) {
+    fn read_schema_row(&mut self, image: &Image<'_>, pgno: u32, index: usize, page: &[u8], cell: &Cell) {
         let payload = match read_payload(image, page, cell) {
             Ok(payload) => payload,
             Err(text) => return self.problem(pgno, format!("schema row {index}: {text}")),
@@ -305,9 +267,7 @@ impl FileMap {
             ValueRef::Null => Some(0),
             _ => None,
         };
-        let (Some(kind), Some(name), Some(table), Some(rootpage)) =
-            (text(0), text(1), text(2), rootpage)
-        else {
+        let (Some(kind), Some(name), Some(table), Some(rootpage)) = (text(0), text(1), text(2), rootpage) else {
             return self.problem(pgno, format!("schema row {index} is malformed"));
         };
         self.schema.push(SchemaEntry {
@@ -332,25 +292,15 @@ impl FileMap {
         let mut index = 0u32;
         while trunk != 0 {
             let Some(page) = image.page(trunk) else {
-                self.problem(
-                    1,
-                    format!("freelist trunk {index} is page {trunk}, outside the file"),
-                );
+                self.problem(1, format!("freelist trunk {index} is page {trunk}, outside the file"));
                 break;
             };
             let mut leaf_count = get_u32(page, 4) as usize;
             if leaf_count > max_leaves {
-                self.problem(
-                    trunk,
-                    format!("freelist leaf count {leaf_count} exceeds {max_leaves}"),
-                );
+                self.problem(trunk, format!("freelist leaf count {leaf_count} exceeds {max_leaves}"));
                 leaf_count = max_leaves;
             }
-            if !self.claim(
-                trunk,
-                Role::FreelistTrunk { index },
-                Some(8 + 4 * leaf_count),
-            ) {
+            if !self.claim(trunk, Role::FreelistTrunk { index }, Some(8 + 4 * leaf_count)) {
                 break;
             }
             for i in 0..leaf_count {
@@ -358,10 +308,7 @@ impl FileMap {
                 if image.contains(leaf) {
                     self.claim(leaf, Role::FreelistLeaf { trunk }, None);
                 } else {
-                    self.problem(
-                        trunk,
-                        format!("freelist leaf {i} is page {leaf}, outside the file"),
-                    );
+                    self.problem(trunk, format!("freelist leaf {i} is page {leaf}, outside the file"));
                 }
             }
             found_pages += 1 + leaf_count as u64;

@@ -10,9 +10,7 @@
 
 use std::fmt;
 
-use touchstone_engine::format::header::{
-    HEADER_SIZE, MAGIC, decode_page_size, get_u16, get_u32, offset,
-};
+use touchstone_engine::format::header::{HEADER_SIZE, MAGIC, decode_page_size, get_u16, get_u32, offset};
 
 /// SQLite's PENDING_BYTE: the byte offset of the lock bytes. The page holding it (the
 /// "lock-byte page") is never used for content.
@@ -33,10 +31,7 @@ pub struct Problem {
 impl Problem {
     /// A problem on page `pgno`.
     pub fn new(pgno: u32, text: impl Into<String>) -> Problem {
-        Problem {
-            pgno,
-            text: text.into(),
-        }
+        Problem { pgno, text: text.into() }
     }
 }
 
@@ -69,50 +64,32 @@ impl<'a> Image<'a> {
     /// string, a page size that is not a power of two in 512..=65536, a usable size below 480.
     pub fn new(bytes: &'a [u8]) -> Result<Image<'a>, Problem> {
         if bytes.len() < HEADER_SIZE {
-            return Err(Problem::new(
-                1,
-                format!(
-                    "file of {} bytes is shorter than the database header",
-                    bytes.len()
-                ),
-            ));
+            return Err(Problem::new(1, format!("file of {} bytes is shorter than the database header", bytes.len())));
         }
         if &bytes[..16] != MAGIC {
             return Err(Problem::new(1, "no \"SQLite format 3\" magic string"));
         }
         let raw_page_size = get_u16(bytes, 16);
         let Some(page_size_bytes) = decode_page_size(raw_page_size) else {
-            return Err(Problem::new(
-                1,
-                format!("invalid page size field {raw_page_size}"),
-            ));
+            return Err(Problem::new(1, format!("invalid page size field {raw_page_size}")));
         };
         let reserved_bytes = u32::from(bytes[20]);
         let usable_size_bytes = page_size_bytes - reserved_bytes.min(page_size_bytes);
         if usable_size_bytes < MIN_USABLE_SIZE {
-            return Err(Problem::new(
-                1,
-                format!("usable page size {usable_size_bytes} is below {MIN_USABLE_SIZE}"),
-            ));
+            return Err(Problem::new(1, format!("usable page size {usable_size_bytes} is below {MIN_USABLE_SIZE}")));
         }
 
         let mut problems = Vec::new();
         if bytes[21] != 64 || bytes[22] != 32 || bytes[23] != 32 {
             problems.push(Problem::new(
                 1,
-                format!(
-                    "payload fractions {}/{}/{} are not 64/32/32",
-                    bytes[21], bytes[22], bytes[23]
-                ),
+                format!("payload fractions {}/{}/{} are not 64/32/32", bytes[21], bytes[22], bytes[23]),
             ));
         }
         let len = bytes.len() as u64;
         let trailing_bytes = len % u64::from(page_size_bytes);
         if trailing_bytes != 0 {
-            problems.push(Problem::new(
-                1,
-                format!("file ends with a partial page of {trailing_bytes} bytes"),
-            ));
+            problems.push(Problem::new(1, format!("file ends with a partial page of {trailing_bytes} bytes")));
         }
         // A file of more than 2^32-1 pages cannot be addressed by 4-byte page numbers.
         let file_pages = u32::try_from(len / u64::from(page_size_bytes)).unwrap_or(u32::MAX);
@@ -125,28 +102,18 @@ impl<'a> Image<'a> {
         } else if header_pages > file_pages {
             problems.push(Problem::new(
                 1,
-                format!(
-                    "header page count {header_pages} exceeds the {file_pages} pages in the file"
-                ),
+                format!("header page count {header_pages} exceeds the {file_pages} pages in the file"),
             ));
             file_pages
         } else {
             if header_pages < file_pages {
-                problems.push(Problem::new(
-                    1,
-                    format!("file holds {file_pages} pages but the header says {header_pages}"),
-                ));
+                problems
+                    .push(Problem::new(1, format!("file holds {file_pages} pages but the header says {header_pages}")));
             }
             header_pages
         };
         debug_assert!(u64::from(page_count) * u64::from(page_size_bytes) <= len);
-        Ok(Image {
-            bytes,
-            page_size_bytes,
-            usable_size_bytes,
-            page_count,
-            problems,
-        })
+        Ok(Image { bytes, page_size_bytes, usable_size_bytes, page_count, problems })
     }
 
     /// The whole file.

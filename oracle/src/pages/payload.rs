@@ -26,11 +26,7 @@ use super::image::Image;
 /// The most payload bytes a cell may store on its page.
 pub fn max_local_bytes(page_type: PageType, usable_size_bytes: u32) -> u64 {
     let u = u64::from(usable_size_bytes);
-    if page_type.is_table() {
-        u - 35
-    } else {
-        (u - 12) * 64 / 255 - 23
-    }
+    if page_type.is_table() { u - 35 } else { (u - 12) * 64 / 255 - 23 }
 }
 
 /// The fewest payload bytes a cell with overflow stores on its page.
@@ -48,11 +44,7 @@ pub fn local_payload_bytes(page_type: PageType, usable_size_bytes: u32, payload_
     }
     let min_local = min_local_bytes(usable_size_bytes);
     let surplus = min_local + (payload_bytes - min_local) % (u64::from(usable_size_bytes) - 4);
-    let local = if surplus <= max_local {
-        surplus
-    } else {
-        min_local
-    };
+    let local = if surplus <= max_local { surplus } else { min_local };
     debug_assert!(local <= max_local && local < payload_bytes);
     local
 }
@@ -83,11 +75,7 @@ pub struct OverflowLink {
 /// Bounded: the chain length needed by the payload is checked against the page count before
 /// the walk, and the walk stops at the first page out of range, visited twice (a loop), or
 /// beyond the needed length. `visit` returns false to stop early.
-pub fn walk_overflow_chain(
-    image: &Image<'_>,
-    cell: &Cell,
-    mut visit: impl FnMut(OverflowLink) -> bool,
-) -> Vec<String> {
+pub fn walk_overflow_chain(image: &Image<'_>, cell: &Cell, mut visit: impl FnMut(OverflowLink) -> bool) -> Vec<String> {
     let mut problems = Vec::new();
     let Some(first) = cell.first_overflow else {
         return problems;
@@ -108,9 +96,7 @@ pub fn walk_overflow_chain(
     let mut position = 0u32;
     while u64::from(position) < needed_pages {
         let Some(page) = image.page(pgno) else {
-            problems.push(format!(
-                "overflow page {position} of the chain is page {pgno}, outside the file"
-            ));
+            problems.push(format!("overflow page {position} of the chain is page {pgno}, outside the file"));
             return problems;
         };
         if !visited.insert(pgno) {
@@ -118,12 +104,7 @@ pub fn walk_overflow_chain(
             return problems;
         }
         let on_page = remaining.min(u64::from(usable) - 4);
-        let link = OverflowLink {
-            pgno,
-            position,
-            payload_bytes: on_page as u32,
-            next: get_u32(page, 0),
-        };
+        let link = OverflowLink { pgno, position, payload_bytes: on_page as u32, next: get_u32(page, 0) };
         remaining -= on_page;
         if !visit(link) {
             return problems;
@@ -133,9 +114,8 @@ pub fn walk_overflow_chain(
     }
     debug_assert_eq!(remaining, 0);
     if pgno != 0 {
-        problems.push(format!(
-            "overflow chain continues to page {pgno} after the {needed_pages} pages its payload needs"
-        ));
+        problems
+            .push(format!("overflow chain continues to page {pgno} after the {needed_pages} pages its payload needs"));
     }
     problems
 }
@@ -144,9 +124,7 @@ pub fn walk_overflow_chain(
 /// Errors when the chain is broken (see [`walk_overflow_chain`]). Allocation is bounded by
 /// the file size: the payload length was checked against the page count first.
 pub fn read_payload(image: &Image<'_>, page: &[u8], cell: &Cell) -> Result<Vec<u8>, String> {
-    let local = page
-        .get(cell.local.clone())
-        .ok_or_else(|| "cell's local payload is outside its page".to_string())?;
+    let local = page.get(cell.local.clone()).ok_or_else(|| "cell's local payload is outside its page".to_string())?;
     if cell.first_overflow.is_none() {
         return Ok(local.to_vec());
     }
@@ -174,9 +152,7 @@ pub fn read_payload(image: &Image<'_>, page: &[u8], cell: &Cell) -> Result<Vec<u
 
 /// The values of the record `payload`, or why it does not parse.
 pub fn decode_record(payload: &[u8]) -> Result<Vec<Value>, String> {
-    Record::parse(payload)
-        .map(|r| r.to_values())
-        .map_err(|e| format!("record does not parse: {e}"))
+    Record::parse(payload).map(|r| r.to_values()).map_err(|e| format!("record does not parse: {e}"))
 }
 
 #[cfg(test)]

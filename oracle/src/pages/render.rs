@@ -32,11 +32,7 @@ pub fn render_page(db: &DbImage<'_>, pgno: u32) -> String {
     let mut out = String::new();
     let image = &db.image;
     let Some(info) = db.map.info(pgno) else {
-        let _ = writeln!(
-            out,
-            "page {pgno}: outside the file ({} pages)",
-            image.page_count()
-        );
+        let _ = writeln!(out, "page {pgno}: outside the file ({} pages)", image.page_count());
         return out;
     };
     let _ = writeln!(out, "page {pgno} of {}: {}", image.page_count(), info.role);
@@ -63,13 +59,8 @@ pub fn render_page(db: &DbImage<'_>, pgno: u32) -> String {
         Role::Overflow { .. } => {
             let used = info.used_bytes.unwrap_or(4);
             let content = page.get(4..used).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "next={} payload_bytes={} hash={:016x}",
-                get_u32(page, 0),
-                content.len(),
-                fnv1a(content)
-            );
+            let _ =
+                writeln!(out, "next={} payload_bytes={} hash={:016x}", get_u32(page, 0), content.len(), fnv1a(content));
         }
         Role::FreelistTrunk { .. } => render_trunk(&mut out, page, info.used_bytes),
         Role::FreelistLeaf { .. } | Role::LockByte => {}
@@ -101,22 +92,13 @@ fn render_btree(out: &mut String, image: &Image<'_>, page: &BtreePage) {
         let _ = write!(out, " right_child={right}");
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "cell pointers @{}..{}",
-        page.pointers_start(),
-        page.pointers_end()
-    );
+    let _ = writeln!(out, "cell pointers @{}..{}", page.pointers_start(), page.pointers_end());
     let bytes = image.page(page.pgno).unwrap_or_default();
     for (i, cell) in page.cells.iter().enumerate() {
         match cell {
             Ok(cell) => render_cell(out, image, bytes, i, cell),
             Err(text) => {
-                let _ = writeln!(
-                    out,
-                    "cell {i} @{}: undecodable: {text}",
-                    page.cell_pointers[i]
-                );
+                let _ = writeln!(out, "cell {i} @{}: undecodable: {text}", page.cell_pointers[i]);
             }
         }
     }
@@ -124,23 +106,13 @@ fn render_btree(out: &mut String, image: &Image<'_>, page: &BtreePage) {
         let _ = writeln!(out, "freeblock @{} size={}", f.offset, f.size_bytes);
     }
     for r in page.unallocated() {
-        let _ = writeln!(
-            out,
-            "unallocated {}..{} ({} bytes)",
-            r.start,
-            r.end,
-            r.len()
-        );
+        let _ = writeln!(out, "unallocated {}..{} ({} bytes)", r.start, r.end, r.len());
     }
 }
 
 /// One line for one cell: place, size, child, key, payload and its record.
 fn render_cell(out: &mut String, image: &Image<'_>, page: &[u8], index: usize, cell: &Cell) {
-    let _ = write!(
-        out,
-        "cell {index} @{} size={}:",
-        cell.offset, cell.size_bytes
-    );
+    let _ = write!(out, "cell {index} @{} size={}:", cell.offset, cell.size_bytes);
     if let Some(left) = cell.left_child {
         let _ = write!(out, " left={left}");
     }
@@ -152,12 +124,7 @@ fn render_cell(out: &mut String, image: &Image<'_>, page: &[u8], index: usize, c
         out.push('\n');
         return;
     }
-    let _ = write!(
-        out,
-        " payload={} local={}",
-        cell.payload_bytes,
-        cell.local.len()
-    );
+    let _ = write!(out, " payload={} local={}", cell.payload_bytes, cell.local.len());
     if let Some(first) = cell.first_overflow {
         let _ = write!(out, " overflow={first}");
     }
@@ -217,16 +184,9 @@ fn render_db_header(out: &mut String, bytes: &[u8]) {
 
 /// A freelist trunk: next trunk, leaf count, leaf numbers.
 fn render_trunk(out: &mut String, page: &[u8], used_bytes: Option<usize>) {
-    let _ = writeln!(
-        out,
-        "next_trunk={} leaf_count={}",
-        get_u32(page, 0),
-        get_u32(page, 4)
-    );
+    let _ = writeln!(out, "next_trunk={} leaf_count={}", get_u32(page, 0), get_u32(page, 4));
     let shown_leaves = used_bytes.unwrap_or(8).saturating_sub(8) / 4;
-    let leaves: Vec<u32> = (0..shown_leaves)
-        .map(|i| get_u32(page, 8 + 4 * i))
-        .collect();
+    let leaves: Vec<u32> = (0..shown_leaves).map(|i| get_u32(page, 8 + 4 * i)).collect();
     for chunk in leaves.chunks(LEAVES_PER_LINE) {
         let line: Vec<String> = chunk.iter().map(u32::to_string).collect();
         let _ = writeln!(out, "leaves: {}", line.join(" "));
@@ -277,17 +237,13 @@ fn render_value(value: &Value) -> (String, bool) {
 
 /// Lower-case hex of `bytes`.
 fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// FNV-1a, 64 bits: a short, stable fingerprint of long payloads in renderings.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }

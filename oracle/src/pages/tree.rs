@@ -38,22 +38,13 @@ pub struct TreeEntries<'i, 'a> {
 impl<'i, 'a> TreeEntries<'i, 'a> {
     /// The entries of the tree rooted at `root`.
     pub fn new(image: &'i Image<'a>, root: u32) -> TreeEntries<'i, 'a> {
-        TreeEntries {
-            image,
-            stack: Vec::new(),
-            visited: HashSet::new(),
-            root: Some(root),
-            done: false,
-        }
+        TreeEntries { image, stack: Vec::new(), visited: HashSet::new(), root: Some(root), done: false }
     }
 
     /// Decodes `pgno` and makes it the current page.
     fn descend(&mut self, pgno: u32, from: u32) -> Result<(), Problem> {
         if !self.image.contains(pgno) {
-            return Err(Problem::new(
-                from,
-                format!("child page {pgno} is outside the file"),
-            ));
+            return Err(Problem::new(from, format!("child page {pgno} is outside the file")));
         }
         if !self.visited.insert(pgno) {
             return Err(Problem::new(from, format!("page {pgno} is reached twice")));
@@ -70,12 +61,7 @@ impl<'i, 'a> TreeEntries<'i, 'a> {
         let bytes = self.image.page(page.pgno).unwrap_or_default();
         let payload = read_payload(self.image, bytes, cell)
             .map_err(|text| Problem::new(page.pgno, format!("cell {index}: {text}")))?;
-        Ok(TreeEntry {
-            pgno: page.pgno,
-            cell_index: index,
-            rowid: cell.rowid,
-            payload,
-        })
+        Ok(TreeEntry { pgno: page.pgno, cell_index: index, rowid: cell.rowid, payload })
     }
 
     /// The next entry, or the first error.

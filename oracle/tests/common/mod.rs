@@ -13,11 +13,8 @@ pub fn build(page_size: u32, ops: impl FnOnce(&Connection)) -> Vec<u8> {
     let path = dir.path().join("t.db");
     {
         let conn = Connection::open(&path).expect("open");
-        conn.pragma_update(None, "page_size", page_size)
-            .expect("page_size");
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
-            .expect("journal_mode");
+        conn.pragma_update(None, "page_size", page_size).expect("page_size");
+        let mode: String = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).expect("journal_mode");
         assert_eq!(mode, "delete");
         ops(&conn);
     }
@@ -38,9 +35,7 @@ pub fn modify(image: &[u8], ops: impl FnOnce(&Connection)) -> Vec<u8> {
 
 /// A deterministic text of `len` bytes drawn from `rng`.
 pub fn text(rng: &mut ChaCha8Rng, len: usize) -> String {
-    (0..len)
-        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
-        .collect()
+    (0..len).map(|_| char::from(b'a' + rng.random_range(0..26u8))).collect()
 }
 
 /// The standard workload: a table with an index, `rows` rows with texts of 20..200 bytes,
@@ -58,16 +53,10 @@ pub fn workload(conn: &Connection, seed: u64, rows: i64, big_rows: i64) {
     for id in 1..=rows {
         let len = rng.random_range(20..200);
         let name = text(&mut rng, len);
-        tx.execute(
-            "INSERT INTO t(id, name, data) VALUES (?1, ?2, zeroblob(?3))",
-            rusqlite::params![id, name, id % 50],
-        )
-        .expect("insert");
-        tx.execute(
-            "INSERT INTO kv(k, v) VALUES (?1, ?2)",
-            rusqlite::params![format!("k{id:05}"), id as f64 * 0.5],
-        )
-        .expect("insert kv");
+        tx.execute("INSERT INTO t(id, name, data) VALUES (?1, ?2, zeroblob(?3))", rusqlite::params![id, name, id % 50])
+            .expect("insert");
+        tx.execute("INSERT INTO kv(k, v) VALUES (?1, ?2)", rusqlite::params![format!("k{id:05}"), id as f64 * 0.5])
+            .expect("insert kv");
     }
     for i in 0..big_rows {
         let mut blob = vec![0u8; 1 << 20];
@@ -79,8 +68,7 @@ pub fn workload(conn: &Connection, seed: u64, rows: i64, big_rows: i64) {
         .expect("insert big");
     }
     tx.commit().expect("commit");
-    conn.execute("DELETE FROM t WHERE id % 2 = 0", [])
-        .expect("delete half");
+    conn.execute("DELETE FROM t WHERE id % 2 = 0", []).expect("delete half");
 }
 
 /// `n` row ids 1..=n in a seeded random order.

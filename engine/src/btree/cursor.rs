@@ -1,0 +1,730 @@
+//! Cursors: a position in one b-tree, and the moves between positions (SQLite's BtCursor).
+//!
+//! A cursor is the stack of pages from the root to the current page, with the cell index at
+//! each level. Operations are methods of [`Btree`] taking the cursor, so that any number of
+//! cursors can be open at once while each operation borrows the b-tree alone.
+//!
+//! When a tree is modified through one cursor, every other cursor on the same tree first
+//! saves its key and drops its pages (saveAllCursors); its next use seeks back to that key.
+//! If the entry was deleted, the seek lands next to it and `skip_next` records on which side,
+//! so that `next` / `prev` continue from the right place (btreeRestoreCursorPosition).
+
+use super::keycmp::{KeyInfo, UnpackedKey, compare_record};
+use super::page::{CellInfo, MemPage};
+use super::{Btree, MAX_DEPTH};
+use crate::ensure_corrupt;
+use crate::error::{Error, Result};
+use crate::format::varint::read_varint;
+use crate::pager::Pgno;
+use std::cell::{RefCell, RefMut};
+use std::cmp::Ordering;
+use std::rc::{Rc, Weak};
+
+/// Where a cursor stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Not on an entry (the tree is empty, or a move ran off an end).
+    Invalid,
+    /// On the entry at the top of the stack.
+    Valid,
+    /// Its position was saved (`saved`) because the tree changed; seek before use.
+    RequireSeek,
+    /// On an entry next to where a deleted entry was; `skip_next` says which side.
+    SkipNext,
+    /// The transaction ended; the cursor can no longer be used.
+    Fault,
+}
+
+/// A saved position: the key of the entry the cursor was on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SavedKey {
+    Rowid(i64),
+    Index(Vec<u8>),
+}
+
+/// One level of the cursor's path: a page and the cell index on it.
+#[derive(Debug)]
+pub(crate) struct Level {
+    pub page: MemPage,
+    pub ix: usize,
+}
+
+/// The state of a cursor.
+#[derive(Debug)]
+pub(crate) struct CursorState {
+    pub root: Pgno,
+    /// None for a table cursor (integer keys); the key order for an index cursor.
+    pub key_info: Option<Rc<KeyInfo>>,
+    pub status: Status,
+    pub stack: Vec<Level>,
+    pub saved: Option<SavedKey>,
+    /// After a restore: >0 the cursor is already past the saved key (next must not move),
+    /// <0 it is before it (prev must not move).
+    pub skip_next: i32,
+    /// Cached parse of the current cell (SQLite's info with nSize set).
+    pub info: Option<CellInfo>,
+    /// The current cell's rowid when known without a full parse (BTCF_ValidNKey after a
+    /// seek); a full parse in `info` takes precedence.
+    pub key_only: Option<i64>,
+    /// The cursor is known to be on the last entry of the tree (BTCF_AtLast).
+    pub at_last: bool,
+    /// Inserts come in key order (BTREE_BULKLOAD): balancing packs pages full.
+    pub bulk: bool,
+}
+
+impl CursorState {
+    /// True for a cursor on a table (rowid) tree.
+    pub fn is_table(&self) -> bool {
+        self.key_info.is_none()
+    }
+
+    /// Drops every page and forgets the position; the cursor is dead until reopened.
+    pub fn invalidate(&mut self) {
+        self.stack.clear();
+        self.forget_cell();
+        self.saved = None;
+        self.status = Status::Fault;
+    }
+
+    /// The current level.
+    pub fn top(&self) -> &Level {
+        self.stack.last().expect("cursor has a page")
+    }
+
+    /// The current level, mutably.
+    pub fn top_mut(&mut self) -> &mut Level {
+        self.stack.last_mut().expect("cursor has a page")
+    }
+
+    fn clear_position(&mut self) {
+        self.forget_cell();
+        self.at_last = false;
+    }
+
+    /// Forgets what is known of the current cell (it moved or changed).
+    pub fn forget_cell(&mut self) {
+        self.info = None;
+        self.key_only = None;
+    }
+
+    /// The current entry's rowid, if known without reading the cell.
+    pub fn known_rowid(&self) -> Option<i64> {
+        self.info.map(|i| i.key).or(self.key_only)
+    }
+}
+
+/// A handle to a cursor opened with [`Btree::cursor`].
+#[derive(Debug)]
+pub struct Cursor(Rc<RefCell<CursorState>>);
+
+impl Cursor {
+    pub(crate) fn new(root: Pgno, key_info: Option<Rc<KeyInfo>>) -> Cursor {
+        Cursor(Rc::new(RefCell::new(CursorState {
+            root,
+            key_info,
+            status: Status::Invalid,
+            stack: Vec::new(),
+            saved: None,
+            skip_next: 0,
+            info: None,
+            key_only: None,
+            at_last: false,
+            bulk: false,
+        })))
+    }
+
+    pub(crate) fn downgrade(&self) -> Weak<RefCell<CursorState>> {
+        Rc::downgrade(&self.0)
+    }
+
+    pub(crate) fn state(&self) -> RefMut<'_, CursorState> {
+        self.0.borrow_mut()
+    }
+
+    pub(crate) fn ptr_eq(&self, other: &Rc<RefCell<CursorState>>) -> bool {
+        Rc::ptr_eq(&self.0, other)
+    }
+
+    /// The root page of the cursor's tree.
+    pub fn root(&self) -> Pgno {
+        self.0.borrow().root
+    }
+
+    /// Marks the cursor as used for ordered bulk inserts (CREATE INDEX from a sorter).
+    pub fn set_bulk_load(&self, bulk: bool) {
+        self.0.borrow_mut().bulk = bulk;
+    }
+
+    /// True when the cursor is on an entry (after a move that found one).
+    pub fn is_valid(&self) -> bool {
+        matches!(self.0.borrow().status, Status::Valid | Status::SkipNext)
+    }
+}
+
+fn fault() -> Error {
+    Error::misuse("cursor used after its transaction ended")
+}
+
+impl Btree {
+    // ----- moves ----------------------------------------------------------------------------
+
+    /// Moves to the root of the tree (moveToRoot). Returns false for an empty tree (the
+    /// cursor is then Invalid). The root stays pinned between moves.
+    pub(crate) fn move_to_root(&mut self, cur: &mut CursorState) -> Result<bool> {
+        match cur.status {
+            Status::Fault => return Err(fault()),
+            Status::RequireSeek => {
+                cur.saved = None;
+                cur.skip_next = 0;
+            }
+            _ => {}
+        }
+        if cur.stack.is_empty() {
+            let page = self.get_page(cur.root).inspect_err(|_| cur.status = Status::Invalid)?;
+            cur.stack.push(Level { page, ix: 0 });
+        } else {
+            cur.stack.truncate(1);
+            // Re-read the root's header: another cursor may have changed its cell count.
+            let page = cur.stack[0].page.page.clone();
+            cur.stack[0].page = MemPage::init(page, &self.geo)?;
+        }
+        let (n_cell, leaf, pgno, int_key) = {
+            let root = &cur.stack[0].page;
+            (root.n_cell, root.leaf, root.pgno, root.int_key)
+        };
+        ensure_corrupt!(cur.key_info.is_none() == int_key, "page {pgno}: the tree's kind does not match its root page");
+        cur.stack[0].ix = 0;
+        cur.clear_position();
+        if n_cell > 0 {
+            cur.status = Status::Valid;
+            Ok(true)
+        } else if !leaf {
+            ensure_corrupt!(pgno == 1, "page {pgno}: interior root page without cells");
+            let child = cur.stack[0].page.right_child();
+            cur.status = Status::Valid;
+            self.move_to_child(cur, child)?;
+            Ok(true)
+        } else {
+            cur.status = Status::Invalid;
+            Ok(false)
+        }
+    }
+
+    /// Descends to child page `pgno` (moveToChild): the child must be a non-empty page of the
+    /// tree's kind, and the path no deeper than SQLite allows.
+    pub(crate) fn move_to_child(&mut self, cur: &mut CursorState, pgno: Pgno) -> Result<()> {
+        ensure_corrupt!(cur.stack.len() < MAX_DEPTH, "tree at page {} is deeper than {MAX_DEPTH}", cur.root);
+        ensure_corrupt!(!cur.stack.iter().any(|l| l.page.pgno == pgno), "page {pgno} is its own ancestor");
+        let page = self.get_page(pgno)?;
+        ensure_corrupt!(
+            page.n_cell >= 1 && page.int_key == cur.is_table(),
+            "page {pgno}: child page is empty or of the wrong kind"
+        );
+        cur.forget_cell();
+        cur.stack.push(Level { page, ix: 0 });
+        Ok(())
+    }
+
+    /// Descends from the current entry to the left-most leaf beneath it (moveToLeftmost).
+    fn move_to_leftmost(&mut self, cur: &mut CursorState) -> Result<()> {
+        while !cur.top().page.leaf {
+            let level = cur.top();
+            let child = level.page.child(&level.page.page.data(), level.ix)?;
+            self.move_to_child(cur, child)?;
+        }
+        Ok(())
+    }
+
+    /// Descends from the current page to its right-most leaf entry (moveToRightmost).
+    fn move_to_rightmost(&mut self, cur: &mut CursorState) -> Result<()> {
+        while !cur.top().page.leaf {
+            let level = cur.top_mut();
+            level.ix = level.page.n_cell;
+            let child = level.page.right_child();
+            self.move_to_child(cur, child)?;
+        }
+        let level = cur.top_mut();
+        level.ix = level.page.n_cell - 1;
+        Ok(())
+    }
+
+    /// Moves to the first entry; false when the tree is empty.
+    pub fn first(&mut self, c: &Cursor) -> Result<bool> {
+        let mut cur = c.state();
+        if !self.move_to_root(&mut cur)? {
+            return Ok(false);
+        }
+        self.move_to_leftmost(&mut cur)?;
+        Ok(true)
+    }
+
+    /// Moves to the last entry; false when the tree is empty.
+    pub fn last(&mut self, c: &Cursor) -> Result<bool> {
+        let mut cur = c.state();
+        if cur.status == Status::Valid && cur.at_last {
+            return Ok(true);
+        }
+        if !self.move_to_root(&mut cur)? {
+            return Ok(false);
+        }
+        self.move_to_rightmost(&mut cur)?;
+        cur.at_last = true;
+        Ok(true)
+    }
+
+    /// Moves to the next entry; false (and Invalid) past the last.
+    pub fn next(&mut self, c: &Cursor) -> Result<bool> {
+        let mut cur = c.state();
+        self.next_in(&mut cur)
+    }
+
+    pub(crate) fn next_in(&mut self, cur: &mut CursorState) -> Result<bool> {
+        match cur.status {
+            Status::Valid => {}
+            Status::Invalid => return Ok(false),
+            Status::Fault => return Err(fault()),
+            Status::RequireSeek | Status::SkipNext => {
+                if cur.status == Status::RequireSeek {
+                    self.restore_position(cur)?;
+                }
+                match cur.status {
+                    Status::Invalid => return Ok(false),
+                    Status::SkipNext => {
+                        cur.status = Status::Valid;
+                        if cur.skip_next > 0 {
+                            cur.skip_next = 0;
+                            return Ok(true);
+                        }
+                        cur.skip_next = 0;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        cur.forget_cell();
+        cur.at_last = false;
+        loop {
+            let level = cur.top_mut();
+            level.ix += 1;
+            let (ix, n_cell, leaf) = (level.ix, level.page.n_cell, level.page.leaf);
+            if ix < n_cell {
+                if !leaf {
+                    self.move_to_leftmost(cur)?;
+                }
+                return Ok(true);
+            }
+            if !leaf {
+                let right = cur.top().page.right_child();
+                self.move_to_child(cur, right)?;
+                self.move_to_leftmost(cur)?;
+                return Ok(true);
+            }
+            loop {
+                if cur.stack.len() == 1 {
+                    cur.status = Status::Invalid;
+                    return Ok(false);
+                }
+                cur.stack.pop();
+                let l = cur.top();
+                if l.ix < l.page.n_cell {
+                    break;
+                }
+            }
+            if !cur.top().page.int_key {
+                return Ok(true);
+            }
+            // Table interior cells are not entries: step past this one.
+        }
+    }
+
+    /// Moves to the previous entry; false (and Invalid) before the first.
+    pub fn prev(&mut self, c: &Cursor) -> Result<bool> {
+        let mut cur = c.state();
+        match cur.status {
+            Status::Valid => {}
+            Status::Invalid => return Ok(false),
+            Status::Fault => return Err(fault()),
+            Status::RequireSeek | Status::SkipNext => {
+                if cur.status == Status::RequireSeek {
+                    self.restore_position(&mut cur)?;
+                }
+                match cur.status {
+                    Status::Invalid => return Ok(false),
+                    Status::SkipNext => {
+                        cur.status = Status::Valid;
+                        if cur.skip_next < 0 {
+                            cur.skip_next = 0;
+                            return Ok(true);
+                        }
+                        cur.skip_next = 0;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        cur.forget_cell();
+        cur.at_last = false;
+        loop {
+            let level = cur.top();
+            if !level.page.leaf {
+                let child = level.page.child(&level.page.page.data(), level.ix)?;
+                self.move_to_child(&mut cur, child)?;
+                self.move_to_rightmost(&mut cur)?;
+                return Ok(true);
+            }
+            while cur.top().ix == 0 {
+                if cur.stack.len() == 1 {
+                    cur.status = Status::Invalid;
+                    return Ok(false);
+                }
+                cur.stack.pop();
+            }
+            cur.top_mut().ix -= 1;
+            let page = &cur.top().page;
+            if !(page.int_key && !page.leaf) {
+                return Ok(true);
+            }
+            // On a table interior cell: continue into its subtree's right-most entry.
+        }
+    }
+
+    // ----- seeks ----------------------------------------------------------------------------
+
+    /// Seeks a table cursor to `rowid` (sqlite3BtreeTableMoveto). Returns 0 when the cursor
+    /// is on that row; otherwise the cursor is on a leaf next to where the row would be and
+    /// the result is <0 when the entry there is smaller, >0 when larger (<0 too for an empty
+    /// tree). `append` biases the search to the right end.
+    pub fn seek_rowid(&mut self, c: &Cursor, rowid: i64, append: bool) -> Result<i32> {
+        let mut cur = c.state();
+        self.table_moveto(&mut cur, rowid, append)
+    }
+
+    pub(crate) fn table_moveto(&mut self, cur: &mut CursorState, rowid: i64, bias_right: bool) -> Result<i32> {
+        debug_assert!(cur.is_table());
+        if cur.status == Status::Valid
+            && let Some(key) = cur.known_rowid()
+        {
+            if key == rowid {
+                return Ok(0);
+            }
+            if key < rowid {
+                if cur.at_last {
+                    return Ok(-1);
+                }
+                if key.checked_add(1) == Some(rowid) && self.next_in(cur)? {
+                    let info = self.cell_info(cur)?;
+                    if info.key == rowid {
+                        return Ok(0);
+                    }
+                }
+            }
+        }
+        if !self.move_to_root(cur)? {
+            return Ok(-1);
+        }
+        let usable = self.geo.usable();
+        loop {
+            let level = cur.top();
+            let page = &level.page;
+            let (mut lwr, mut upr) = (0isize, page.n_cell as isize - 1);
+            let mut idx = if bias_right { upr } else { upr >> 1 };
+            let mut c;
+            let d = page.page.data();
+            loop {
+                let pc = page.cell_ptr(&d, idx as usize);
+                let key = cell_rowid(&d, pc, page.int_key_leaf, usable)?;
+                if key < rowid {
+                    lwr = idx + 1;
+                    c = -1;
+                } else if key > rowid {
+                    upr = idx - 1;
+                    c = 1;
+                } else {
+                    if page.leaf {
+                        drop(d);
+                        cur.top_mut().ix = idx as usize;
+                        cur.forget_cell();
+                        cur.key_only = Some(rowid);
+                        return Ok(0);
+                    }
+                    lwr = idx;
+                    c = 0;
+                    break;
+                }
+                if lwr > upr {
+                    break;
+                }
+                idx = (lwr + upr) >> 1;
+            }
+            if page.leaf {
+                drop(d);
+                cur.top_mut().ix = idx as usize;
+                cur.forget_cell();
+                return Ok(c);
+            }
+            let lwr = lwr as usize;
+            let child = if lwr >= page.n_cell { page.right_child() } else { page.child(&d, lwr)? };
+            drop(d);
+            cur.top_mut().ix = lwr;
+            self.move_to_child(cur, child)?;
+        }
+    }
+
+    /// Seeks an index cursor to `key` (sqlite3BtreeIndexMoveto). The result has the meaning
+    /// of [`Btree::seek_rowid`]'s.
+    pub fn seek_key(&mut self, c: &Cursor, key: &UnpackedKey) -> Result<i32> {
+        let mut cur = c.state();
+        self.index_moveto(&mut cur, key)
+    }
+
+    pub(crate) fn index_moveto(&mut self, cur: &mut CursorState, key: &UnpackedKey) -> Result<i32> {
+        let info = cur.key_info.clone().ok_or_else(|| Error::misuse("index seek on a table cursor"))?;
+        // Appending in key order: stay on the last leaf when the key belongs there.
+        let mut start_here = false;
+        if cur.status == Status::Valid && cur.top().page.leaf && on_last_page(cur) {
+            let top = cur.top();
+            if top.ix + 1 == top.page.n_cell
+                && let Some(c) = self.compare_local_cell(&top.page, top.ix, key, &info)?
+                && c != Ordering::Greater
+            {
+                return Ok(ordering_to_i32(c));
+            }
+            if cur.stack.len() > 1
+                && let Some(c) = self.compare_local_cell(&cur.top().page, 0, key, &info)?
+                && c != Ordering::Greater
+            {
+                cur.at_last = false;
+                start_here = true;
+            }
+        }
+        if !start_here && !self.move_to_root(cur)? {
+            return Ok(-1);
+        }
+        loop {
+            let n_cell = cur.top().page.n_cell;
+            let (mut lwr, mut upr) = (0isize, n_cell as isize - 1);
+            let mut idx = upr >> 1;
+            let mut c;
+            loop {
+                c = self.compare_cell(&cur.top().page, idx as usize, key, &info)?;
+                match c {
+                    Ordering::Less => lwr = idx + 1,
+                    Ordering::Greater => upr = idx - 1,
+                    Ordering::Equal => {
+                        cur.top_mut().ix = idx as usize;
+                        cur.forget_cell();
+                        return Ok(0);
+                    }
+                }
+                if lwr > upr {
+                    break;
+                }
+                idx = (lwr + upr) >> 1;
+            }
+            let page = &cur.top().page;
+            if page.leaf {
+                cur.top_mut().ix = idx as usize;
+                cur.forget_cell();
+                return Ok(ordering_to_i32(c));
+            }
+            let lwr = lwr as usize;
+            let child = if lwr >= page.n_cell { page.right_child() } else { page.child(&page.page.data(), lwr)? };
+            cur.top_mut().ix = lwr;
+            self.move_to_child(cur, child)?;
+        }
+    }
+
+    /// Compares index cell `i` of `page` with `key`, reading overflow pages if needed.
+    fn compare_cell(&mut self, page: &MemPage, i: usize, key: &UnpackedKey, info: &KeyInfo) -> Result<Ordering> {
+        if let Some(c) = self.compare_local_cell(page, i, key, info)? {
+            return Ok(c);
+        }
+        let usable = self.geo.usable();
+        let (cell, pc) = {
+            let d = page.page.data();
+            let pc = page.cell_ptr(&d, i);
+            (page.parse_cell_at(&d, pc, usable)?, pc)
+        };
+        ensure_corrupt!(
+            cell.payload_size >= 2 && cell.payload_size as usize / usable <= self.n_page as usize,
+            "page {}: index cell payload size {} is impossible",
+            page.pgno,
+            cell.payload_size
+        );
+        let payload = self.read_payload(page, pc, &cell)?;
+        compare_record(&payload, key, info)
+    }
+
+    /// Compares index cell `i` with `key` when its payload lies wholly on the page; None
+    /// when it overflows (indexCellCompare).
+    fn compare_local_cell(
+        &self,
+        page: &MemPage,
+        i: usize,
+        key: &UnpackedKey,
+        info: &KeyInfo,
+    ) -> Result<Option<Ordering>> {
+        let d = page.page.data();
+        let pc = page.cell_ptr(&d, i) + page.child_ptr_size;
+        let usable = self.geo.usable();
+        ensure_corrupt!(pc + 2 <= usable, "page {}: cell {i} is off the page", page.pgno);
+        let (n, len) = read_varint(&d[pc..usable])?;
+        if n > u64::from(page.max_local) {
+            return Ok(None);
+        }
+        let start = pc + len;
+        ensure_corrupt!(start + n as usize <= usable, "page {}: cell {i} runs off the page", page.pgno);
+        compare_record(&d[start..start + n as usize], key, info).map(Some)
+    }
+
+    // ----- the current entry ----------------------------------------------------------------
+
+    /// The parsed current cell.
+    pub(crate) fn cell_info(&mut self, cur: &mut CursorState) -> Result<CellInfo> {
+        if let Some(info) = cur.info {
+            return Ok(info);
+        }
+        let level = cur.top();
+        let usable = self.geo.usable();
+        let info = level.page.parse_cell(&level.page.page.data(), level.ix, usable)?;
+        cur.info = Some(info);
+        Ok(info)
+    }
+
+    fn require_valid(&mut self, cur: &mut CursorState) -> Result<()> {
+        if cur.status == Status::RequireSeek {
+            self.restore_position(cur)?;
+        }
+        match cur.status {
+            Status::Valid | Status::SkipNext => Ok(()),
+            Status::Fault => Err(fault()),
+            _ => Err(Error::misuse("cursor is not on an entry")),
+        }
+    }
+
+    /// The rowid of the current entry of a table cursor.
+    pub fn rowid(&mut self, c: &Cursor) -> Result<i64> {
+        let mut cur = c.state();
+        self.require_valid(&mut cur)?;
+        debug_assert!(cur.is_table());
+        Ok(self.cell_info(&mut cur)?.key)
+    }
+
+    /// The complete payload of the current entry: a table row's record, or an index key.
+    pub fn payload(&mut self, c: &Cursor) -> Result<Vec<u8>> {
+        let mut cur = c.state();
+        self.require_valid(&mut cur)?;
+        let info = self.cell_info(&mut cur)?;
+        let level = cur.top();
+        let pc = level.page.cell_ptr(&level.page.page.data(), level.ix);
+        self.read_payload(&level.page, pc, &info)
+    }
+
+    /// Calls `f` with the current entry's payload, borrowed from the page when it lies
+    /// wholly there (no copy).
+    pub fn with_payload<R>(&mut self, c: &Cursor, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let mut cur = c.state();
+        self.require_valid(&mut cur)?;
+        let info = self.cell_info(&mut cur)?;
+        let level = cur.top();
+        if !info.has_overflow() {
+            let d = level.page.page.data();
+            let start = level.page.cell_ptr(&d, level.ix) + usize::from(info.payload_offset);
+            return Ok(f(&d[start..start + usize::from(info.local_size)]));
+        }
+        let pc = level.page.cell_ptr(&level.page.page.data(), level.ix);
+        let bytes = self.read_payload(&level.page, pc, &info)?;
+        Ok(f(&bytes))
+    }
+
+    // ----- saving positions -----------------------------------------------------------------
+
+    /// Saves the position of every other cursor on the tree `root` (all trees when None)
+    /// before the tree is modified (saveAllCursors).
+    pub(crate) fn save_all_cursors(&mut self, root: Pgno, except: Option<&Cursor>) -> Result<()> {
+        let list = std::mem::take(&mut self.cursors);
+        let mut result = Ok(());
+        for w in &list {
+            let Some(rc) = w.upgrade() else { continue };
+            if except.is_some_and(|e| e.ptr_eq(&rc)) {
+                continue;
+            }
+            let mut cur = rc.borrow_mut();
+            if (root == 0 || cur.root == root) && result.is_ok() {
+                result = self.save_position(&mut cur);
+            }
+        }
+        self.cursors = list;
+        result
+    }
+
+    /// Saves the key of a positioned cursor and drops its pages (saveCursorPosition).
+    fn save_position(&mut self, cur: &mut CursorState) -> Result<()> {
+        match cur.status {
+            Status::Valid | Status::SkipNext => {
+                let info = self.cell_info(cur)?;
+                let key = if cur.is_table() {
+                    SavedKey::Rowid(info.key)
+                } else {
+                    let level = cur.top();
+                    let pc = level.page.cell_ptr(&level.page.page.data(), level.ix);
+                    SavedKey::Index(self.read_payload(&level.page, pc, &info)?)
+                };
+                cur.saved = Some(key);
+                if cur.status == Status::Valid {
+                    cur.skip_next = 0;
+                }
+                cur.status = Status::RequireSeek;
+            }
+            Status::Invalid => {}
+            Status::RequireSeek | Status::Fault => return Ok(()),
+        }
+        cur.stack.clear();
+        cur.clear_position();
+        Ok(())
+    }
+
+    /// Seeks a cursor back to its saved key (btreeRestoreCursorPosition).
+    pub(crate) fn restore_position(&mut self, cur: &mut CursorState) -> Result<()> {
+        let Some(saved) = cur.saved.take() else {
+            cur.status = Status::Invalid;
+            return Ok(());
+        };
+        let skip = cur.skip_next;
+        cur.status = Status::Invalid;
+        let res = match &saved {
+            SavedKey::Rowid(r) => self.table_moveto(cur, *r, false)?,
+            SavedKey::Index(bytes) => self.index_moveto(cur, &UnpackedKey::from_record(bytes)?)?,
+        };
+        cur.skip_next = if res != 0 { res } else { skip };
+        if cur.skip_next != 0 && cur.status == Status::Valid {
+            cur.status = Status::SkipNext;
+        }
+        Ok(())
+    }
+}
+
+/// True when every ancestor's index is past its last cell: the cursor is on the last page.
+fn on_last_page(cur: &CursorState) -> bool {
+    cur.stack[..cur.stack.len() - 1].iter().all(|l| l.ix >= l.page.n_cell)
+}
+
+fn ordering_to_i32(o: Ordering) -> i32 {
+    match o {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
+    }
+}
+
+/// The rowid of the table cell at `pc` (skipping the payload size on leaves).
+#[inline]
+fn cell_rowid(d: &[u8], pc: usize, leaf: bool, usable: usize) -> Result<i64> {
+    let mut pos = if leaf { pc } else { pc + 4 };
+    if leaf {
+        let (_, n) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
+        pos += n;
+    }
+    let (key, _) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
+    Ok(key as i64)
+}
