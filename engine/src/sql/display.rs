@@ -9,7 +9,7 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::{
     BinaryOp, CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ColumnRef,
-    ConflictResolution, CreateIndex, CreateTable, Deferrable, DefaultValue, Drop, DropKind, Expr,
+    ConflictResolution, CreateIndex, CreateTable, DefaultValue, Deferrable, Drop, DropKind, Expr,
     ForeignKeyAction, ForeignKeyArg, ForeignKeyClause, FunctionArgs, IndexedName, LikeOp, Literal,
     NullsOrder, OrderingTerm, QualifiedName, RaiseKind, SortOrder, Stmt, TableConstraint,
     TableConstraintKind, TableOption, UnaryOp,
@@ -22,7 +22,9 @@ pub fn is_plain_identifier(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && !bytes[0].is_ascii_digit()
-        && bytes.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+        && bytes
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_')
         && Keyword::lookup(name).is_none()
 }
 
@@ -171,7 +173,12 @@ impl Display for ColumnConstraint {
                 on_conflict,
                 autoincrement,
             } => {
-                write!(f, "PRIMARY KEY{}{}", Order(*order), OnConflict(*on_conflict))?;
+                write!(
+                    f,
+                    "PRIMARY KEY{}{}",
+                    Order(*order),
+                    OnConflict(*on_conflict)
+                )?;
                 if *autoincrement {
                     f.write_str(" AUTOINCREMENT")?;
                 }

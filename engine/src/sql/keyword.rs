@@ -588,9 +588,17 @@ impl Keyword {
     /// The keyword's token-code class.
     pub fn class(self) -> KeywordClass {
         match self {
-            Keyword::Cross | Keyword::Full | Keyword::Inner | Keyword::Left | Keyword::Natural | Keyword::Outer | Keyword::Right => KeywordClass::JoinKw,
+            Keyword::Cross
+            | Keyword::Full
+            | Keyword::Inner
+            | Keyword::Left
+            | Keyword::Natural
+            | Keyword::Outer
+            | Keyword::Right => KeywordClass::JoinKw,
             Keyword::Glob | Keyword::Like | Keyword::Regexp => KeywordClass::LikeKw,
-            Keyword::CurrentDate | Keyword::CurrentTime | Keyword::CurrentTimestamp => KeywordClass::CtimeKw,
+            Keyword::CurrentDate | Keyword::CurrentTime | Keyword::CurrentTimestamp => {
+                KeywordClass::CtimeKw
+            }
             _ => KeywordClass::Plain,
         }
     }
@@ -618,7 +626,15 @@ mod tests {
 
     #[test]
     fn lookup_rejects_non_keywords() {
-        for word in ["", "a", "selects", "rowid", "integer", "x", "CURRENT_TIMESTAMPS"] {
+        for word in [
+            "",
+            "a",
+            "selects",
+            "rowid",
+            "integer",
+            "x",
+            "CURRENT_TIMESTAMPS",
+        ] {
             assert_eq!(Keyword::lookup(word), None, "{word}");
         }
         assert_eq!(Keyword::lookup("TEMPORARY"), Some(Keyword::Temporary));

@@ -631,7 +631,10 @@ mod tests {
         assert_eq!(toks("1..2"), vec![(Float, "1."), (Float, ".2")]);
         assert_eq!(toks("a.b"), vec![(Id, "a"), (Dot, "."), (Id, "b")]);
         assert_eq!(dequote_number("1_000"), Some(("1000".into(), false)));
-        assert_eq!(dequote_number("1_0.2_5e1_0"), Some(("10.25e10".into(), true)));
+        assert_eq!(
+            dequote_number("1_0.2_5e1_0"),
+            Some(("10.25e10".into(), true))
+        );
         assert_eq!(dequote_number("0xA_B"), Some(("0xAB".into(), false)));
         assert_eq!(dequote_number("1__0"), None);
         assert_eq!(dequote_number("1_"), None);
@@ -653,7 +656,10 @@ mod tests {
             ]
         );
         assert_eq!(kinds(": @ $"), vec![Illegal, Illegal, Illegal]);
-        assert_eq!(toks("$a(b c)"), vec![(Illegal, "$a(b"), (Id, "c"), (RParen, ")")]);
+        assert_eq!(
+            toks("$a(b c)"),
+            vec![(Illegal, "$a(b"), (Id, "c"), (RParen, ")")]
+        );
     }
 
     #[test]
@@ -676,7 +682,9 @@ mod tests {
             .collect();
         assert_eq!(
             all,
-            vec![Id, Space, Comment, Space, Id, Space, Comment, Space, Id, Space, Comment]
+            vec![
+                Id, Space, Comment, Space, Id, Space, Comment, Space, Id, Space, Comment
+            ]
         );
         // "/*" at the very end is a slash and a star, as in SQLite.
         assert_eq!(kinds("a /*"), vec![Id, Slash, Star]);

@@ -1,10 +1,10 @@
 //! CREATE TABLE, CREATE INDEX and DROP (parse.y `create_table`, `ccons`, `tcons`, ...).
 
 use super::super::ast::{
-    CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ConflictResolution,
-    CreateIndex, CreateTable, Deferrable, DefaultValue, Drop, DropKind, Expr, ForeignKeyAction,
-    ForeignKeyArg, ForeignKeyClause, IndexedName, Literal, Stmt, TableConstraint,
-    TableConstraintKind, TableOption, UnaryOp,
+    CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ConflictResolution, CreateIndex,
+    CreateTable, DefaultValue, Deferrable, Drop, DropKind, Expr, ForeignKeyAction, ForeignKeyArg,
+    ForeignKeyClause, IndexedName, Literal, Stmt, TableConstraint, TableConstraintKind,
+    TableOption, UnaryOp,
 };
 use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number, is_space};

@@ -238,7 +238,8 @@ impl Parser<'_> {
         } else {
             None
         };
-        let inner = max_height([&lhs.height, &pattern.height]).max(escape.as_ref().map_or(0, |e| e.height));
+        let inner =
+            max_height([&lhs.height, &pattern.height]).max(escape.as_ref().map_or(0, |e| e.height));
         let height = inner + 1 + u32::from(negated);
         let expr = Expr::Like {
             op,
@@ -340,7 +341,13 @@ impl Parser<'_> {
         let operand = self.nested(1, |p| p.expr_bp(bp))?;
         // SQLite reuses a unary-plus node for `-` or `+` applied to it: no new level.
         let reuses_plus = matches!(op, UnaryOp::Neg | UnaryOp::Plus)
-            && matches!(operand.expr, Expr::Unary { op: UnaryOp::Plus, .. });
+            && matches!(
+                operand.expr,
+                Expr::Unary {
+                    op: UnaryOp::Plus,
+                    ..
+                }
+            );
         let height = operand.height + u32::from(!reuses_plus);
         let expr = Expr::Unary {
             op,
@@ -375,8 +382,7 @@ impl Parser<'_> {
                 self.advance();
                 let text = self.text(token);
                 // `#NNN` names a register in SQLite's nested parses; a syntax error otherwise.
-                if text.starts_with('#') && text.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
-                {
+                if text.starts_with('#') && text.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
                     return Err(self.syntax_error(token));
                 }
                 Ok(Sub::leaf(Expr::Variable(text.to_string())))

@@ -309,9 +309,7 @@ impl<'a> Parser<'a> {
         match kw {
             Keyword::Create => self.create(),
             Keyword::Drop => Ok((Stmt::Drop(self.drop()?), None)),
-            Keyword::Select | Keyword::Values | Keyword::With => {
-                Err(Self::unsupported("SELECT"))
-            }
+            Keyword::Select | Keyword::Values | Keyword::With => Err(Self::unsupported("SELECT")),
             Keyword::Insert | Keyword::Replace => Err(Self::unsupported("INSERT")),
             Keyword::Update => Err(Self::unsupported("UPDATE")),
             Keyword::Delete => Err(Self::unsupported("DELETE")),
