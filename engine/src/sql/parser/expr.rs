@@ -104,7 +104,13 @@ impl Parser<'_> {
 
     /// An expression whose operators all bind at least as tightly as `min_bp`.
     pub(super) fn expr_bp(&mut self, min_bp: u8) -> Result<Sub> {
-        let mut lhs = self.prefix()?;
+        let lhs = self.prefix()?;
+        self.infix(lhs, min_bp)
+    }
+
+    /// Applies to `lhs` the binary and postfix operators that follow, while they bind at least
+    /// as tightly as `min_bp`.
+    fn infix(&mut self, mut lhs: Sub, min_bp: u8) -> Result<Sub> {
         loop {
             let token = self.peek();
             if let Some((op, bp)) = binary_op(token.kind) {
@@ -327,33 +333,50 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// A prefix operator applied to its operand, or a primary expression.
+    /// A run of prefix operators applied to their operands, or a primary expression. The run
+    /// is handled without recursion: the innermost operand is parsed first, then each operator,
+    /// innermost first, takes the operators that bind tighter than it and applies itself.
     fn prefix(&mut self) -> Result<Sub> {
-        let token = self.peek();
-        let (op, bp) = match token.kind {
-            TokenKind::Minus => (UnaryOp::Neg, BP_UNARY),
-            TokenKind::Plus => (UnaryOp::Plus, BP_UNARY),
-            TokenKind::BitNot => (UnaryOp::BitNot, BP_UNARY),
-            TokenKind::Keyword(Keyword::Not) => (UnaryOp::Not, BP_NOT),
-            _ => return self.primary(),
-        };
-        self.advance();
-        let operand = self.nested(1, |p| p.expr_bp(bp))?;
-        // SQLite reuses a unary-plus node for `-` or `+` applied to it: no new level.
-        let reuses_plus = matches!(op, UnaryOp::Neg | UnaryOp::Plus)
-            && matches!(
-                operand.expr,
-                Expr::Unary {
-                    op: UnaryOp::Plus,
-                    ..
-                }
-            );
-        let height = operand.height + u32::from(!reuses_plus);
-        let expr = Expr::Unary {
-            op,
-            operand: Box::new(operand.expr),
-        };
-        self.node(expr, height)
+        let saved = self.stack;
+        let mut ops = Vec::new();
+        loop {
+            let (op, bp) = match self.peek().kind {
+                TokenKind::Minus => (UnaryOp::Neg, BP_UNARY),
+                TokenKind::Plus => (UnaryOp::Plus, BP_UNARY),
+                TokenKind::BitNot => (UnaryOp::BitNot, BP_UNARY),
+                TokenKind::Keyword(Keyword::Not) => (UnaryOp::Not, BP_NOT),
+                _ => break,
+            };
+            self.advance();
+            // Each pending operator is one entry of SQLite's parser stack.
+            self.stack += 1;
+            if self.stack > super::MAX_PARSER_DEPTH {
+                return Err(Error::new(ErrorCode::Error, "Recursion limit"));
+            }
+            ops.push((op, bp));
+        }
+        let mut operand = self.primary();
+        while let Some((op, bp)) = ops.pop() {
+            let sub = self.infix(operand?, bp)?;
+            // SQLite reuses a unary-plus node for `-` or `+` applied to it: no new level.
+            let reuses_plus = matches!(op, UnaryOp::Neg | UnaryOp::Plus)
+                && matches!(
+                    sub.expr,
+                    Expr::Unary {
+                        op: UnaryOp::Plus,
+                        ..
+                    }
+                );
+            let height = sub.height + u32::from(!reuses_plus);
+            let expr = Expr::Unary {
+                op,
+                operand: Box::new(sub.expr),
+            };
+            operand = self.node(expr, height);
+            self.stack -= 1;
+        }
+        self.stack = saved;
+        operand
     }
 
     /// Literals, names, function calls, CAST, CASE, RAISE, parentheses and row values.
