@@ -7,6 +7,8 @@
 //! - [`format`]: varints, records, values, the database header.
 //! - [`pager`]: pages of a file, the page cache, the rollback journal, locks, commit.
 //! - [`btree`]: table and index b-trees on pager pages, SQLite's page layout and balancing.
+//! - [`sql`]: the SQL front end: tokenizer, syntax tree, parser.
+//! - [`schema`]: table and index definitions derived from CREATE statements.
 //!
 //! See ARCHITECTURE.md at the repository root for the code map and invariants.
 
@@ -16,6 +18,8 @@ pub mod btree;
 pub mod error;
 pub mod format;
 pub mod pager;
+pub mod schema;
+pub mod sql;
 pub mod vfs;
 
 pub use error::{Error, ErrorCode, Result};

@@ -216,6 +216,7 @@ impl Btree {
         ensure_corrupt!(cur.stack.len() < MAX_DEPTH, "tree at page {} is deeper than {MAX_DEPTH}", cur.root);
         ensure_corrupt!(!cur.stack.iter().any(|l| l.page.pgno == pgno), "page {pgno} is its own ancestor");
         let page = self.get_page(pgno)?;
+        self.page_visits += 1;
         ensure_corrupt!(
             page.n_cell >= 1 && page.int_key == cur.is_table(),
             "page {pgno}: child page is empty or of the wrong kind"

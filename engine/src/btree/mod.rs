@@ -113,6 +113,9 @@ pub struct Btree {
     /// Pages freed in this transaction: reallocating one must keep (journal) its content.
     has_content: BitSet,
     cursors: Vec<Weak<RefCell<CursorState>>>,
+    /// Child pages descended into by all cursors since open: a full scan of a sound file
+    /// descends into each page at most once, so callers can bound work on corrupt files.
+    page_visits: u64,
 }
 
 impl std::fmt::Debug for Btree {
@@ -138,6 +141,7 @@ impl Btree {
             txn: TxnState::None,
             has_content: BitSet::default(),
             cursors: Vec::new(),
+            page_visits: 0,
         })
     }
 
@@ -159,6 +163,11 @@ impl Btree {
     /// Pages in the database image.
     pub fn page_count(&self) -> Pgno {
         self.n_page
+    }
+
+    /// Child pages descended into by cursors since open.
+    pub fn page_visits(&self) -> u64 {
+        self.page_visits
     }
 
     /// The transaction state.

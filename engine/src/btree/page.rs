@@ -403,7 +403,7 @@ impl MemPage {
             self.defragment(max_frag, usable_size)?;
             d = self.page.data_mut();
             top = content_start(&d, hdr, usable_size);
-            debug_assert!(gap + 2 + n_byte <= top);
+            ensure_corrupt!(gap + 2 + n_byte <= top, "page {}: no room after defragmenting", self.pgno);
         }
         top -= n_byte;
         put_u16(&mut d, hdr + 5, top as u16);

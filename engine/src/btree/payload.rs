@@ -116,6 +116,15 @@ impl Btree {
     pub(crate) fn read_payload(&mut self, page: &MemPage, pc: usize, info: &CellInfo) -> Result<Vec<u8>> {
         let usable = self.geo.usable();
         let start = pc + usize::from(info.payload_offset);
+        // A payload needing more overflow pages than the file has is corrupt; checking first
+        // keeps a bad size field from allocating gigabytes.
+        let overflow_bytes = info.payload_size as u64 - u64::from(info.local_size);
+        ensure_corrupt!(
+            overflow_bytes.div_ceil(usable as u64 - 4) <= u64::from(self.n_page),
+            "page {}: payload of {} bytes cannot fit in the file",
+            page.pgno,
+            info.payload_size
+        );
         let mut out = Vec::with_capacity(info.payload_size as usize);
         {
             let d = page.page.data();
