@@ -9,6 +9,8 @@
 //! - [`btree`]: table and index b-trees on pager pages, SQLite's page layout and balancing.
 //! - [`sql`]: the SQL front end: tokenizer, syntax tree, parser.
 //! - [`schema`]: table and index definitions derived from CREATE statements.
+//! - [`storage`]: tables and indexes over b-trees: the catalog, DDL, rows kept in step with
+//!   their indexes.
 //!
 //! See ARCHITECTURE.md at the repository root for the code map and invariants.
 
@@ -20,6 +22,7 @@ pub mod format;
 pub mod pager;
 pub mod schema;
 pub mod sql;
+pub mod storage;
 pub mod vfs;
 
 pub use error::{Error, ErrorCode, Result};

@@ -68,20 +68,10 @@ type IndexColumnRow = (i64, Option<String>, i64, String, i64);
 
 fn sqlite_columns(db: &Connection) -> Vec<ColumnRow> {
     let mut stmt = db.prepare("PRAGMA table_xinfo(t)").expect("pragma");
-    stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })
-    .expect("rows")
-    .map(|r| r.expect("row"))
-    .collect()
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
 }
 
 fn engine_columns(table: &TableDef) -> Vec<ColumnRow> {
@@ -126,18 +116,10 @@ fn engine_index_row(index: &IndexDef) -> IndexRow {
 }
 
 fn sqlite_index_columns(db: &Connection, index: &str) -> Vec<IndexColumnRow> {
-    let mut stmt = db
-        .prepare(&format!("PRAGMA index_xinfo(\"{index}\")"))
-        .expect("pragma");
+    let mut stmt = db.prepare(&format!("PRAGMA index_xinfo(\"{index}\")")).expect("pragma");
     stmt.query_map([], |r| {
         let coll: String = r.get(4)?;
-        Ok((
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            coll.to_uppercase(),
-            r.get(5)?,
-        ))
+        Ok((r.get(1)?, r.get(2)?, r.get(3)?, coll.to_uppercase(), r.get(5)?))
     })
     .expect("rows")
     .map(|r| r.expect("row"))
@@ -160,13 +142,7 @@ fn engine_index_columns(table: &TableDef, index: &IndexDef) -> Vec<IndexColumnRo
                 Collation::NoCase => "NOCASE",
                 Collation::RTrim => "RTRIM",
             };
-            (
-                cid,
-                name,
-                i64::from(c.order == SortOrder::Desc),
-                collation.to_string(),
-                i64::from(i < index.key_len),
-            )
+            (cid, name, i64::from(c.order == SortOrder::Desc), collation.to_string(), i64::from(i < index.key_len))
         })
         .collect()
 }
@@ -178,13 +154,9 @@ fn check_rowid_alias(db: &Connection, table: &TableDef, script: &str) {
         assert_eq!(table.rowid_alias, None, "{script}");
         return;
     }
-    let writable: Vec<usize> = (0..table.columns.len())
-        .filter(|&i| table.columns[i].generated.is_none())
-        .collect();
-    let names: Vec<String> = writable
-        .iter()
-        .map(|&i| format!("\"{}\"", table.columns[i].name.replace('"', "\"\"")))
-        .collect();
+    let writable: Vec<usize> = (0..table.columns.len()).filter(|&i| table.columns[i].generated.is_none()).collect();
+    let names: Vec<String> =
+        writable.iter().map(|&i| format!("\"{}\"", table.columns[i].name.replace('"', "\"\""))).collect();
     let values: Vec<String> = writable
         .iter()
         .map(|&i| match table.columns[i].std_type {
@@ -192,18 +164,10 @@ fn check_rowid_alias(db: &Connection, table: &TableDef, script: &str) {
             _ => (i + 11).to_string(),
         })
         .collect();
-    let insert = format!(
-        "INSERT INTO t({}) VALUES({})",
-        names.join(","),
-        values.join(",")
-    );
-    db.execute(&insert, [])
-        .unwrap_or_else(|e| panic!("{script}: {insert}: {e}"));
-    let (rowid, kind): (i64, String) = db
-        .query_row("SELECT rowid, typeof(rowid) FROM t", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .expect("row");
+    let insert = format!("INSERT INTO t({}) VALUES({})", names.join(","), values.join(","));
+    db.execute(&insert, []).unwrap_or_else(|e| panic!("{script}: {insert}: {e}"));
+    let (rowid, kind): (i64, String) =
+        db.query_row("SELECT rowid, typeof(rowid) FROM t", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
     assert_eq!(kind, "integer");
     let expected = table.rowid_alias.map_or(1, |c| c as i64 + 11);
     assert_eq!(rowid, expected, "rowid alias of {script}");
@@ -214,8 +178,7 @@ fn definitions_match_sqlite_pragmas() {
     assert!(SCHEMAS.len() >= 40);
     for script in SCHEMAS {
         let db = Connection::open_in_memory().expect("open");
-        db.execute_batch(script)
-            .unwrap_or_else(|e| panic!("SQLite rejects {script}: {e}"));
+        db.execute_batch(script).unwrap_or_else(|e| panic!("SQLite rejects {script}: {e}"));
         let mut table: Option<TableDef> = None;
         // Indexes in SQLite's list order: each CREATE INDEX goes to the front.
         let mut created: Vec<IndexDef> = Vec::new();
@@ -223,24 +186,18 @@ fn definitions_match_sqlite_pragmas() {
             let parsed = parsed.unwrap_or_else(|e| panic!("{script}: {e}"));
             match parsed.stmt {
                 Stmt::CreateTable(ast) => {
-                    table =
-                        Some(TableDef::from_ast(&ast).unwrap_or_else(|e| panic!("{script}: {e}")));
+                    table = Some(TableDef::from_ast(&ast).unwrap_or_else(|e| panic!("{script}: {e}")));
                 }
                 Stmt::CreateIndex(ast) => {
                     let table = table.as_ref().expect("table first");
-                    let index =
-                        IndexDef::from_ast(&ast, table).unwrap_or_else(|e| panic!("{script}: {e}"));
+                    let index = IndexDef::from_ast(&ast, table).unwrap_or_else(|e| panic!("{script}: {e}"));
                     created.insert(0, index);
                 }
                 Stmt::Drop(_) => unreachable!(),
             }
         }
         let table = table.expect("a CREATE TABLE");
-        assert_eq!(
-            engine_columns(&table),
-            sqlite_columns(&db),
-            "columns of {script}"
-        );
+        assert_eq!(engine_columns(&table), sqlite_columns(&db), "columns of {script}");
         let mut all: Vec<&IndexDef> = created.iter().collect();
         all.extend(table.index_list_order());
         let engine_list: Vec<IndexRow> = all.iter().map(|i| engine_index_row(i)).collect();
@@ -284,14 +241,9 @@ fn errors_match_sqlite() {
         let sqlite = db.execute_batch(sql).expect_err(sql);
         // rusqlite appends " in <sql> at offset N" to errors from prepare.
         let sqlite = sqlite.to_string();
-        let sqlite = sqlite
-            .split(&format!(" in {sql}"))
-            .next()
-            .unwrap_or_default();
+        let sqlite = sqlite.split(&format!(" in {sql}")).next().unwrap_or_default();
         let parsed = parse_statements(sql).next().expect("one").expect("parses");
-        let Stmt::CreateTable(ast) = parsed.stmt else {
-            panic!("{sql}")
-        };
+        let Stmt::CreateTable(ast) = parsed.stmt else { panic!("{sql}") };
         let engine = TableDef::from_ast(&ast).expect_err(sql);
         assert_eq!(engine.message(), sqlite, "{sql}");
     }

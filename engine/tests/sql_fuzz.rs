@@ -156,20 +156,10 @@ const COLUMN_PIECES: &[&str] = &[
 ];
 
 /// Declared types a column may start with.
-const TYPES: &[&str] = &[
-    "",
-    "INTEGER",
-    "VARCHAR(10)",
-    "'my type'",
-    "unsigned big int",
-    "[x y]",
-];
+const TYPES: &[&str] = &["", "INTEGER", "VARCHAR(10)", "'my type'", "unsigned big int", "[x y]"];
 
 fn column_soup() -> impl Strategy<Value = String> {
-    (
-        prop::sample::select(TYPES),
-        prop::collection::vec(prop::sample::select(COLUMN_PIECES), 0..6),
-    )
+    (prop::sample::select(TYPES), prop::collection::vec(prop::sample::select(COLUMN_PIECES), 0..6))
         .prop_map(|(type_name, pieces)| format!("{type_name} {}", pieces.join(" ")))
 }
 

@@ -71,8 +71,7 @@ fn stored_text_matches_sqlite() {
     let mut checked = 0;
     for script in SCRIPTS {
         let db = Connection::open_in_memory().expect("open");
-        db.execute_batch(script)
-            .unwrap_or_else(|e| panic!("SQLite rejects {script:?}: {e}"));
+        db.execute_batch(script).unwrap_or_else(|e| panic!("SQLite rejects {script:?}: {e}"));
         for parsed in parse_statements(script) {
             let parsed = parsed.unwrap_or_else(|e| panic!("engine rejects {script:?}: {e}"));
             let name = match &parsed.stmt {
@@ -81,11 +80,7 @@ fn stored_text_matches_sqlite() {
                 Stmt::Drop(_) => continue,
             };
             let engine = parsed.schema_sql.clone().expect("CREATE has stored text");
-            assert_eq!(
-                Some(engine),
-                stored_sql(&db, name),
-                "stored text of {name} in {script:?}"
-            );
+            assert_eq!(Some(engine), stored_sql(&db, name), "stored text of {name} in {script:?}");
             checked += 1;
         }
     }

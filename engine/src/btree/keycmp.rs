@@ -98,6 +98,19 @@ pub fn compare_record(record: &[u8], key: &UnpackedKey, info: &KeyInfo) -> Resul
     Ok(key.default_ordering)
 }
 
+/// Compares two unpacked keys field by field under `info` (the sorter's order for index
+/// builds). A key that is a prefix of the other sorts first.
+pub fn compare_unpacked(a: &[Value], b: &[Value], info: &KeyInfo) -> Ordering {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let (collation, desc) = info.field(i);
+        let ord = compare_values(x.as_ref(), y.as_ref(), collation);
+        if ord != Ordering::Equal {
+            return if desc { ord.reverse() } else { ord };
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

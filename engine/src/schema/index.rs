@@ -5,8 +5,7 @@ use super::{IndexColumn, IndexDef, IndexOrigin, IndexTarget, TableDef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::format::value::Collation;
 use crate::sql::ast::{
-    ColumnRef, ConflictResolution, CreateIndex, Expr, FunctionArgs, Literal, NullsOrder,
-    OrderingTerm, SortOrder,
+    ColumnRef, ConflictResolution, CreateIndex, Expr, FunctionArgs, Literal, NullsOrder, OrderingTerm, SortOrder,
 };
 
 /// An SQLITE_ERROR with `message`.
@@ -21,14 +20,9 @@ pub(super) fn collation(name: &str) -> Result<Collation> {
 
 /// SQLite's `sqlite3CheckObjectName`: names starting with `sqlite_` are reserved.
 pub(super) fn check_object_name(name: &str) -> Result<()> {
-    let reserved = name
-        .as_bytes()
-        .get(..7)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"sqlite_"));
+    let reserved = name.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sqlite_"));
     if reserved {
-        return Err(error(format!(
-            "object name reserved for internal use: {name}"
-        )));
+        return Err(error(format!("object name reserved for internal use: {name}")));
     }
     Ok(())
 }
@@ -60,9 +54,7 @@ pub(super) fn skip_collate(mut expr: &Expr) -> (&Expr, Option<&str>) {
 
 /// True for the names of the rowid.
 fn is_rowid_name(name: &str) -> bool {
-    ["rowid", "oid", "_rowid_"]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name))
+    ["rowid", "oid", "_rowid_"].iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Checks that every column reference in `expr` names a column of `table` (or its rowid, or
@@ -79,18 +71,11 @@ pub(super) fn resolve_columns(table: &TableDef, expr: &Expr) -> Result<()> {
             | Expr::Collate { operand, .. }
             | Expr::Cast { operand, .. } => pending.push(operand),
             Expr::Binary { left, right, .. } => pending.extend([&**left, &**right]),
-            Expr::Like {
-                operand,
-                pattern,
-                escape,
-                ..
-            } => {
+            Expr::Like { operand, pattern, escape, .. } => {
                 pending.extend([&**operand, &**pattern]);
                 pending.extend(escape.as_deref());
             }
-            Expr::Between {
-                operand, low, high, ..
-            } => pending.extend([&**operand, &**low, &**high]),
+            Expr::Between { operand, low, high, .. } => pending.extend([&**operand, &**low, &**high]),
             Expr::InList { operand, list, .. } => {
                 pending.push(operand);
                 pending.extend(list);
@@ -105,11 +90,7 @@ pub(super) fn resolve_columns(table: &TableDef, expr: &Expr) -> Result<()> {
                     pending.extend(order_by.iter().map(|t| &t.expr));
                 }
             }
-            Expr::Case {
-                operand,
-                when_then,
-                else_expr,
-            } => {
+            Expr::Case { operand, when_then, else_expr } => {
                 pending.extend(operand.as_deref());
                 for (when, then) in when_then {
                     pending.extend([when, then]);
@@ -125,16 +106,12 @@ pub(super) fn resolve_columns(table: &TableDef, expr: &Expr) -> Result<()> {
 
 /// One column reference resolved against `table`.
 fn resolve_column(table: &TableDef, column: &ColumnRef) -> Result<()> {
-    let table_matches = column
-        .table
-        .as_deref()
-        .is_none_or(|t| t.eq_ignore_ascii_case(&table.name));
+    let table_matches = column.table.as_deref().is_none_or(|t| t.eq_ignore_ascii_case(&table.name));
     if table_matches && column.schema.is_none() {
         let name = column.column.as_str();
         let found = table.column_index(name).is_some()
             || (is_rowid_name(name) && !table.without_rowid)
-            || (column.table.is_none()
-                && (name.eq_ignore_ascii_case("true") || name.eq_ignore_ascii_case("false")))
+            || (column.table.is_none() && (name.eq_ignore_ascii_case("true") || name.eq_ignore_ascii_case("false")))
             || (column.table.is_none() && column.double_quoted);
         if found {
             return Ok(());
@@ -153,14 +130,8 @@ fn resolve_column(table: &TableDef, column: &ColumnRef) -> Result<()> {
 /// column name in index lists: `sqlite3StringToId`).
 fn term_column(table: &TableDef, expr: &Expr) -> Option<usize> {
     match expr {
-        Expr::Column(ColumnRef {
-            schema: None,
-            table: qualifier,
-            column,
-            ..
-        }) if qualifier
-            .as_deref()
-            .is_none_or(|t| t.eq_ignore_ascii_case(&table.name)) =>
+        Expr::Column(ColumnRef { schema: None, table: qualifier, column, .. })
+            if qualifier.as_deref().is_none_or(|t| t.eq_ignore_ascii_case(&table.name)) =>
         {
             table.column_index(column)
         }
@@ -170,11 +141,7 @@ fn term_column(table: &TableDef, expr: &Expr) -> Option<usize> {
 }
 
 /// The key columns for `terms`. Implied indexes (`implied`) accept plain columns only.
-pub(super) fn key_columns(
-    table: &TableDef,
-    terms: &[OrderingTerm],
-    implied: bool,
-) -> Result<Vec<IndexColumn>> {
+pub(super) fn key_columns(table: &TableDef, terms: &[OrderingTerm], implied: bool) -> Result<Vec<IndexColumn>> {
     reject_explicit_nulls(terms)?;
     let mut columns = Vec::with_capacity(terms.len());
     for term in terms {
@@ -187,9 +154,7 @@ pub(super) fn key_columns(
                 }
                 resolve_columns(table, inner)?;
                 if implied {
-                    return Err(error(
-                        "expressions prohibited in PRIMARY KEY and UNIQUE constraints",
-                    ));
+                    return Err(error("expressions prohibited in PRIMARY KEY and UNIQUE constraints"));
                 }
                 match inner {
                     Expr::Column(c) if is_rowid_name(&c.column) => match table.rowid_alias {
@@ -205,48 +170,32 @@ pub(super) fn key_columns(
             (None, IndexTarget::Column(c)) => table.columns[*c].collation,
             (None, _) => Collation::Binary,
         };
-        columns.push(IndexColumn {
-            target,
-            collation,
-            order: term.order.unwrap_or(SortOrder::Asc),
-        });
+        columns.push(IndexColumn { target, collation, order: term.order.unwrap_or(SortOrder::Asc) });
     }
     Ok(columns)
 }
 
 /// SQLite's `isDupColumn`: true if one of `key` is the same column with the same collation.
 pub(super) fn is_dup_column(key: &[IndexColumn], column: &IndexColumn) -> bool {
-    key.iter()
-        .any(|k| k.target == column.target && k.collation == column.collation)
+    key.iter().any(|k| k.target == column.target && k.collation == column.collation)
 }
 
 /// The tail an index of `table` gets after its key: the rowid, or the primary-key columns
 /// the key does not already hold (same column and collation).
 pub(super) fn table_key_tail(table: &TableDef, key: &[IndexColumn]) -> Vec<IndexColumn> {
     if !table.without_rowid {
-        return vec![IndexColumn {
-            target: IndexTarget::Rowid,
-            collation: Collation::Binary,
-            order: SortOrder::Asc,
-        }];
+        return vec![IndexColumn { target: IndexTarget::Rowid, collation: Collation::Binary, order: SortOrder::Asc }];
     }
     let Some(pk) = table.primary_key_index() else {
         debug_assert!(false, "a WITHOUT ROWID table has a primary-key index");
         return Vec::new();
     };
-    pk.key_columns()
-        .iter()
-        .filter(|c| !is_dup_column(key, c))
-        .cloned()
-        .collect()
+    pk.key_columns().iter().filter(|c| !is_dup_column(key, c)).cloned().collect()
 }
 
 /// Moves the first index whose ON CONFLICT is REPLACE behind every index that is not, as
 /// `sqlite3CreateIndex` keeps its list.
-pub(super) fn move_replace_last<T>(
-    list: &mut [T],
-    on_conflict: impl Fn(&T) -> Option<ConflictResolution>,
-) {
+pub(crate) fn move_replace_last<T>(list: &mut [T], on_conflict: impl Fn(&T) -> Option<ConflictResolution>) {
     let is_replace = |item: &T| on_conflict(item) == Some(ConflictResolution::Replace);
     let Some(mut i) = list.iter().position(is_replace) else {
         return;

@@ -17,6 +17,8 @@ mod types;
 
 pub use types::{Affinity, DeclaredType, StdType, affinity_of, declared_type};
 
+pub(crate) use index::move_replace_last;
+
 use crate::format::value::Collation;
 use crate::sql::ast::{CheckExpr, ConflictResolution, DefaultValue, Expr, SortOrder};
 
@@ -80,10 +82,7 @@ pub struct CheckDef {
 impl CheckDef {
     /// A CHECK named by its constraint name, or else by its text.
     fn new(name: Option<&String>, check: &CheckExpr) -> CheckDef {
-        CheckDef {
-            name: name.cloned().unwrap_or_else(|| check.text.clone()),
-            expr: check.expr.clone(),
-        }
+        CheckDef { name: name.cloned().unwrap_or_else(|| check.text.clone()), expr: check.expr.clone() }
     }
 }
 
@@ -158,16 +157,12 @@ pub enum IndexTarget {
 impl TableDef {
     /// The index of the column named `name` (ASCII case-insensitive).
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// The primary-key index (a PRIMARY KEY that is not the rowid alias).
     pub fn primary_key_index(&self) -> Option<&IndexDef> {
-        self.indexes
-            .iter()
-            .find(|i| i.origin == IndexOrigin::PrimaryKey)
+        self.indexes.iter().find(|i| i.origin == IndexOrigin::PrimaryKey)
     }
 
     /// The implied indexes in the order SQLite keeps them on the table (`PRAGMA index_list`):

@@ -3,18 +3,17 @@
 //! `sqlite3EndTable` (STRICT, WITHOUT ROWID via `convertToWithoutRowidTable`, index tails).
 
 use super::index::{
-    check_object_name, collation, error, is_dup_column, key_columns, resolve_columns, skip_collate,
-    table_key_tail,
+    check_object_name, collation, error, is_dup_column, key_columns, resolve_columns, skip_collate, table_key_tail,
 };
 use super::{
-    Affinity, CheckDef, ColumnDef, Generated, IndexColumn, IndexDef, IndexOrigin, IndexTarget,
-    StdType, TableDef, declared_type,
+    Affinity, CheckDef, ColumnDef, Generated, IndexColumn, IndexDef, IndexOrigin, IndexTarget, StdType, TableDef,
+    declared_type,
 };
 use crate::error::Result;
 use crate::format::value::Collation;
 use crate::sql::ast::{
-    ColumnConstraintKind, ConflictResolution, CreateTable, Expr, FunctionArgs, Literal,
-    OrderingTerm, SortOrder, TableConstraintKind,
+    ColumnConstraintKind, ConflictResolution, CreateTable, Expr, FunctionArgs, Literal, OrderingTerm, SortOrder,
+    TableConstraintKind,
 };
 
 impl TableDef {
@@ -68,8 +67,7 @@ fn is_constant_default(expr: &Expr) -> bool {
             Expr::Literal(_) => {}
             Expr::Column(c) => {
                 let name = c.column.to_ascii_lowercase();
-                let truth =
-                    c.table.is_none() && !c.double_quoted && (name == "true" || name == "false");
+                let truth = c.table.is_none() && !c.double_quoted && (name == "true" || name == "false");
                 if !truth {
                     return false;
                 }
@@ -80,18 +78,11 @@ fn is_constant_default(expr: &Expr) -> bool {
             | Expr::Collate { operand, .. }
             | Expr::Cast { operand, .. } => pending.push(operand),
             Expr::Binary { left, right, .. } => pending.extend([&**left, &**right]),
-            Expr::Like {
-                operand,
-                pattern,
-                escape,
-                ..
-            } => {
+            Expr::Like { operand, pattern, escape, .. } => {
                 pending.extend([&**operand, &**pattern]);
                 pending.extend(escape.as_deref());
             }
-            Expr::Between {
-                operand, low, high, ..
-            } => pending.extend([&**operand, &**low, &**high]),
+            Expr::Between { operand, low, high, .. } => pending.extend([&**operand, &**low, &**high]),
             Expr::InList { operand, list, .. } => {
                 pending.push(operand);
                 pending.extend(list);
@@ -102,11 +93,7 @@ fn is_constant_default(expr: &Expr) -> bool {
                     pending.extend(order_by.iter().map(|t| &t.expr));
                 }
             }
-            Expr::Case {
-                operand,
-                when_then,
-                else_expr,
-            } => {
+            Expr::Case { operand, when_then, else_expr } => {
                 pending.extend(operand.as_deref());
                 for (when, then) in when_then {
                     pending.extend([when, then]);
@@ -146,19 +133,12 @@ impl Builder {
     }
 
     /// One column constraint of column `index`.
-    fn column_constraint(
-        &mut self,
-        index: usize,
-        name: &Option<String>,
-        kind: &ColumnConstraintKind,
-    ) -> Result<()> {
+    fn column_constraint(&mut self, index: usize, name: &Option<String>, kind: &ColumnConstraintKind) -> Result<()> {
         let column_name = self.table.columns[index].name.clone();
         match kind {
             ColumnConstraintKind::Default(default) => {
                 if !is_constant_default(&default.expr) {
-                    return Err(error(format!(
-                        "default value of column [{column_name}] is not constant"
-                    )));
+                    return Err(error(format!("default value of column [{column_name}] is not constant")));
                 }
                 if self.table.columns[index].generated.is_some() {
                     return Err(error("cannot use DEFAULT on a generated column"));
@@ -169,11 +149,9 @@ impl Builder {
             ColumnConstraintKind::Null { .. }
             | ColumnConstraintKind::References(_)
             | ColumnConstraintKind::Deferrable(_) => {}
-            ColumnConstraintKind::PrimaryKey {
-                order,
-                on_conflict,
-                autoincrement,
-            } => self.add_primary_key(None, *on_conflict, *autoincrement, *order)?,
+            ColumnConstraintKind::PrimaryKey { order, on_conflict, autoincrement } => {
+                self.add_primary_key(None, *on_conflict, *autoincrement, *order)?
+            }
             ColumnConstraintKind::Unique { on_conflict } => {
                 let key = vec![IndexColumn {
                     target: IndexTarget::Column(index),
@@ -200,23 +178,16 @@ impl Builder {
                     None | Some("virtual") => false,
                     Some("stored") => true,
                     Some(_) => {
-                        return Err(error(format!(
-                            "error in generated column \"{column_name}\""
-                        )));
+                        return Err(error(format!("error in generated column \"{column_name}\"")));
                     }
                 };
                 if self.table.columns[index].default.is_some() {
-                    return Err(error(format!(
-                        "error in generated column \"{column_name}\""
-                    )));
+                    return Err(error(format!("error in generated column \"{column_name}\"")));
                 }
                 if self.in_primary_key[index] {
                     return Err(error("generated columns cannot be part of the PRIMARY KEY"));
                 }
-                self.table.columns[index].generated = Some(Generated {
-                    expr: expr.clone(),
-                    stored,
-                });
+                self.table.columns[index].generated = Some(Generated { expr: expr.clone(), stored });
             }
         }
         Ok(())
@@ -241,10 +212,7 @@ impl Builder {
         order: Option<SortOrder>,
     ) -> Result<()> {
         if self.has_primary_key {
-            return Err(error(format!(
-                "table \"{}\" has more than one primary key",
-                self.table.name
-            )));
+            return Err(error(format!("table \"{}\" has more than one primary key", self.table.name)));
         }
         self.has_primary_key = true;
         let last = self.table.columns.len() - 1;
@@ -258,9 +226,7 @@ impl Builder {
                 for term in terms {
                     let (inner, _) = skip_collate(&term.expr);
                     let name = match inner {
-                        Expr::Column(c) if c.table.is_none() && c.schema.is_none() => {
-                            Some(c.column.as_str())
-                        }
+                        Expr::Column(c) if c.table.is_none() && c.schema.is_none() => Some(c.column.as_str()),
                         Expr::Literal(Literal::String(s)) => Some(s.as_str()),
                         _ => None,
                     };
@@ -288,9 +254,7 @@ impl Builder {
             return Ok(());
         }
         if autoincrement {
-            return Err(error(
-                "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
-            ));
+            return Err(error("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY"));
         }
         let key = match terms {
             Some(terms) => key_columns(&self.table, terms, true)?,
@@ -306,22 +270,15 @@ impl Builder {
     /// One table constraint.
     fn table_constraint(&mut self, constraint: &crate::sql::ast::TableConstraint) -> Result<()> {
         match &constraint.kind {
-            TableConstraintKind::PrimaryKey {
-                columns,
-                autoincrement,
-                on_conflict,
-            } => self.add_primary_key(Some(columns), *on_conflict, *autoincrement, None),
-            TableConstraintKind::Unique {
-                columns,
-                on_conflict,
-            } => {
+            TableConstraintKind::PrimaryKey { columns, autoincrement, on_conflict } => {
+                self.add_primary_key(Some(columns), *on_conflict, *autoincrement, None)
+            }
+            TableConstraintKind::Unique { columns, on_conflict } => {
                 let key = key_columns(&self.table, columns, true)?;
                 self.add_implied_index(key, *on_conflict, IndexOrigin::Unique)
             }
             TableConstraintKind::Check { check, .. } => {
-                self.table
-                    .checks
-                    .push(CheckDef::new(constraint.name.as_ref(), check));
+                self.table.checks.push(CheckDef::new(constraint.name.as_ref(), check));
                 Ok(())
             }
             TableConstraintKind::ForeignKey { .. } => Ok(()),
@@ -340,11 +297,7 @@ impl Builder {
     ) -> Result<()> {
         let same_key = |index: &IndexDef| {
             index.key_len == key.len()
-                && index
-                    .key_columns()
-                    .iter()
-                    .zip(&key)
-                    .all(|(a, b)| a.target == b.target && a.collation == b.collation)
+                && index.key_columns().iter().zip(&key).all(|(a, b)| a.target == b.target && a.collation == b.collation)
         };
         if let Some(existing) = self.table.indexes.iter_mut().find(|i| same_key(i)) {
             if existing.on_conflict != on_conflict {
@@ -386,10 +339,7 @@ impl Builder {
                 return Err(error("AUTOINCREMENT not allowed on WITHOUT ROWID tables"));
             }
             if !self.has_primary_key {
-                return Err(error(format!(
-                    "PRIMARY KEY missing on table {}",
-                    self.table.name
-                )));
+                return Err(error(format!("PRIMARY KEY missing on table {}", self.table.name)));
             }
             self.convert_to_without_rowid()?;
         }
@@ -424,10 +374,7 @@ impl Builder {
                     )));
                 }
                 (None, None) => {
-                    return Err(error(format!(
-                        "missing datatype for {}.{}",
-                        self.table.name, column.name
-                    )));
+                    return Err(error(format!("missing datatype for {}.{}", self.table.name, column.name)));
                 }
                 (Some(StdType::Any), _) => column.affinity = Affinity::Blob,
                 _ => {}
@@ -455,12 +402,7 @@ impl Builder {
                 order: self.alias_order.unwrap_or(SortOrder::Asc),
             }];
             self.add_implied_index(key, self.alias_on_conflict, IndexOrigin::PrimaryKey)?;
-        } else if let Some(pk) = self
-            .table
-            .indexes
-            .iter_mut()
-            .find(|i| i.origin == IndexOrigin::PrimaryKey)
-        {
+        } else if let Some(pk) = self.table.indexes.iter_mut().find(|i| i.origin == IndexOrigin::PrimaryKey) {
             let mut kept: Vec<IndexColumn> = Vec::with_capacity(pk.key_len);
             for column in pk.columns.drain(..) {
                 if !is_dup_column(&kept, &column) {

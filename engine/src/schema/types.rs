@@ -25,14 +25,8 @@ pub enum StdType {
 }
 
 impl StdType {
-    const ALL: [StdType; 6] = [
-        StdType::Any,
-        StdType::Blob,
-        StdType::Int,
-        StdType::Integer,
-        StdType::Real,
-        StdType::Text,
-    ];
+    const ALL: [StdType; 6] =
+        [StdType::Any, StdType::Blob, StdType::Int, StdType::Integer, StdType::Real, StdType::Text];
 
     /// The canonical spelling, as `PRAGMA table_info` shows it.
     pub fn name(self) -> &'static str {
@@ -93,8 +87,7 @@ fn dequote_token(text: &str) -> &str {
 fn trim_generated_always(text: &str) -> &str {
     let bytes = text.as_bytes();
     let ends_with = |s: &str, word: &str| {
-        s.len() >= word.len()
-            && s.as_bytes()[s.len() - word.len()..].eq_ignore_ascii_case(word.as_bytes())
+        s.len() >= word.len() && s.as_bytes()[s.len() - word.len()..].eq_ignore_ascii_case(word.as_bytes())
     };
     if bytes.len() < 16 || !ends_with(text, "always") {
         return text;
@@ -127,19 +120,11 @@ pub fn declared_type(raw: Option<&str>) -> DeclaredType {
         }
     }
     if text.is_empty() {
-        return DeclaredType {
-            name: None,
-            std_type: None,
-            affinity: Affinity::Blob,
-        };
+        return DeclaredType { name: None, std_type: None, affinity: Affinity::Blob };
     }
     let name = dequote(text);
     let affinity = affinity_of(&name);
-    DeclaredType {
-        name: Some(name),
-        std_type: None,
-        affinity,
-    }
+    DeclaredType { name: Some(name), std_type: None, affinity }
 }
 
 /// SQLite's `sqlite3AffinityType`: the affinity a type name gives, by the substrings it holds
@@ -152,8 +137,7 @@ pub fn affinity_of(type_name: &str) -> Affinity {
         window = (window << 8) | u32::from(byte.to_ascii_lowercase());
         if window == word(b"char") || window == word(b"clob") || window == word(b"text") {
             affinity = Affinity::Text;
-        } else if window == word(b"blob") && matches!(affinity, Affinity::Numeric | Affinity::Real)
-        {
+        } else if window == word(b"blob") && matches!(affinity, Affinity::Numeric | Affinity::Real) {
             affinity = Affinity::Blob;
         } else if (window == word(b"real") || window == word(b"floa") || window == word(b"doub"))
             && affinity == Affinity::Numeric
@@ -215,10 +199,7 @@ mod tests {
         assert_eq!(t("GENERATED ALWAYS").name, None);
         assert_eq!(t("GENERATED ALWAYS").affinity, Affinity::Blob);
         assert_eq!(t("x ALWAYS").name.as_deref(), Some("x ALWAYS"));
-        assert_eq!(
-            t("verylongtypename ALWAYS").name.as_deref(),
-            Some("verylongtypename")
-        );
+        assert_eq!(t("verylongtypename ALWAYS").name.as_deref(), Some("verylongtypename"));
         assert_eq!(t("ANY").affinity, Affinity::Numeric);
         assert_eq!(declared_type(None).name, None);
         assert_eq!(declared_type(None).affinity, Affinity::Blob);

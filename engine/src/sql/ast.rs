@@ -18,10 +18,7 @@ pub struct QualifiedName {
 impl QualifiedName {
     /// An unqualified name.
     pub fn bare(name: impl Into<String>) -> QualifiedName {
-        QualifiedName {
-            schema: None,
-            name: name.into(),
-        }
+        QualifiedName { schema: None, name: name.into() }
     }
 }
 
@@ -388,11 +385,7 @@ pub enum FunctionArgs {
     /// `f(*)`.
     Star,
     /// `f([DISTINCT] args [ORDER BY terms])`; `args` may be empty.
-    List {
-        distinct: bool,
-        args: Vec<Expr>,
-        order_by: Vec<OrderingTerm>,
-    },
+    List { distinct: bool, args: Vec<Expr>, order_by: Vec<OrderingTerm> },
 }
 
 /// Prefix operators.

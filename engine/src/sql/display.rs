@@ -8,11 +8,10 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::{
-    BinaryOp, CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ColumnRef,
-    ConflictResolution, CreateIndex, CreateTable, DefaultValue, Deferrable, Drop, DropKind, Expr,
-    ForeignKeyAction, ForeignKeyArg, ForeignKeyClause, FunctionArgs, IndexedName, LikeOp, Literal,
-    NullsOrder, OrderingTerm, QualifiedName, RaiseKind, SortOrder, Stmt, TableConstraint,
-    TableConstraintKind, TableOption, UnaryOp,
+    BinaryOp, CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ColumnRef, ConflictResolution, CreateIndex,
+    CreateTable, DefaultValue, Deferrable, Drop, DropKind, Expr, ForeignKeyAction, ForeignKeyArg, ForeignKeyClause,
+    FunctionArgs, IndexedName, LikeOp, Literal, NullsOrder, OrderingTerm, QualifiedName, RaiseKind, SortOrder, Stmt,
+    TableConstraint, TableConstraintKind, TableOption, UnaryOp,
 };
 use super::keyword::Keyword;
 
@@ -22,9 +21,7 @@ pub fn is_plain_identifier(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && !bytes[0].is_ascii_digit()
-        && bytes
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+        && bytes.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
         && Keyword::lookup(name).is_none()
 }
 
@@ -33,11 +30,7 @@ pub struct Name<'a>(pub &'a str);
 
 impl Display for Name<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if is_plain_identifier(self.0) {
-            f.write_str(self.0)
-        } else {
-            write_quoted(f, self.0, '"')
-        }
+        if is_plain_identifier(self.0) { f.write_str(self.0) } else { write_quoted(f, self.0, '"') }
     }
 }
 
@@ -168,17 +161,8 @@ impl Display for ColumnConstraint {
             write!(f, "CONSTRAINT {} ", Name(name))?;
         }
         match &self.kind {
-            ColumnConstraintKind::PrimaryKey {
-                order,
-                on_conflict,
-                autoincrement,
-            } => {
-                write!(
-                    f,
-                    "PRIMARY KEY{}{}",
-                    Order(*order),
-                    OnConflict(*on_conflict)
-                )?;
+            ColumnConstraintKind::PrimaryKey { order, on_conflict, autoincrement } => {
+                write!(f, "PRIMARY KEY{}{}", Order(*order), OnConflict(*on_conflict))?;
                 if *autoincrement {
                     f.write_str(" AUTOINCREMENT")?;
                 }
@@ -219,11 +203,7 @@ impl Display for CheckExpr {
 impl Display for DefaultValue {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str("DEFAULT ")?;
-        if self.parenthesized {
-            write_paren_text(f, &self.text)
-        } else {
-            f.write_str(&self.text)
-        }
+        if self.parenthesized { write_paren_text(f, &self.text) } else { f.write_str(&self.text) }
     }
 }
 
@@ -294,11 +274,7 @@ impl Display for TableConstraint {
             write!(f, "CONSTRAINT {} ", Name(name))?;
         }
         match &self.kind {
-            TableConstraintKind::PrimaryKey {
-                columns,
-                autoincrement,
-                on_conflict,
-            } => {
+            TableConstraintKind::PrimaryKey { columns, autoincrement, on_conflict } => {
                 f.write_str("PRIMARY KEY (")?;
                 write_list(f, columns)?;
                 if *autoincrement {
@@ -306,10 +282,7 @@ impl Display for TableConstraint {
                 }
                 write!(f, "){}", OnConflict(*on_conflict))
             }
-            TableConstraintKind::Unique {
-                columns,
-                on_conflict,
-            } => {
+            TableConstraintKind::Unique { columns, on_conflict } => {
                 f.write_str("UNIQUE (")?;
                 write_list(f, columns)?;
                 write!(f, "){}", OnConflict(*on_conflict))
@@ -429,11 +402,7 @@ impl Display for Operand<'_> {
                 | Expr::Vector(_)
                 | Expr::Raise { .. }
         );
-        if atomic {
-            write!(f, "{}", self.0)
-        } else {
-            write!(f, "({})", self.0)
-        }
+        if atomic { write!(f, "{}", self.0) } else { write!(f, "({})", self.0) }
     }
 }
 
@@ -485,70 +454,35 @@ impl Display for Expr {
                 };
                 write!(f, "{op}{}", Operand(operand))
             }
-            Expr::Binary { op, left, right } => write!(
-                f,
-                "{} {} {}",
-                Operand(left),
-                binary_op_text(*op),
-                Operand(right)
-            ),
+            Expr::Binary { op, left, right } => {
+                write!(f, "{} {} {}", Operand(left), binary_op_text(*op), Operand(right))
+            }
             Expr::IsNull { operand, negated } => {
                 let op = if *negated { "NOTNULL" } else { "ISNULL" };
                 write!(f, "{} {op}", Operand(operand))
             }
-            Expr::Like {
-                op,
-                negated,
-                operand,
-                pattern,
-                escape,
-            } => {
+            Expr::Like { op, negated, operand, pattern, escape } => {
                 let op = match op {
                     LikeOp::Like => "LIKE",
                     LikeOp::Glob => "GLOB",
                     LikeOp::Regexp => "REGEXP",
                     LikeOp::Match => "MATCH",
                 };
-                write!(
-                    f,
-                    "{} {}{op} {}",
-                    Operand(operand),
-                    not(*negated),
-                    Operand(pattern)
-                )?;
+                write!(f, "{} {}{op} {}", Operand(operand), not(*negated), Operand(pattern))?;
                 if let Some(escape) = escape {
                     write!(f, " ESCAPE {}", Operand(escape))?;
                 }
                 Ok(())
             }
-            Expr::Between {
-                negated,
-                operand,
-                low,
-                high,
-            } => write!(
-                f,
-                "{} {}BETWEEN {} AND {}",
-                Operand(operand),
-                not(*negated),
-                Operand(low),
-                Operand(high)
-            ),
-            Expr::InList {
-                negated,
-                operand,
-                list,
-            } => {
+            Expr::Between { negated, operand, low, high } => {
+                write!(f, "{} {}BETWEEN {} AND {}", Operand(operand), not(*negated), Operand(low), Operand(high))
+            }
+            Expr::InList { negated, operand, list } => {
                 write!(f, "{} {}IN (", Operand(operand), not(*negated))?;
                 write_list(f, list)?;
                 f.write_char(')')
             }
-            Expr::InTable {
-                negated,
-                operand,
-                table,
-                args,
-            } => {
+            Expr::InTable { negated, operand, table, args } => {
                 write!(f, "{} {}IN {table}", Operand(operand), not(*negated))?;
                 if let Some(args) = args {
                     f.write_char('(')?;
@@ -565,11 +499,7 @@ impl Display for Expr {
                 write!(f, "{}(", Name(&call.name))?;
                 match &call.args {
                     FunctionArgs::Star => f.write_char('*')?,
-                    FunctionArgs::List {
-                        distinct,
-                        args,
-                        order_by,
-                    } => {
+                    FunctionArgs::List { distinct, args, order_by } => {
                         if *distinct {
                             f.write_str("DISTINCT ")?;
                         }
@@ -582,11 +512,7 @@ impl Display for Expr {
                 }
                 f.write_char(')')
             }
-            Expr::Case {
-                operand,
-                when_then,
-                else_expr,
-            } => {
+            Expr::Case { operand, when_then, else_expr } => {
                 f.write_str("CASE")?;
                 if let Some(operand) = operand {
                     write!(f, " {}", Operand(operand))?;

@@ -334,10 +334,7 @@ impl Keyword {
             *slot = byte.to_ascii_uppercase();
         }
         let upper = &buf[..word.len()];
-        KEYWORDS
-            .binary_search_by(|(name, _)| name.as_bytes().cmp(upper))
-            .ok()
-            .map(|i| KEYWORDS[i].1)
+        KEYWORDS.binary_search_by(|(name, _)| name.as_bytes().cmp(upper)).ok().map(|i| KEYWORDS[i].1)
     }
 
     /// The keyword's canonical (upper case) spelling.
@@ -596,9 +593,7 @@ impl Keyword {
             | Keyword::Outer
             | Keyword::Right => KeywordClass::JoinKw,
             Keyword::Glob | Keyword::Like | Keyword::Regexp => KeywordClass::LikeKw,
-            Keyword::CurrentDate | Keyword::CurrentTime | Keyword::CurrentTimestamp => {
-                KeywordClass::CtimeKw
-            }
+            Keyword::CurrentDate | Keyword::CurrentTime | Keyword::CurrentTimestamp => KeywordClass::CtimeKw,
             _ => KeywordClass::Plain,
         }
     }
@@ -626,15 +621,7 @@ mod tests {
 
     #[test]
     fn lookup_rejects_non_keywords() {
-        for word in [
-            "",
-            "a",
-            "selects",
-            "rowid",
-            "integer",
-            "x",
-            "CURRENT_TIMESTAMPS",
-        ] {
+        for word in ["", "a", "selects", "rowid", "integer", "x", "CURRENT_TIMESTAMPS"] {
             assert_eq!(Keyword::lookup(word), None, "{word}");
         }
         assert_eq!(Keyword::lookup("TEMPORARY"), Some(Keyword::Temporary));

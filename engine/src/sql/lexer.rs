@@ -153,20 +153,14 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// A lexer at the start of `sql` (cut at its first NUL byte).
     pub fn new(sql: &'a str) -> Lexer<'a> {
-        Lexer {
-            bytes: effective_sql(sql).as_bytes(),
-            pos: 0,
-        }
+        Lexer { bytes: effective_sql(sql).as_bytes(), pos: 0 }
     }
 
     /// A lexer over `sql` starting at byte `pos`, which must be a token boundary.
     pub fn at(sql: &'a str, pos: usize) -> Lexer<'a> {
         let bytes = effective_sql(sql).as_bytes();
         debug_assert!(pos <= bytes.len());
-        Lexer {
-            bytes,
-            pos: pos.min(bytes.len()),
-        }
+        Lexer { bytes, pos: pos.min(bytes.len()) }
     }
 
     /// Byte offset of the next token.
@@ -204,11 +198,7 @@ impl<'a> Lexer<'a> {
                     }
                     (TokenKind::Comment, i)
                 } else if z(1) == b'>' {
-                    if z(2) == b'>' {
-                        (TokenKind::Ptr2, 3)
-                    } else {
-                        (TokenKind::Ptr, 2)
-                    }
+                    if z(2) == b'>' { (TokenKind::Ptr2, 3) } else { (TokenKind::Ptr, 2) }
                 } else {
                     (TokenKind::Minus, 1)
                 }
@@ -344,11 +334,7 @@ impl<'a> Lexer<'a> {
                     i += 2;
                     continue;
                 }
-                let kind = if delim == b'\'' {
-                    TokenKind::String
-                } else {
-                    TokenKind::QuotedId
-                };
+                let kind = if delim == b'\'' { TokenKind::String } else { TokenKind::QuotedId };
                 return (kind, i + 1);
             }
             i += 1;
@@ -385,8 +371,7 @@ impl<'a> Lexer<'a> {
                 i = digits(i + 1, &mut kind, u8::is_ascii_digit);
             }
             let exponent = (z(i) == b'e' || z(i) == b'E')
-                && (z(i + 1).is_ascii_digit()
-                    || ((z(i + 1) == b'+' || z(i + 1) == b'-') && z(i + 2).is_ascii_digit()));
+                && (z(i + 1).is_ascii_digit() || ((z(i + 1) == b'+' || z(i + 1) == b'-') && z(i + 2).is_ascii_digit()));
             if exponent {
                 if kind == TokenKind::Integer {
                     kind = TokenKind::Float;
@@ -453,10 +438,7 @@ impl Iterator for Lexer<'_> {
         let (kind, len) = self.scan_token(self.pos);
         debug_assert!(len >= 1, "a token is never empty");
         let end = (self.pos + len).min(self.bytes.len());
-        let token = Token {
-            kind,
-            span: Span::new(self.pos, end),
-        };
+        let token = Token { kind, span: Span::new(self.pos, end) };
         self.pos = end;
         Some(token)
     }
@@ -534,10 +516,7 @@ mod tests {
 
     /// Kinds and texts of the non-trivia tokens of `sql`.
     fn toks(sql: &str) -> Vec<(TokenKind, &str)> {
-        Lexer::new(sql)
-            .filter(|t| !t.kind.is_trivia())
-            .map(|t| (t.kind, t.span.text(sql)))
-            .collect()
+        Lexer::new(sql).filter(|t| !t.kind.is_trivia()).map(|t| (t.kind, t.span.text(sql))).collect()
     }
 
     fn kinds(sql: &str) -> Vec<TokenKind> {
@@ -572,22 +551,14 @@ mod tests {
         );
         // A keyword followed by identifier characters is an identifier.
         assert_eq!(kinds("table1 select$ é"), vec![Id, Id, Id]);
-        assert_eq!(
-            kinds("current_timestamp"),
-            vec![Keyword(super::Keyword::CurrentTimestamp)]
-        );
+        assert_eq!(kinds("current_timestamp"), vec![Keyword(super::Keyword::CurrentTimestamp)]);
     }
 
     #[test]
     fn quoted_identifiers_and_strings() {
         assert_eq!(
             toks(r#""a""b" [x"y] `q``r` 'it''s'"#),
-            vec![
-                (QuotedId, r#""a""b""#),
-                (QuotedId, r#"[x"y]"#),
-                (QuotedId, "`q``r`"),
-                (String, "'it''s'"),
-            ]
+            vec![(QuotedId, r#""a""b""#), (QuotedId, r#"[x"y]"#), (QuotedId, "`q``r`"), (String, "'it''s'"),]
         );
         assert_eq!(dequote(r#""a""b""#), "a\"b");
         assert_eq!(dequote("[x]]"), "x");
@@ -631,10 +602,7 @@ mod tests {
         assert_eq!(toks("1..2"), vec![(Float, "1."), (Float, ".2")]);
         assert_eq!(toks("a.b"), vec![(Id, "a"), (Dot, "."), (Id, "b")]);
         assert_eq!(dequote_number("1_000"), Some(("1000".into(), false)));
-        assert_eq!(
-            dequote_number("1_0.2_5e1_0"),
-            Some(("10.25e10".into(), true))
-        );
+        assert_eq!(dequote_number("1_0.2_5e1_0"), Some(("10.25e10".into(), true)));
         assert_eq!(dequote_number("0xA_B"), Some(("0xAB".into(), false)));
         assert_eq!(dequote_number("1__0"), None);
         assert_eq!(dequote_number("1_"), None);
@@ -656,10 +624,7 @@ mod tests {
             ]
         );
         assert_eq!(kinds(": @ $"), vec![Illegal, Illegal, Illegal]);
-        assert_eq!(
-            toks("$a(b c)"),
-            vec![(Illegal, "$a(b"), (Id, "c"), (RParen, ")")]
-        );
+        assert_eq!(toks("$a(b c)"), vec![(Illegal, "$a(b"), (Id, "c"), (RParen, ")")]);
     }
 
     #[test]
@@ -667,8 +632,8 @@ mod tests {
         assert_eq!(
             kinds("|| -> ->> << >> <= >= == = != <> < > & | ~ + - * / % , ; ( ) ."),
             vec![
-                Concat, Ptr, Ptr2, LShift, RShift, Le, Ge, Eq, Eq, Ne, Ne, Lt, Gt, BitAnd, BitOr,
-                BitNot, Plus, Minus, Star, Slash, Rem, Comma, Semi, LParen, RParen, Dot
+                Concat, Ptr, Ptr2, LShift, RShift, Le, Ge, Eq, Eq, Ne, Ne, Lt, Gt, BitAnd, BitOr, BitNot, Plus, Minus,
+                Star, Slash, Rem, Comma, Semi, LParen, RParen, Dot
             ]
         );
         assert_eq!(toks("!"), vec![(Illegal, "!")]);
@@ -677,15 +642,8 @@ mod tests {
 
     #[test]
     fn comments_and_space() {
-        let all: Vec<_> = Lexer::new("a -- c\nb /* d */ c /* open")
-            .map(|t| t.kind)
-            .collect();
-        assert_eq!(
-            all,
-            vec![
-                Id, Space, Comment, Space, Id, Space, Comment, Space, Id, Space, Comment
-            ]
-        );
+        let all: Vec<_> = Lexer::new("a -- c\nb /* d */ c /* open").map(|t| t.kind).collect();
+        assert_eq!(all, vec![Id, Space, Comment, Space, Id, Space, Comment, Space, Id, Space, Comment]);
         // "/*" at the very end is a slash and a star, as in SQLite.
         assert_eq!(kinds("a /*"), vec![Id, Slash, Star]);
         assert_eq!(kinds("a /"), vec![Id, Slash]);

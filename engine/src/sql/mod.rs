@@ -15,6 +15,5 @@ pub mod parser;
 
 pub use display::{Name, is_plain_identifier};
 pub use parser::{
-    MAX_EXPR_DEPTH, MAX_PARSER_DEPTH, ParsedStatement, Statements, parse_expr, parse_statement,
-    parse_statements,
+    MAX_EXPR_DEPTH, MAX_PARSER_DEPTH, ParsedStatement, Statements, parse_expr, parse_statement, parse_statements,
 };

@@ -1,10 +1,9 @@
 //! CREATE TABLE, CREATE INDEX and DROP (parse.y `create_table`, `ccons`, `tcons`, ...).
 
 use super::super::ast::{
-    CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ConflictResolution, CreateIndex,
-    CreateTable, DefaultValue, Deferrable, Drop, DropKind, Expr, ForeignKeyAction, ForeignKeyArg,
-    ForeignKeyClause, IndexedName, Literal, Stmt, TableConstraint, TableConstraintKind,
-    TableOption, UnaryOp,
+    CheckExpr, ColumnConstraint, ColumnConstraintKind, ColumnDef, ConflictResolution, CreateIndex, CreateTable,
+    DefaultValue, Deferrable, Drop, DropKind, Expr, ForeignKeyAction, ForeignKeyArg, ForeignKeyClause, IndexedName,
+    Literal, Stmt, TableConstraint, TableConstraintKind, TableOption, UnaryOp,
 };
 use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number, is_space};
@@ -31,9 +30,7 @@ impl Parser<'_> {
             TokenKind::Keyword(Keyword::Unique | Keyword::Index) if !temp => self.create_index(),
             TokenKind::Keyword(Keyword::View) => Err(Self::unsupported("CREATE VIEW")),
             TokenKind::Keyword(Keyword::Trigger) => Err(Self::unsupported("CREATE TRIGGER")),
-            TokenKind::Keyword(Keyword::Virtual) if !temp => {
-                Err(Self::unsupported("CREATE VIRTUAL TABLE"))
-            }
+            TokenKind::Keyword(Keyword::Virtual) if !temp => Err(Self::unsupported("CREATE VIRTUAL TABLE")),
             _ => Err(self.syntax_error(token)),
         }
     }
@@ -81,20 +78,9 @@ impl Parser<'_> {
         let stored = StoredText {
             prefix: "CREATE TABLE ",
             name_start: name_token.span.start,
-            end: if options.is_empty() {
-                Some(close.span.end)
-            } else {
-                None
-            },
+            end: if options.is_empty() { Some(close.span.end) } else { None },
         };
-        let table = CreateTable {
-            temp,
-            if_not_exists,
-            name,
-            columns,
-            constraints,
-            options,
-        };
+        let table = CreateTable { temp, if_not_exists, name, columns, constraints, options };
         Ok((Stmt::CreateTable(table), Some(stored)))
     }
 
@@ -103,11 +89,7 @@ impl Parser<'_> {
         matches!(
             self.peek().kind,
             TokenKind::Keyword(
-                Keyword::Constraint
-                    | Keyword::Primary
-                    | Keyword::Unique
-                    | Keyword::Check
-                    | Keyword::Foreign
+                Keyword::Constraint | Keyword::Primary | Keyword::Unique | Keyword::Check | Keyword::Foreign
             )
         )
     }
@@ -129,10 +111,7 @@ impl Parser<'_> {
             } else if !without && word.eq_ignore_ascii_case("strict") {
                 TableOption::Strict
             } else {
-                return Err(Error::new(
-                    ErrorCode::Error,
-                    format!("unknown table option: {word}"),
-                ));
+                return Err(Error::new(ErrorCode::Error, format!("unknown table option: {word}")));
             };
             options.push(option);
             if !self.eat(TokenKind::Comma) {
@@ -155,16 +134,9 @@ impl Parser<'_> {
             let Some(kind) = self.column_constraint()? else {
                 break;
             };
-            constraints.push(ColumnConstraint {
-                name: pending.clone(),
-                kind,
-            });
+            constraints.push(ColumnConstraint { name: pending.clone(), kind });
         }
-        let column = ColumnDef {
-            name,
-            type_name,
-            constraints,
-        };
+        let column = ColumnDef { name, type_name, constraints };
         Ok((column, pending))
     }
 
@@ -180,9 +152,7 @@ impl Parser<'_> {
             }
             Keyword::Null => {
                 self.advance();
-                ColumnConstraintKind::Null {
-                    on_conflict: self.on_conflict()?,
-                }
+                ColumnConstraintKind::Null { on_conflict: self.on_conflict()? }
             }
             Keyword::Not if self.peek_at(1).kind == TokenKind::Keyword(Keyword::Deferrable) => {
                 ColumnConstraintKind::Deferrable(self.deferrable()?)
@@ -190,9 +160,7 @@ impl Parser<'_> {
             Keyword::Not => {
                 self.advance();
                 self.expect_kw(Keyword::Null)?;
-                ColumnConstraintKind::NotNull {
-                    on_conflict: self.on_conflict()?,
-                }
+                ColumnConstraintKind::NotNull { on_conflict: self.on_conflict()? }
             }
             Keyword::Deferrable => ColumnConstraintKind::Deferrable(self.deferrable()?),
             Keyword::Primary => {
@@ -201,17 +169,11 @@ impl Parser<'_> {
                 let order = self.sort_order();
                 let on_conflict = self.on_conflict()?;
                 let autoincrement = self.eat_kw(Keyword::Autoincrement);
-                ColumnConstraintKind::PrimaryKey {
-                    order,
-                    on_conflict,
-                    autoincrement,
-                }
+                ColumnConstraintKind::PrimaryKey { order, on_conflict, autoincrement }
             }
             Keyword::Unique => {
                 self.advance();
-                ColumnConstraintKind::Unique {
-                    on_conflict: self.on_conflict()?,
-                }
+                ColumnConstraintKind::Unique { on_conflict: self.on_conflict()? }
             }
             Keyword::Check => ColumnConstraintKind::Check(self.check()?),
             Keyword::References => {
@@ -269,11 +231,7 @@ impl Parser<'_> {
             let expr = self.nested(DDL_EXPR_COST, |p| p.expr())?;
             let close = self.expect(TokenKind::RParen)?;
             let text = trim_space(&self.sql[token.span.end..close.span.start]).to_string();
-            return Ok(DefaultValue {
-                expr,
-                text,
-                parenthesized: true,
-            });
+            return Ok(DefaultValue { expr, text, parenthesized: true });
         }
         let sign = match token.kind {
             TokenKind::Plus | TokenKind::Minus => {
@@ -289,17 +247,12 @@ impl Parser<'_> {
                 let expr = Expr::Literal(literal);
                 // `DEFAULT +x` keeps x itself; `DEFAULT -x` negates it.
                 if sign == Some(TokenKind::Minus) {
-                    Expr::Unary {
-                        op: UnaryOp::Neg,
-                        operand: Box::new(expr),
-                    }
+                    Expr::Unary { op: UnaryOp::Neg, operand: Box::new(expr) }
                 } else {
                     expr
                 }
             }
-            None if sign.is_none()
-                && (Self::is_id(term) || term.kind == TokenKind::Keyword(Keyword::Indexed)) =>
-            {
+            None if sign.is_none() && (Self::is_id(term) || term.kind == TokenKind::Keyword(Keyword::Indexed)) => {
                 self.advance();
                 let word = self.name_of(term);
                 let quoted = term.kind == TokenKind::QuotedId;
@@ -313,11 +266,7 @@ impl Parser<'_> {
             None => return Err(self.syntax_error(term)),
         };
         let text = trim_space(&self.sql[token.span.start..term.span.end]).to_string();
-        Ok(DefaultValue {
-            expr,
-            text,
-            parenthesized: false,
-        })
+        Ok(DefaultValue { expr, text, parenthesized: false })
     }
 
     /// The literal of a `term` token (parse.y `term`), if it is one.
@@ -332,10 +281,7 @@ impl Parser<'_> {
                 Some((digits, true)) => Literal::Float(digits),
                 Some((digits, false)) => Literal::Integer(digits),
                 None => {
-                    return Err(Error::new(
-                        ErrorCode::Error,
-                        format!("unrecognized token: \"{text}\""),
-                    ));
+                    return Err(Error::new(ErrorCode::Error, format!("unrecognized token: \"{text}\"")));
                 }
             },
             TokenKind::Keyword(Keyword::Null) => Literal::Null,
@@ -380,10 +326,7 @@ impl Parser<'_> {
         } else {
             None
         };
-        Ok(Deferrable {
-            not,
-            initially_deferred,
-        })
+        Ok(Deferrable { not, initially_deferred })
     }
 
     /// `nm [(names)] [refargs]` after REFERENCES, and a `[NOT] DEFERRABLE` clause when
@@ -417,19 +360,9 @@ impl Parser<'_> {
             });
         }
         let at_deferrable = self.at_kw(Keyword::Deferrable)
-            || (self.at_kw(Keyword::Not)
-                && self.peek_at(1).kind == TokenKind::Keyword(Keyword::Deferrable));
-        let deferrable = if with_deferrable && at_deferrable {
-            Some(self.deferrable()?)
-        } else {
-            None
-        };
-        Ok(ForeignKeyClause {
-            table,
-            columns,
-            args,
-            deferrable,
-        })
+            || (self.at_kw(Keyword::Not) && self.peek_at(1).kind == TokenKind::Keyword(Keyword::Deferrable));
+        let deferrable = if with_deferrable && at_deferrable { Some(self.deferrable()?) } else { None };
+        Ok(ForeignKeyClause { table, columns, args, deferrable })
     }
 
     /// `SET NULL | SET DEFAULT | CASCADE | RESTRICT | NO ACTION`.
@@ -460,17 +393,9 @@ impl Parser<'_> {
         let mut names = Vec::new();
         loop {
             let (name, _) = self.nm()?;
-            let collation = if self.eat_kw(Keyword::Collate) {
-                Some(self.id_or_string()?)
-            } else {
-                None
-            };
+            let collation = if self.eat_kw(Keyword::Collate) { Some(self.id_or_string()?) } else { None };
             let order = self.sort_order();
-            names.push(IndexedName {
-                name,
-                collation,
-                order,
-            });
+            names.push(IndexedName { name, collation, order });
             if !self.eat(TokenKind::Comma) {
                 return Ok(names);
             }
@@ -478,11 +403,7 @@ impl Parser<'_> {
     }
 
     /// Table constraints up to the closing parenthesis; `name` is the constraint name in force.
-    fn table_constraints(
-        &mut self,
-        mut name: Option<String>,
-        out: &mut Vec<TableConstraint>,
-    ) -> Result<()> {
+    fn table_constraints(&mut self, mut name: Option<String>, out: &mut Vec<TableConstraint>) -> Result<()> {
         loop {
             let token = self.peek();
             let kind = match token.kind {
@@ -498,28 +419,18 @@ impl Parser<'_> {
                     let (columns, _) = self.nested(DDL_EXPR_COST, |p| p.ordering_terms())?;
                     let autoincrement = self.eat_kw(Keyword::Autoincrement);
                     self.expect(TokenKind::RParen)?;
-                    Some(TableConstraintKind::PrimaryKey {
-                        columns,
-                        autoincrement,
-                        on_conflict: self.on_conflict()?,
-                    })
+                    Some(TableConstraintKind::PrimaryKey { columns, autoincrement, on_conflict: self.on_conflict()? })
                 }
                 TokenKind::Keyword(Keyword::Unique) => {
                     self.advance();
                     self.expect(TokenKind::LParen)?;
                     let (columns, _) = self.nested(DDL_EXPR_COST, |p| p.ordering_terms())?;
                     self.expect(TokenKind::RParen)?;
-                    Some(TableConstraintKind::Unique {
-                        columns,
-                        on_conflict: self.on_conflict()?,
-                    })
+                    Some(TableConstraintKind::Unique { columns, on_conflict: self.on_conflict()? })
                 }
                 TokenKind::Keyword(Keyword::Check) => {
                     let check = self.check()?;
-                    Some(TableConstraintKind::Check {
-                        check,
-                        on_conflict: self.on_conflict()?,
-                    })
+                    Some(TableConstraintKind::Check { check, on_conflict: self.on_conflict()? })
                 }
                 TokenKind::Keyword(Keyword::Foreign) => {
                     self.advance();
@@ -534,10 +445,7 @@ impl Parser<'_> {
                 _ => return Err(self.syntax_error(token)),
             };
             if let Some(kind) = kind {
-                out.push(TableConstraint {
-                    name: name.clone(),
-                    kind,
-                });
+                out.push(TableConstraint { name: name.clone(), kind });
             }
             if self.eat(TokenKind::Comma) {
                 name = None;
@@ -558,28 +466,14 @@ impl Parser<'_> {
         self.expect(TokenKind::LParen)?;
         let (columns, _) = self.nested(DDL_EXPR_COST, |p| p.ordering_terms())?;
         self.expect(TokenKind::RParen)?;
-        let where_clause = if self.eat_kw(Keyword::Where) {
-            Some(self.nested(DDL_EXPR_COST, |p| p.expr())?)
-        } else {
-            None
-        };
+        let where_clause =
+            if self.eat_kw(Keyword::Where) { Some(self.nested(DDL_EXPR_COST, |p| p.expr())?) } else { None };
         let stored = StoredText {
-            prefix: if unique {
-                "CREATE UNIQUE INDEX "
-            } else {
-                "CREATE INDEX "
-            },
+            prefix: if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " },
             name_start: name_token.span.start,
             end: None,
         };
-        let index = CreateIndex {
-            unique,
-            if_not_exists,
-            name,
-            table,
-            columns,
-            where_clause,
-        };
+        let index = CreateIndex { unique, if_not_exists, name, table, columns, where_clause };
         Ok((Stmt::CreateIndex(index), Some(stored)))
     }
 
@@ -601,10 +495,6 @@ impl Parser<'_> {
             false
         };
         let (name, _) = self.qualified_name()?;
-        Ok(Drop {
-            kind,
-            if_exists,
-            name,
-        })
+        Ok(Drop { kind, if_exists, name })
     }
 }

@@ -9,8 +9,8 @@
 //! message as soon as it is built, before any recursive walk could overflow the stack.
 
 use super::super::ast::{
-    BinaryOp, ColumnRef, Expr, FunctionArgs, FunctionCall, LikeOp, Literal, NullsOrder,
-    OrderingTerm, RaiseKind, SortOrder, UnaryOp,
+    BinaryOp, ColumnRef, Expr, FunctionArgs, FunctionCall, LikeOp, Literal, NullsOrder, OrderingTerm, RaiseKind,
+    SortOrder, UnaryOp,
 };
 use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number};
@@ -120,23 +120,14 @@ impl Parser<'_> {
                 self.advance();
                 let rhs = self.nested(2, |p| p.expr_bp(bp + 1))?;
                 let height = lhs.height.max(rhs.height) + 1;
-                let expr = Expr::Binary {
-                    op,
-                    left: Box::new(lhs.expr),
-                    right: Box::new(rhs.expr),
-                };
+                let expr = Expr::Binary { op, left: Box::new(lhs.expr), right: Box::new(rhs.expr) };
                 lhs = self.node(expr, height)?;
                 continue;
             }
             let bp = match token.kind {
                 TokenKind::Keyword(Keyword::Collate) => BP_COLLATE,
                 TokenKind::Keyword(
-                    Keyword::Is
-                    | Keyword::In
-                    | Keyword::Between
-                    | Keyword::Isnull
-                    | Keyword::Notnull
-                    | Keyword::Not,
+                    Keyword::Is | Keyword::In | Keyword::Between | Keyword::Isnull | Keyword::Notnull | Keyword::Not,
                 ) => BP_EQ,
                 kind if like_op(kind).is_some() => BP_EQ,
                 _ => break,
@@ -159,10 +150,7 @@ impl Parser<'_> {
         match kw {
             Keyword::Collate => {
                 let collation = self.id_or_string()?;
-                let expr = Expr::Collate {
-                    operand: Box::new(lhs.expr),
-                    collation,
-                };
+                let expr = Expr::Collate { operand: Box::new(lhs.expr), collation };
                 self.node(expr, lhs.height + 1)
             }
             Keyword::Isnull | Keyword::Notnull => self.is_null(lhs, kw == Keyword::Notnull),
@@ -203,10 +191,7 @@ impl Parser<'_> {
 
     /// `x ISNULL` / `x NOTNULL` / `x NOT NULL` (all consumed).
     fn is_null(&mut self, lhs: Sub, negated: bool) -> Result<Sub> {
-        let expr = Expr::IsNull {
-            operand: Box::new(lhs.expr),
-            negated,
-        };
+        let expr = Expr::IsNull { operand: Box::new(lhs.expr), negated };
         self.node(expr, lhs.height + 1)
     }
 
@@ -221,31 +206,18 @@ impl Parser<'_> {
             false
         };
         // IS NOT DISTINCT FROM is IS; IS DISTINCT FROM is IS NOT.
-        let op = if not != distinct {
-            BinaryOp::IsNot
-        } else {
-            BinaryOp::Is
-        };
+        let op = if not != distinct { BinaryOp::IsNot } else { BinaryOp::Is };
         let rhs = self.nested(3, |p| p.expr_bp(BP_EQ + 1))?;
         let height = lhs.height.max(rhs.height) + 1;
-        let expr = Expr::Binary {
-            op,
-            left: Box::new(lhs.expr),
-            right: Box::new(rhs.expr),
-        };
+        let expr = Expr::Binary { op, left: Box::new(lhs.expr), right: Box::new(rhs.expr) };
         self.node(expr, height)
     }
 
     /// After `[NOT] LIKE`: `pattern [ESCAPE escape]`.
     fn like(&mut self, lhs: Sub, op: LikeOp, negated: bool) -> Result<Sub> {
         let pattern = self.nested(3, |p| p.expr_bp(BP_EQ + 1))?;
-        let escape = if self.eat_kw(Keyword::Escape) {
-            Some(self.nested(5, |p| p.expr_bp(BP_EQ + 1))?)
-        } else {
-            None
-        };
-        let inner =
-            max_height([&lhs.height, &pattern.height]).max(escape.as_ref().map_or(0, |e| e.height));
+        let escape = if self.eat_kw(Keyword::Escape) { Some(self.nested(5, |p| p.expr_bp(BP_EQ + 1))?) } else { None };
+        let inner = max_height([&lhs.height, &pattern.height]).max(escape.as_ref().map_or(0, |e| e.height));
         let height = inner + 1 + u32::from(negated);
         let expr = Expr::Like {
             op,
@@ -263,12 +235,8 @@ impl Parser<'_> {
         self.expect_kw(Keyword::And)?;
         let high = self.nested(5, |p| p.expr_bp(BP_EQ + 1))?;
         let height = max_height([&lhs.height, &low.height, &high.height]) + 1 + u32::from(negated);
-        let expr = Expr::Between {
-            negated,
-            operand: Box::new(lhs.expr),
-            low: Box::new(low.expr),
-            high: Box::new(high.expr),
-        };
+        let expr =
+            Expr::Between { negated, operand: Box::new(lhs.expr), low: Box::new(low.expr), high: Box::new(high.expr) };
         self.node(expr, height)
     }
 
@@ -279,11 +247,7 @@ impl Parser<'_> {
             let (list, list_height) = self.nested(3, |p| p.expr_list(true))?;
             self.expect(TokenKind::RParen)?;
             let height = lhs.height.max(list_height) + 1 + u32::from(negated);
-            let expr = Expr::InList {
-                negated,
-                operand: Box::new(lhs.expr),
-                list,
-            };
+            let expr = Expr::InList { negated, operand: Box::new(lhs.expr), list };
             return self.node(expr, height);
         }
         let (table, _) = self.qualified_name()?;
@@ -295,12 +259,7 @@ impl Parser<'_> {
             (None, 0)
         };
         let height = lhs.height.max(args_height) + 1 + u32::from(negated);
-        let expr = Expr::InTable {
-            negated,
-            operand: Box::new(lhs.expr),
-            table,
-            args,
-        };
+        let expr = Expr::InTable { negated, operand: Box::new(lhs.expr), table, args };
         self.node(expr, height)
     }
 
@@ -324,10 +283,7 @@ impl Parser<'_> {
 
     /// Fails if the next tokens start a SELECT (a subquery), which this engine cannot parse yet.
     fn reject_subquery(&mut self) -> Result<()> {
-        if matches!(
-            self.peek().kind,
-            TokenKind::Keyword(Keyword::Select | Keyword::Values | Keyword::With)
-        ) {
+        if matches!(self.peek().kind, TokenKind::Keyword(Keyword::Select | Keyword::Values | Keyword::With)) {
             return Err(Self::unsupported("a subquery"));
         }
         Ok(())
@@ -359,19 +315,10 @@ impl Parser<'_> {
         while let Some((op, bp)) = ops.pop() {
             let sub = self.infix(operand?, bp)?;
             // SQLite reuses a unary-plus node for `-` or `+` applied to it: no new level.
-            let reuses_plus = matches!(op, UnaryOp::Neg | UnaryOp::Plus)
-                && matches!(
-                    sub.expr,
-                    Expr::Unary {
-                        op: UnaryOp::Plus,
-                        ..
-                    }
-                );
+            let reuses_plus =
+                matches!(op, UnaryOp::Neg | UnaryOp::Plus) && matches!(sub.expr, Expr::Unary { op: UnaryOp::Plus, .. });
             let height = sub.height + u32::from(!reuses_plus);
-            let expr = Expr::Unary {
-                op,
-                operand: Box::new(sub.expr),
-            };
+            let expr = Expr::Unary { op, operand: Box::new(sub.expr) };
             operand = self.node(expr, height);
             self.stack -= 1;
         }
@@ -386,9 +333,7 @@ impl Parser<'_> {
             TokenKind::Integer => Some(Literal::Integer(self.text(token).to_string())),
             TokenKind::Float => Some(Literal::Float(self.text(token).to_string())),
             TokenKind::QNumber => Some(self.qnumber(token)?),
-            TokenKind::String if self.peek_at(1).kind != TokenKind::Dot => {
-                Some(Literal::String(self.name_of(token)))
-            }
+            TokenKind::String if self.peek_at(1).kind != TokenKind::Dot => Some(Literal::String(self.name_of(token))),
             TokenKind::Blob => Some(Literal::Blob(blob_bytes(self.text(token)))),
             TokenKind::Keyword(Keyword::Null) => Some(Literal::Null),
             TokenKind::Keyword(Keyword::CurrentTime) => Some(Literal::CurrentTime),
@@ -438,10 +383,7 @@ impl Parser<'_> {
         match dequote_number(text) {
             Some((digits, true)) => Ok(Literal::Float(digits)),
             Some((digits, false)) => Ok(Literal::Integer(digits)),
-            None => Err(Error::new(
-                ErrorCode::Error,
-                format!("unrecognized token: \"{text}\""),
-            )),
+            None => Err(Error::new(ErrorCode::Error, format!("unrecognized token: \"{text}\""))),
         }
     }
 
@@ -471,12 +413,7 @@ impl Parser<'_> {
         let double_quoted = self.text(last).starts_with('"');
         // SQLite builds `a.b` as DOT(a, b) and `s.t.c` as DOT(s, DOT(t, c)).
         let height = u32::try_from(parts.len()).unwrap_or(3);
-        let expr = Expr::Column(ColumnRef {
-            schema,
-            table,
-            column,
-            double_quoted,
-        });
+        let expr = Expr::Column(ColumnRef { schema, table, column, double_quoted });
         self.node(expr, height)
     }
 
@@ -501,11 +438,7 @@ impl Parser<'_> {
                 order_by = terms;
                 height = height.max(terms_height + 1);
             }
-            let args = FunctionArgs::List {
-                distinct,
-                args,
-                order_by,
-            };
+            let args = FunctionArgs::List { distinct, args, order_by };
             (args, height + 1)
         };
         self.expect(TokenKind::RParen)?;
@@ -544,11 +477,7 @@ impl Parser<'_> {
             } else {
                 None
             };
-            terms.push(OrderingTerm {
-                expr: sub.expr,
-                order,
-                nulls,
-            });
+            terms.push(OrderingTerm { expr: sub.expr, order, nulls });
             if !self.eat(TokenKind::Comma) {
                 return Ok((terms, height));
             }
@@ -574,21 +503,14 @@ impl Parser<'_> {
         self.expect_kw(Keyword::As)?;
         let type_name = self.type_name()?.unwrap_or_default();
         self.expect(TokenKind::RParen)?;
-        let expr = Expr::Cast {
-            operand: Box::new(operand.expr),
-            type_name,
-        };
+        let expr = Expr::Cast { operand: Box::new(operand.expr), type_name };
         self.node(expr, operand.height + 1)
     }
 
     /// `CASE [operand] WHEN a THEN b ... [ELSE c] END`.
     fn case(&mut self) -> Result<Sub> {
         self.advance();
-        let operand = if self.at_kw(Keyword::When) {
-            None
-        } else {
-            Some(self.nested(2, |p| p.expr_bp(0))?)
-        };
+        let operand = if self.at_kw(Keyword::When) { None } else { Some(self.nested(2, |p| p.expr_bp(0))?) };
         let mut height = operand.as_ref().map_or(0, |o| o.height);
         let mut when_then = Vec::new();
         while self.eat_kw(Keyword::When) {
@@ -609,11 +531,7 @@ impl Parser<'_> {
             None
         };
         self.expect_kw(Keyword::End)?;
-        let expr = Expr::Case {
-            operand: operand.map(|o| Box::new(o.expr)),
-            when_then,
-            else_expr,
-        };
+        let expr = Expr::Case { operand: operand.map(|o| Box::new(o.expr)), when_then, else_expr };
         self.node(expr, height + 1)
     }
 
@@ -637,10 +555,7 @@ impl Parser<'_> {
         };
         self.expect(TokenKind::RParen)?;
         let height = message.as_ref().map_or(0, |m| m.height) + 1;
-        let expr = Expr::Raise {
-            kind,
-            message: message.map(|m| Box::new(m.expr)),
-        };
+        let expr = Expr::Raise { kind, message: message.map(|m| Box::new(m.expr)) };
         self.node(expr, height)
     }
 

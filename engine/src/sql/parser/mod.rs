@@ -54,10 +54,7 @@ pub struct ParsedStatement {
 
 /// Parses the statements of `sql` one by one (see [`Statements`]).
 pub fn parse_statements(sql: &str) -> Statements<'_> {
-    Statements {
-        parser: Parser::new(sql),
-        done: false,
-    }
+    Statements { parser: Parser::new(sql), done: false }
 }
 
 /// Parses exactly one statement (an optional `;` and trivia may follow).
@@ -70,10 +67,7 @@ pub fn parse_statement(sql: &str) -> Result<ParsedStatement> {
     match statements.next() {
         None => Ok(first),
         Some(Err(e)) => Err(e),
-        Some(Ok(_)) => Err(Error::new(
-            ErrorCode::Error,
-            "more than one statement in the text",
-        )),
+        Some(Ok(_)) => Err(Error::new(ErrorCode::Error, "more than one statement in the text")),
     }
 }
 
@@ -152,10 +146,7 @@ impl<'a> Parser<'a> {
 
     /// The end-of-input token: a `;` with an empty span at the end of the text.
     fn end_token(&self) -> Token {
-        Token {
-            kind: TokenKind::Semi,
-            span: Span::new(self.sql.len(), self.sql.len()),
-        }
+        Token { kind: TokenKind::Semi, span: Span::new(self.sql.len(), self.sql.len()) }
     }
 
     /// The `n`-th token ahead (0 = next), trivia skipped.
@@ -243,11 +234,7 @@ impl<'a> Parser<'a> {
 
     /// Consumes a token of `kind` or fails with a syntax error at the next token.
     fn expect(&mut self, kind: TokenKind) -> Result<Token> {
-        if self.at(kind) {
-            Ok(self.advance())
-        } else {
-            Err(self.error_here())
-        }
+        if self.at(kind) { Ok(self.advance()) } else { Err(self.error_here()) }
     }
 
     /// Consumes keyword `kw` or fails.
@@ -293,11 +280,7 @@ impl<'a> Parser<'a> {
             format!("{}{}", s.prefix, &self.sql[s.name_start..end])
         });
         self.advance();
-        Ok(Some(ParsedStatement {
-            stmt,
-            span,
-            schema_sql,
-        }))
+        Ok(Some(ParsedStatement { stmt, span, schema_sql }))
     }
 
     /// One statement (parse.y `cmd`), without its `;`.
@@ -389,13 +372,7 @@ impl<'a> Parser<'a> {
         let (first, first_token) = self.nm()?;
         if self.eat(TokenKind::Dot) {
             let (name, token) = self.nm()?;
-            return Ok((
-                super::ast::QualifiedName {
-                    schema: Some(first),
-                    name,
-                },
-                token,
-            ));
+            return Ok((super::ast::QualifiedName { schema: Some(first), name }, token));
         }
         Ok((super::ast::QualifiedName::bare(first), first_token))
     }

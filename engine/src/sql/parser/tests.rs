@@ -1,9 +1,7 @@
 //! Unit tests of the parser: precedence, statements, errors, limits, stored text, round trips.
 
 use super::*;
-use crate::sql::ast::{
-    ColumnConstraintKind, DropKind, Literal, QualifiedName, TableConstraintKind, TableOption,
-};
+use crate::sql::ast::{ColumnConstraintKind, DropKind, Literal, QualifiedName, TableConstraintKind, TableOption};
 
 /// The fully parenthesized form of an expression.
 fn shape(sql: &str) -> String {
@@ -78,23 +76,14 @@ fn is_and_null_tests() {
 
 #[test]
 fn between_like_in() {
-    assert_eq!(
-        shape("x NOT BETWEEN 1 AND 2 AND y"),
-        "(x NOT BETWEEN 1 AND 2) AND y"
-    );
+    assert_eq!(shape("x NOT BETWEEN 1 AND 2 AND y"), "(x NOT BETWEEN 1 AND 2) AND y");
     assert_eq!(shape("x BETWEEN a = b AND c"), "x BETWEEN (a = b) AND c");
     assert_eq!(shape("x BETWEEN 1 AND 2 + 3"), "x BETWEEN 1 AND (2 + 3)");
     assert_eq!(shape("x BETWEEN 1 AND 2 = y"), "(x BETWEEN 1 AND 2) = y");
-    assert_eq!(
-        shape("a NOT LIKE 'x%' ESCAPE '\\'"),
-        "a NOT LIKE 'x%' ESCAPE '\\'"
-    );
+    assert_eq!(shape("a NOT LIKE 'x%' ESCAPE '\\'"), "a NOT LIKE 'x%' ESCAPE '\\'");
     assert_eq!(shape("a LIKE b ESCAPE c || d"), "a LIKE b ESCAPE (c || d)");
     assert_eq!(shape("a LIKE b ESCAPE c = d"), "(a LIKE b ESCAPE c) = d");
-    assert_eq!(
-        shape("a GLOB b AND c REGEXP d"),
-        "(a GLOB b) AND (c REGEXP d)"
-    );
+    assert_eq!(shape("a GLOB b AND c REGEXP d"), "(a GLOB b) AND (c REGEXP d)");
     assert_eq!(shape("a NOT MATCH b"), "a NOT MATCH b");
     assert_eq!(shape("x IN (1, 2)"), "x IN (1, 2)");
     assert_eq!(shape("x NOT IN ()"), "x NOT IN ()");
@@ -119,9 +108,7 @@ fn collate_and_unary() {
         expr,
         Expr::Unary {
             op: crate::sql::ast::UnaryOp::Neg,
-            operand: Box::new(Expr::Literal(Literal::Integer(
-                "9223372036854775808".into()
-            ))),
+            operand: Box::new(Expr::Literal(Literal::Integer("9223372036854775808".into()))),
         }
     );
 }
@@ -130,50 +117,26 @@ fn collate_and_unary() {
 fn terms() {
     assert_eq!(shape("count(*)"), "count(*)");
     assert_eq!(shape("count(DISTINCT a)"), "count(DISTINCT a)");
-    assert_eq!(
-        shape("group_concat(ALL a, ',' ORDER BY b DESC)"),
-        "group_concat(a, ',' ORDER BY b DESC)"
-    );
+    assert_eq!(shape("group_concat(ALL a, ',' ORDER BY b DESC)"), "group_concat(a, ',' ORDER BY b DESC)");
     assert_eq!(shape("f()"), "f()");
     assert_eq!(shape("replace(a, 'x', 'y')"), "\"replace\"(a, 'x', 'y')");
     assert_eq!(shape("left(a)"), "\"left\"(a)");
     assert_eq!(shape("CAST(a AS VARCHAR(10))"), "CAST(a AS VARCHAR(10))");
     assert_eq!(shape("CAST(a AS)"), "CAST(a AS )");
-    assert_eq!(
-        shape("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END"),
-        "CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END"
-    );
-    assert_eq!(
-        shape("CASE x WHEN 1 THEN 'a' END"),
-        "CASE x WHEN 1 THEN 'a' END"
-    );
+    assert_eq!(shape("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END"), "CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END");
+    assert_eq!(shape("CASE x WHEN 1 THEN 'a' END"), "CASE x WHEN 1 THEN 'a' END");
     assert_eq!(shape("(1, 2) = (a, b)"), "(1, 2) = (a, b)");
     assert_eq!(shape("((a))"), "a");
     assert_eq!(shape("main.t.a + t.b + 't'.c"), "(main.t.a + t.b) + t.c");
     assert_eq!(shape("\"a b\" + [c] + `d`"), "(\"a b\" + c) + d");
-    assert_eq!(
-        shape("key + rowid + replace"),
-        "(`key` + rowid) + `replace`"
-    );
-    assert_eq!(
-        shape("x'0aff' || 'it''s' || NULL"),
-        "(X'0AFF' || 'it''s') || NULL"
-    );
-    assert_eq!(
-        shape("1_000 + 0x1F + 1.5e3 + .5"),
-        "((1000 + 0x1F) + 1.5e3) + .5"
-    );
-    assert_eq!(
-        shape("? + ?1 + :a + @b + $c"),
-        "(((? + ?1) + :a) + @b) + $c"
-    );
+    assert_eq!(shape("key + rowid + replace"), "(`key` + rowid) + `replace`");
+    assert_eq!(shape("x'0aff' || 'it''s' || NULL"), "(X'0AFF' || 'it''s') || NULL");
+    assert_eq!(shape("1_000 + 0x1F + 1.5e3 + .5"), "((1000 + 0x1F) + 1.5e3) + .5");
+    assert_eq!(shape("? + ?1 + :a + @b + $c"), "(((? + ?1) + :a) + @b) + $c");
     assert_eq!(shape("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
     assert_eq!(shape("RAISE(ABORT, 'no')"), "RAISE(ABORT, 'no')");
     assert_eq!(shape("RAISE(IGNORE)"), "RAISE(IGNORE)");
-    assert_eq!(
-        shape("filter + over + window"),
-        "(`filter` + `over`) + `window`"
-    );
+    assert_eq!(shape("filter + over + window"), "(`filter` + `over`) + `window`");
 }
 
 #[test]
@@ -188,10 +151,7 @@ fn expression_errors() {
     assert_eq!(err("a ! b"), "unrecognized token: \"!\"");
     assert_eq!(err("(SELECT 1)"), "a subquery is not supported yet");
     assert_eq!(err("EXISTS (SELECT 1)"), "EXISTS is not supported yet");
-    assert_eq!(
-        err("sum(x) OVER w"),
-        "window functions is not supported yet"
-    );
+    assert_eq!(err("sum(x) OVER w"), "window functions is not supported yet");
     assert_eq!(err("CASE END"), "incomplete input");
 }
 
@@ -200,46 +160,22 @@ fn depth_limits() {
     // SQLite: a tree of height 1000 is fine, 1001 is too large.
     let too_large = "Expression tree is too large (maximum depth 1000)";
     assert!(parse_expr(&vec!["1"; 1000].join("+")).is_ok());
-    assert_eq!(
-        parse_expr(&vec!["1"; 1001].join("+"))
-            .unwrap_err()
-            .message(),
-        too_large
-    );
+    assert_eq!(parse_expr(&vec!["1"; 1001].join("+")).unwrap_err().message(), too_large);
     assert!(parse_expr(&format!("{}1", "- ".repeat(999))).is_ok());
-    assert_eq!(
-        parse_expr(&format!("{}1", "- ".repeat(1000)))
-            .unwrap_err()
-            .message(),
-        too_large
-    );
-    assert_eq!(
-        parse_expr(&format!("{}1", "NOT ".repeat(1000)))
-            .unwrap_err()
-            .message(),
-        too_large
-    );
+    assert_eq!(parse_expr(&format!("{}1", "- ".repeat(1000))).unwrap_err().message(), too_large);
+    assert_eq!(parse_expr(&format!("{}1", "NOT ".repeat(1000))).unwrap_err().message(), too_large);
     // Parentheses make no node. Deep nesting ends in SQLite's "Recursion limit" (at SQLite's
     // parser-stack depth, or earlier at this parser's stack budget), never in a stack
     // overflow. This runs on the test's own thread, with its default stack.
     let parens = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
     assert!(parse_expr(&parens(100)).is_ok());
-    assert_eq!(
-        parse_expr(&parens(10_000)).unwrap_err().message(),
-        "Recursion limit"
-    );
+    assert_eq!(parse_expr(&parens(10_000)).unwrap_err().message(), "Recursion limit");
     let right_nested = |n: usize| format!("{}1{}", "1+(".repeat(n), ")".repeat(n));
     assert!(parse_expr(&right_nested(100)).is_ok());
-    assert_eq!(
-        parse_expr(&right_nested(900)).unwrap_err().message(),
-        "Recursion limit"
-    );
+    assert_eq!(parse_expr(&right_nested(900)).unwrap_err().message(), "Recursion limit");
     let calls = |n: usize| format!("{}1{}", "f(".repeat(n), ")".repeat(n));
     assert!(parse_expr(&calls(100)).is_ok());
-    assert_eq!(
-        parse_expr(&calls(10_000)).unwrap_err().message(),
-        "Recursion limit"
-    );
+    assert_eq!(parse_expr(&calls(10_000)).unwrap_err().message(), "Recursion limit");
     let sql = format!("CREATE TABLE t(a CHECK({}))", parens(10_000));
     assert_eq!(error(&sql), "Recursion limit");
 }
@@ -258,18 +194,9 @@ fn create_table_statement() {
         ) WITHOUT ROWID, STRICT",
     );
     assert!(table.temp && table.if_not_exists);
-    assert_eq!(
-        table.name,
-        QualifiedName {
-            schema: Some("main".into()),
-            name: "t 1".into()
-        }
-    );
+    assert_eq!(table.name, QualifiedName { schema: Some("main".into()), name: "t 1".into() });
     assert_eq!(table.columns.len(), 5);
-    assert_eq!(
-        table.columns[1].type_name.as_deref(),
-        Some("VARCHAR(10, 2)")
-    );
+    assert_eq!(table.columns[1].type_name.as_deref(), Some("VARCHAR(10, 2)"));
     assert_eq!(table.columns[2].type_name.as_deref(), Some("key"));
     assert_eq!(table.columns[3].constraints[0].name.as_deref(), Some("pos"));
     assert_eq!(table.columns[3].constraints[1].name.as_deref(), Some("pos"));
@@ -280,14 +207,8 @@ fn create_table_statement() {
     assert_eq!(table.constraints.len(), 3);
     assert_eq!(table.constraints[0].name.as_deref(), Some("pk"));
     assert_eq!(table.constraints[1].name, None);
-    assert!(matches!(
-        table.constraints[2].kind,
-        TableConstraintKind::ForeignKey { .. }
-    ));
-    assert_eq!(
-        table.options,
-        vec![TableOption::WithoutRowid, TableOption::Strict]
-    );
+    assert!(matches!(table.constraints[2].kind, TableConstraintKind::ForeignKey { .. }));
+    assert_eq!(table.options, vec![TableOption::WithoutRowid, TableOption::Strict]);
 }
 
 #[test]
@@ -299,30 +220,12 @@ fn keywords_as_names() {
     let names: Vec<_> = table.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
-        vec![
-            "replace",
-            "like",
-            "left",
-            "indexed",
-            "str",
-            "select",
-            "from",
-            "where",
-            "cast",
-            "current_time",
-            "temp"
-        ]
+        vec!["replace", "like", "left", "indexed", "str", "select", "from", "where", "cast", "current_time", "temp"]
     );
     assert_eq!(table.name.name, "key");
     assert_eq!(error("CREATE TABLE if(x)"), "near \"(\": syntax error");
-    assert_eq!(
-        error("CREATE TABLE t(select)"),
-        "near \"select\": syntax error"
-    );
-    assert_eq!(
-        error("CREATE TABLE t(a left)"),
-        "near \"left\": syntax error"
-    );
+    assert_eq!(error("CREATE TABLE t(select)"), "near \"select\": syntax error");
+    assert_eq!(error("CREATE TABLE t(a left)"), "near \"left\": syntax error");
 }
 
 #[test]
@@ -356,14 +259,8 @@ fn default_values() {
     for (got, want) in defaults.iter().zip(expected) {
         assert_eq!((got.0.as_str(), got.1.as_str()), want);
     }
-    assert_eq!(
-        error("CREATE TABLE t(a DEFAULT left)"),
-        "near \"left\": syntax error"
-    );
-    assert_eq!(
-        error("CREATE TABLE t(a DEFAULT -x)"),
-        "near \"x\": syntax error"
-    );
+    assert_eq!(error("CREATE TABLE t(a DEFAULT left)"), "near \"left\": syntax error");
+    assert_eq!(error("CREATE TABLE t(a DEFAULT -x)"), "near \"x\": syntax error");
 }
 
 #[test]
@@ -371,44 +268,23 @@ fn statement_errors() {
     assert_eq!(error("CREATE TABLE t(a NOT 5)"), "near \"5\": syntax error");
     assert_eq!(error("CREATE TABLE t(a"), "incomplete input");
     assert_eq!(error("CREATE TABLE t(a;"), "near \";\": syntax error");
-    assert_eq!(
-        error("CREATE TABLE t(a, b) ! x"),
-        "unrecognized token: \"!\""
-    );
+    assert_eq!(error("CREATE TABLE t(a, b) ! x"), "unrecognized token: \"!\"");
     assert_eq!(error("CREATE TABLE t()"), "near \")\": syntax error");
     assert_eq!(error("CREATE TABLE t(a,)"), "near \")\": syntax error");
-    assert_eq!(
-        error("CREATE TABLE t(a) WITHOUT foo"),
-        "unknown table option: foo"
-    );
-    assert_eq!(
-        error("CREATE TABLE t(a) \"strict\""),
-        "unknown table option: \"strict\""
-    );
-    assert_eq!(
-        error("CREATE TABLE t AS SELECT 1"),
-        "CREATE TABLE ... AS SELECT is not supported yet"
-    );
-    assert_eq!(
-        error("CREATE TEMP INDEX i ON t(a)"),
-        "near \"INDEX\": syntax error"
-    );
+    assert_eq!(error("CREATE TABLE t(a) WITHOUT foo"), "unknown table option: foo");
+    assert_eq!(error("CREATE TABLE t(a) \"strict\""), "unknown table option: \"strict\"");
+    assert_eq!(error("CREATE TABLE t AS SELECT 1"), "CREATE TABLE ... AS SELECT is not supported yet");
+    assert_eq!(error("CREATE TEMP INDEX i ON t(a)"), "near \"INDEX\": syntax error");
     assert_eq!(error("SELECT 1"), "SELECT is not supported yet");
     assert_eq!(error("foo"), "near \"foo\": syntax error");
     assert_eq!(error("DROP TABLE"), "incomplete input");
-    assert_eq!(
-        error("CREATE INDEX i ON t(a) x"),
-        "near \"x\": syntax error"
-    );
+    assert_eq!(error("CREATE INDEX i ON t(a) x"), "near \"x\": syntax error");
 }
 
 #[test]
 fn index_and_drop() {
-    let parsed =
-        one("CREATE UNIQUE INDEX IF NOT EXISTS s.i ON t(a COLLATE nocase DESC, b + 1) WHERE a > 0");
-    let Stmt::CreateIndex(index) = parsed.stmt else {
-        panic!()
-    };
+    let parsed = one("CREATE UNIQUE INDEX IF NOT EXISTS s.i ON t(a COLLATE nocase DESC, b + 1) WHERE a > 0");
+    let Stmt::CreateIndex(index) = parsed.stmt else { panic!() };
     assert!(index.unique && index.if_not_exists);
     assert_eq!(index.name.schema.as_deref(), Some("s"));
     assert_eq!(index.columns.len(), 2);
@@ -419,9 +295,7 @@ fn index_and_drop() {
         ("DROP INDEX i", DropKind::Index),
         ("drop view v", DropKind::View),
     ] {
-        let Stmt::Drop(drop) = one(sql).stmt else {
-            panic!()
-        };
+        let Stmt::Drop(drop) = one(sql).stmt else { panic!() };
         assert_eq!(drop.kind, kind);
         assert_eq!(drop.to_string().to_lowercase(), sql.to_lowercase());
     }
@@ -455,19 +329,10 @@ fn stored_text() {
         stored("CREATE TABLE t2(a PRIMARY KEY) WITHOUT ROWID  /* c */ ;"),
         "CREATE TABLE t2(a PRIMARY KEY) WITHOUT ROWID  /* c */ "
     );
-    assert_eq!(
-        stored("CREATE TABLE t(a) STRICT -- x\n"),
-        "CREATE TABLE t(a) STRICT -- x\n"
-    );
+    assert_eq!(stored("CREATE TABLE t(a) STRICT -- x\n"), "CREATE TABLE t(a) STRICT -- x\n");
     assert_eq!(stored("CREATE TABLE t(a)  /* c */ ;"), "CREATE TABLE t(a)");
-    assert_eq!(
-        stored("create unique index main.i1 on t4(a)  /* c */ ;"),
-        "CREATE UNIQUE INDEX i1 on t4(a)  /* c */ "
-    );
-    assert_eq!(
-        stored("CREATE INDEX i3 ON t4(a) WHERE a>0 -- x\n"),
-        "CREATE INDEX i3 ON t4(a) WHERE a>0 -- x\n"
-    );
+    assert_eq!(stored("create unique index main.i1 on t4(a)  /* c */ ;"), "CREATE UNIQUE INDEX i1 on t4(a)  /* c */ ");
+    assert_eq!(stored("CREATE INDEX i3 ON t4(a) WHERE a>0 -- x\n"), "CREATE INDEX i3 ON t4(a) WHERE a>0 -- x\n");
     assert_eq!(one("DROP TABLE t").schema_sql, None);
 }
 
@@ -499,26 +364,13 @@ fn round_trip_statements() {
     ] {
         let first = parse_expr(sql).expect(sql);
         let printed = first.to_string();
-        assert_eq!(
-            parse_expr(&printed).expect(&printed),
-            first,
-            "{sql} -> {printed}"
-        );
+        assert_eq!(parse_expr(&printed).expect(&printed), first, "{sql} -> {printed}");
     }
 }
 
 #[test]
 fn literal_values() {
-    assert_eq!(
-        parse_expr("x'0aFF'").expect("blob"),
-        Expr::Literal(Literal::Blob(vec![0x0a, 0xff]))
-    );
-    assert_eq!(
-        parse_expr("'it''s'").expect("string"),
-        Expr::Literal(Literal::String("it's".into()))
-    );
-    assert_eq!(
-        parse_expr("1_0.5").expect("float"),
-        Expr::Literal(Literal::Float("10.5".into()))
-    );
+    assert_eq!(parse_expr("x'0aFF'").expect("blob"), Expr::Literal(Literal::Blob(vec![0x0a, 0xff])));
+    assert_eq!(parse_expr("'it''s'").expect("string"), Expr::Literal(Literal::String("it's".into())));
+    assert_eq!(parse_expr("1_0.5").expect("float"), Expr::Literal(Literal::Float("10.5".into())));
 }

@@ -1,0 +1,154 @@
+//! The storage layer: a database as tables and indexes rather than pages.
+//!
+//! [`Database`] joins the b-tree layer with the catalog read from `sqlite_schema`: DDL
+//! (CREATE TABLE / CREATE INDEX / DROP), rows inserted and deleted with every index kept in
+//! step, scans, and transactions. It is what the SQL executor builds on, and what the
+//! storage acceptance tests drive directly.
+//!
+//! Values are stored as given: column affinity is applied by the SQL layer before a row
+//! reaches this one. Constraints checked here: NOT NULL, rowid uniqueness, UNIQUE and
+//! PRIMARY KEY indexes (conflict = ABORT; the other conflict resolutions are the SQL
+//! layer's). Every call outside an explicit transaction runs in its own (autocommit)
+//! transaction, committed on success and rolled back on error, as SQLite does.
+
+pub mod catalog;
+pub mod rows;
+
+pub use catalog::{Catalog, Index, Table};
+pub use rows::ReadSummary;
+
+use crate::btree::{Btree, TxnState};
+use crate::error::{Error, Result};
+use crate::format::header::offset;
+use crate::pager::PagerConfig;
+use crate::vfs::Vfs;
+use std::sync::Arc;
+
+/// A connection to one database file at the storage level.
+#[derive(Debug)]
+pub struct Database {
+    bt: Btree,
+    catalog: Catalog,
+    /// True once the catalog has been read in the current transaction.
+    catalog_current: bool,
+    /// Inside BEGIN ... COMMIT (else each call is its own transaction).
+    explicit: bool,
+}
+
+impl Database {
+    /// Opens (or creates) the database `path` through `vfs`.
+    pub fn open(vfs: Arc<dyn Vfs>, path: &str, config: PagerConfig) -> Result<Database> {
+        Ok(Database {
+            bt: Btree::open(vfs, path, config)?,
+            catalog: Catalog::default(),
+            catalog_current: false,
+            explicit: false,
+        })
+    }
+
+    /// The b-tree layer (statistics, cursors for tools).
+    pub fn btree(&mut self) -> &mut Btree {
+        &mut self.bt
+    }
+
+    /// The catalog as last read (call inside a transaction for a current one).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// True outside BEGIN ... COMMIT.
+    pub fn is_autocommit(&self) -> bool {
+        !self.explicit
+    }
+
+    /// BEGIN (DEFERRED): later calls share one transaction until [`Database::commit`].
+    pub fn begin(&mut self) -> Result<()> {
+        if self.explicit {
+            return Err(Error::new(crate::ErrorCode::Error, "cannot start a transaction within a transaction"));
+        }
+        self.explicit = true;
+        Ok(())
+    }
+
+    /// COMMIT. On `Busy` the transaction stays open and may be committed again.
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.explicit {
+            return Err(Error::new(crate::ErrorCode::Error, "cannot commit - no transaction is active"));
+        }
+        self.bt.commit()?;
+        self.explicit = false;
+        self.catalog_current = false;
+        Ok(())
+    }
+
+    /// ROLLBACK.
+    pub fn rollback(&mut self) -> Result<()> {
+        if !self.explicit {
+            return Err(Error::new(crate::ErrorCode::Error, "cannot rollback - no transaction is active"));
+        }
+        self.explicit = false;
+        self.catalog_current = false;
+        self.bt.rollback()
+    }
+
+    /// Runs `f` in a read transaction with a current catalog.
+    pub(crate) fn with_read<T>(&mut self, f: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
+        let started = self.bt.txn() == TxnState::None;
+        let r = self.bt.begin_read().and_then(|()| self.refresh_catalog()).and_then(|()| f(self));
+        if started && !self.explicit {
+            self.bt.end_read();
+            self.catalog_current = false;
+        }
+        r
+    }
+
+    /// Runs `f` in a write transaction with a current catalog; in autocommit mode the
+    /// transaction commits when `f` succeeds and rolls back when anything fails.
+    pub(crate) fn with_write<T>(&mut self, f: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
+        let r = self.bt.begin_write(false).and_then(|()| self.refresh_catalog()).and_then(|()| f(self));
+        if self.explicit {
+            return r;
+        }
+        let r = r.and_then(|v| self.bt.commit().map(|()| v));
+        if self.bt.txn() != TxnState::None {
+            let _ = self.bt.rollback();
+        }
+        self.catalog_current = false;
+        r
+    }
+
+    /// Re-reads sqlite_schema when this transaction has not read it yet and the schema
+    /// cookie differs from the one it was read at (another connection changed the schema).
+    fn refresh_catalog(&mut self) -> Result<()> {
+        if self.catalog_current {
+            return Ok(());
+        }
+        let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
+        if cookie != self.catalog.cookie || self.catalog.tables.is_empty() {
+            self.catalog = self.load_catalog()?;
+        }
+        self.catalog_current = true;
+        Ok(())
+    }
+
+    /// Runs one DDL statement (CREATE TABLE, CREATE INDEX, DROP TABLE, DROP INDEX).
+    pub fn execute_ddl(&mut self, sql: &str) -> Result<()> {
+        let r = self.with_write(|db| db.run_ddl(sql));
+        if r.is_err() {
+            // A failed DDL statement may have changed the in-memory catalog.
+            self.catalog_current = false;
+            self.catalog.cookie = u32::MAX;
+        }
+        r
+    }
+
+    /// The table `name` from a current catalog.
+    pub fn table(&mut self, name: &str) -> Result<Table> {
+        self.with_read(|db| {
+            db.catalog
+                .table(name)
+                .cloned()
+                .ok_or_else(|| Error::new(crate::ErrorCode::Error, format!("no such table: {name}")))
+        })
+    }
+}
