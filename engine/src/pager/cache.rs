@@ -3,9 +3,13 @@
 //! A page handed to the b-tree is a [`PageRef`] (an `Rc<Page>`). A page is *pinned* while any
 //! handle other than the cache's own is alive (`Rc::strong_count > 1`); pinned pages are never
 //! evicted, so the cache may briefly hold more than its limit when every page is pinned (as
-//! SQLite's pcache does). Replacement is CLOCK (second chance): a hit sets the page's
-//! `referenced` bit, and the sweeping hand evicts the first unpinned, clean page whose bit is
-//! clear. Dirty pages are never evicted here; the pager spills them first (`Pager::spill`).
+//! SQLite's pcache does). Replacement is CLOCK (second chance) over a queue of candidates:
+//! clean pages enter the queue when they arrive or become clean; a hit sets the page's
+//! `referenced` bit; eviction takes candidates from the front, dropping dirty ones (they
+//! re-enter when cleaned), passing over pinned or referenced ones (clearing the bit), and
+//! evicting the first that is neither. Dirty pages are never evicted here; the pager spills
+//! them first (`Pager::spill`). Like SQLite's pcache1, whose LRU holds only clean unpinned
+//! pages, eviction costs O(1) amortized however many pages are dirty.
 //!
 //! Invariants:
 //! - `map[pgno] == slot` iff `slots[slot]` holds the page numbered `pgno`.
@@ -13,7 +17,7 @@
 //!   commit writes them in ascending order, as `sqlite3PcacheDirtyList` sorts them).
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -41,13 +45,21 @@ pub struct Page {
     pgno: Pgno,
     data: RefCell<Box<[u8]>>,
     flags: Cell<u8>,
-    /// CLOCK bit: set on every hit, cleared by the sweeping hand.
+    /// CLOCK bit: set on every hit, cleared when eviction passes over the page.
     referenced: Cell<bool>,
+    /// The page is in the cache's candidate queue.
+    queued: Cell<bool>,
 }
 
 impl Page {
     fn new(pgno: Pgno, data: Box<[u8]>) -> Page {
-        Page { pgno, data: RefCell::new(data), flags: Cell::new(0), referenced: Cell::new(true) }
+        Page {
+            pgno,
+            data: RefCell::new(data),
+            flags: Cell::new(0),
+            referenced: Cell::new(true),
+            queued: Cell::new(false),
+        }
     }
 
     /// This page's number.
@@ -163,7 +175,8 @@ pub struct PageCache {
     slots: Vec<Option<PageRef>>,
     free_slots: Vec<usize>,
     map: PgnoMap<usize>,
-    hand: usize,
+    /// Slots of eviction candidates (see the module comment).
+    candidates: VecDeque<usize>,
     dirty: BTreeMap<Pgno, PageRef>,
     stats: CacheStats,
 }
@@ -177,7 +190,7 @@ impl PageCache {
             slots: Vec::new(),
             free_slots: Vec::new(),
             map: PgnoMap::default(),
-            hand: 0,
+            candidates: VecDeque::new(),
             dirty: BTreeMap::new(),
             stats: CacheStats::default(),
         }
@@ -248,23 +261,34 @@ impl PageCache {
         };
         self.slots[slot] = Some(page.clone());
         self.map.insert(pgno, slot);
+        self.enqueue(slot, &page);
         page
     }
 
-    /// Evicts one unpinned clean page chosen by CLOCK; returns false when every resident page
-    /// is pinned or dirty.
+    /// Puts the page in `slot` at the back of the candidate queue, once.
+    fn enqueue(&mut self, slot: usize, page: &Page) {
+        if !page.queued.get() {
+            page.queued.set(true);
+            self.candidates.push_back(slot);
+        }
+    }
+
+    /// Evicts one unpinned clean page chosen by CLOCK over the candidate queue; returns false
+    /// when no candidate can go (every clean page is pinned).
     pub fn evict_one(&mut self) -> bool {
-        let n = self.slots.len();
-        // Two full sweeps: the first may only clear reference bits.
-        for _ in 0..2 * n {
-            let slot = self.hand;
-            self.hand = (self.hand + 1) % n.max(1);
-            let Some(page) = &self.slots[slot] else { continue };
-            if Rc::strong_count(page) > 1 || page.is_dirty() {
-                continue;
+        // Each candidate is looked at most twice: once to clear its bit, once to evict it.
+        let mut budget = 2 * self.candidates.len();
+        while budget > 0 {
+            budget -= 1;
+            let Some(slot) = self.candidates.pop_front() else { return false };
+            let Some(page) = self.slots[slot].clone() else { continue };
+            page.queued.set(false);
+            if page.is_dirty() {
+                continue; // re-queued when it becomes clean
             }
-            if page.referenced.get() {
+            if Rc::strong_count(&page) > 2 || page.referenced.get() {
                 page.referenced.set(false);
+                self.enqueue(slot, &page);
                 continue;
             }
             let pgno = page.pgno;
@@ -299,6 +323,9 @@ impl PageCache {
         if page.is_dirty() {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
             self.dirty.remove(&page.pgno);
+            if let Some(&slot) = self.map.get(&page.pgno) {
+                self.enqueue(slot, page);
+            }
         }
     }
 
@@ -316,6 +343,9 @@ impl PageCache {
     pub fn clean_all(&mut self) {
         for page in std::mem::take(&mut self.dirty).into_values() {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE);
+            if let Some(&slot) = self.map.get(&page.pgno) {
+                self.enqueue(slot, &page);
+            }
         }
         for page in self.slots.iter().flatten() {
             page.clear(flag::WRITEABLE);
@@ -350,7 +380,7 @@ impl PageCache {
         self.slots.clear();
         self.free_slots.clear();
         self.map.clear();
-        self.hand = 0;
+        self.candidates.clear();
     }
 
     /// Handles to `page` held outside the cache (the caller's own included).

@@ -1,6 +1,8 @@
 //! Helpers shared by the engine's integration tests.
 #![allow(dead_code)]
 
+pub mod workload;
+
 use std::path::Path;
 use std::sync::Arc;
 use touchstone_engine::btree::{Btree, TreeKind, modify::InsertFlags};
