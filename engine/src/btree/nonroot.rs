@@ -313,7 +313,7 @@ impl Btree {
             }
             if ib != i {
                 let (a, bb) = slots.split_at_mut(ib);
-                swap_page_numbers(&mut a[i], &mut bb[0]);
+                swap_page_numbers(&mut self.pager, &mut a[i], &mut bb[0]);
             }
         }
         put_u32(&mut parent.page.data_mut(), right_ptr_offset, slots[n_new - 1].pgno);
@@ -387,8 +387,8 @@ impl Btree {
 
 /// Exchanges the page numbers of two slots, keeping each slot's bytes (sqlite3PagerRekey on
 /// both): the page objects trade places in the cache and their contents trade back.
-fn swap_page_numbers(a: &mut MemPage, b: &mut MemPage) {
-    a.page.swap_data(&b.page);
+fn swap_page_numbers(pager: &mut crate::pager::Pager, a: &mut MemPage, b: &mut MemPage) {
+    pager.swap_pages(&a.page, &b.page);
     std::mem::swap(&mut a.page, &mut b.page);
     std::mem::swap(&mut a.pgno, &mut b.pgno);
 }

@@ -1,31 +1,33 @@
-//! The page cache: a bounded set of page images with dirty tracking and CLOCK replacement.
+//! The page cache: a bounded set of page images with dirty tracking, following SQLite's
+//! pcache.c / pcache1.c policy so that pages are spilled at the same moments.
 //!
-//! A page handed to the b-tree is a [`PageRef`] (an `Rc<Page>`). A page is *pinned* while any
-//! handle other than the cache's own is alive (`Rc::strong_count > 1`); pinned pages are never
-//! evicted, so the cache may briefly hold more than its limit when every page is pinned (as
-//! SQLite's pcache does). Replacement is CLOCK (second chance) over a queue of candidates:
-//! clean pages enter the queue when they arrive or become clean; a hit sets the page's
-//! `referenced` bit; eviction takes candidates from the front, dropping dirty ones (they
-//! re-enter when cleaned), passing over pinned or referenced ones (clearing the bit), and
-//! evicting the first that is neither. Dirty pages are never evicted here; the pager spills
-//! them first (`Pager::spill`). Like SQLite's pcache1, whose LRU holds only clean unpinned
-//! pages, eviction costs O(1) amortized however many pages are dirty.
+//! - A page handed out is a [`PageRef`], a counted handle: the page is *referenced* while any
+//!   handle is alive (SQLite's nRef), and *pinned* while it is referenced or dirty (pcache1's
+//!   notion: such a page cannot be recycled). The cache keeps exact counts of both.
+//! - Capacity (`PRAGMA cache_size`): N > 0 pages, or with N < 0, as many pages as fit in
+//!   |N| KiB at (page size + 136) bytes each (numberOfCachePages; 136 is sizeof(MemPage), the
+//!   per-page extra SQLite's b-tree asks for). The default is -2000.
+//! - Spill: when pinned pages reach 90% of the capacity, a new page first spills one dirty
+//!   page (pcache1Fetch refusing createFlag 1, then sqlite3PcacheFetchStress): the oldest
+//!   dirtied unreferenced page whose journal record is synced, found by a scan that resumes
+//!   where the last one stopped (pSynced), else the oldest unreferenced dirty page.
+//! - Recycling: when the cache would reach its capacity, an unpinned clean page is evicted,
+//!   chosen by CLOCK over a queue of candidates (clean pages enter it when they arrive or are
+//!   cleaned). When every page is pinned the cache grows instead.
 //!
 //! Invariants:
-//! - `map[pgno] == slot` iff `slots[slot]` holds the page numbered `pgno`.
-//! - `dirty` holds exactly the pages whose DIRTY flag is set, keyed by page number (so the
-//!   commit writes them in ascending order, as `sqlite3PcacheDirtyList` sorts them).
+//! - `map[pgno] == slot` iff `slots[slot]` holds the page numbered `pgno`;
+//! - `dirty` holds exactly the pages with the DIRTY flag, keyed by the order they were made
+//!   dirty; `pinned` counts the pages that are referenced or dirty.
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::ops::Deref;
+use std::rc::{Rc, Weak};
 
 /// A page number (1-based; 0 means "no page").
 pub type Pgno = u32;
-
-/// A handle to a cached page. Cloning pins the page.
-pub type PageRef = Rc<Page>;
 
 /// Flags of a cached page (SQLite's PGHDR_*).
 mod flag {
@@ -45,6 +47,16 @@ pub struct Page {
     pgno: Pgno,
     data: RefCell<Box<[u8]>>,
     flags: Cell<u8>,
+    /// Live [`PageRef`]s (SQLite's nRef).
+    refs: Cell<u32>,
+    /// Counted in the cache's pinned total (referenced or dirty).
+    counted: Cell<bool>,
+    /// The cache's pinned total, shared by all its pages.
+    pinned: Rc<Cell<usize>>,
+    /// The cache's dirty list, so that releasing the last handle can reorder it.
+    dirty_list: Weak<RefCell<DirtyList>>,
+    /// When the page was last made dirty (its place in the dirty list).
+    dirty_seq: Cell<u64>,
     /// CLOCK bit: set on every hit, cleared when eviction passes over the page.
     referenced: Cell<bool>,
     /// The page is in the cache's candidate queue.
@@ -52,16 +64,6 @@ pub struct Page {
 }
 
 impl Page {
-    fn new(pgno: Pgno, data: Box<[u8]>) -> Page {
-        Page {
-            pgno,
-            data: RefCell::new(data),
-            flags: Cell::new(0),
-            referenced: Cell::new(true),
-            queued: Cell::new(false),
-        }
-    }
-
     /// This page's number.
     pub fn pgno(&self) -> Pgno {
         self.pgno
@@ -89,6 +91,11 @@ impl Page {
         self.flags.get() & flag::DIRTY != 0
     }
 
+    /// Live handles to this page.
+    pub fn ref_count(&self) -> u32 {
+        self.refs.get()
+    }
+
     pub(crate) fn needs_sync(&self) -> bool {
         self.flags.get() & flag::NEED_SYNC != 0
     }
@@ -99,10 +106,22 @@ impl Page {
 
     fn set(&self, f: u8) {
         self.flags.set(self.flags.get() | f);
+        self.sync_pin();
     }
 
     fn clear(&self, f: u8) {
         self.flags.set(self.flags.get() & !f);
+        self.sync_pin();
+    }
+
+    /// Keeps the cache's pinned total in step with this page's references and dirtiness.
+    fn sync_pin(&self) {
+        let want = self.refs.get() > 0 || self.is_dirty();
+        if want != self.counted.get() {
+            self.counted.set(want);
+            let n = self.pinned.get();
+            self.pinned.set(if want { n + 1 } else { n - 1 });
+        }
     }
 
     pub(crate) fn set_need_sync(&self) {
@@ -139,6 +158,85 @@ impl Page {
     }
 }
 
+/// A counted handle to a cached page: while one is alive the page is never evicted.
+#[derive(Debug)]
+pub struct PageRef(Rc<Page>);
+
+impl PageRef {
+    fn new(page: &Rc<Page>) -> PageRef {
+        page.refs.set(page.refs.get() + 1);
+        page.sync_pin();
+        PageRef(page.clone())
+    }
+}
+
+impl Clone for PageRef {
+    fn clone(&self) -> PageRef {
+        PageRef::new(&self.0)
+    }
+}
+
+impl Drop for PageRef {
+    /// Releasing the last handle to a dirty page moves it to the newest end of the dirty
+    /// list (sqlite3PcacheRelease), which decides the order pages are spilled in.
+    fn drop(&mut self) {
+        self.0.refs.set(self.0.refs.get() - 1);
+        self.0.sync_pin();
+        if self.0.refs.get() == 0
+            && self.0.is_dirty()
+            && let Some(list) = self.0.dirty_list.upgrade()
+            && let Ok(mut list) = list.try_borrow_mut()
+        {
+            list.to_front(&self.0);
+        }
+    }
+}
+
+/// The dirty pages in the order SQLite's dirty list keeps them (oldest first), and where the
+/// next spill scan starts (pSynced).
+#[derive(Debug, Default)]
+struct DirtyList {
+    pages: BTreeMap<u64, Rc<Page>>,
+    next_seq: u64,
+    /// A position in `pages`; None when the last scan ran off the newest end.
+    synced: Option<u64>,
+}
+
+impl DirtyList {
+    /// Appends `page` as the newest (pcacheManageDirtyList ADD).
+    fn add(&mut self, page: &Rc<Page>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        page.dirty_seq.set(seq);
+        self.pages.insert(seq, page.clone());
+        if self.synced.is_none() && !page.needs_sync() {
+            self.synced = Some(seq);
+        }
+    }
+
+    /// Unlinks `page`, moving the scan start past it (pcacheManageDirtyList REMOVE).
+    fn remove(&mut self, page: &Page) {
+        let seq = page.dirty_seq.get();
+        self.pages.remove(&seq);
+        if self.synced == Some(seq) {
+            self.synced = self.pages.range(seq + 1..).next().map(|(&s, _)| s);
+        }
+    }
+
+    /// Moves `page` to the newest end (PCACHE_DIRTYLIST_FRONT).
+    fn to_front(&mut self, page: &Rc<Page>) {
+        self.remove(page);
+        self.add(page);
+    }
+}
+
+impl Deref for PageRef {
+    type Target = Page;
+    fn deref(&self) -> &Page {
+        &self.0
+    }
+}
+
 /// A deterministic hasher for page numbers (Fibonacci hashing); no random seed.
 #[derive(Default)]
 pub struct PgnoHasher(u64);
@@ -166,32 +264,53 @@ pub struct CacheStats {
     pub evictions: u64,
 }
 
+/// SQLite's default PRAGMA cache_size: 2000 KiB.
+pub const DEFAULT_CACHE_SIZE: i64 = -2000;
+/// The fewest pages a cache holds whatever cache_size says (pcache1's nMin).
+pub const MIN_CACHE_PAGES: usize = 10;
+/// Bytes SQLite accounts per cached page beyond the page itself (sizeof(MemPage)).
+pub const PAGE_EXTRA_BYTES: i64 = 136;
+
+/// The capacity in pages for a PRAGMA cache_size value (numberOfCachePages).
+pub fn cache_pages(cache_size: i64, page_size_bytes: usize) -> usize {
+    let n =
+        if cache_size >= 0 { cache_size } else { (-1024 * cache_size) / (page_size_bytes as i64 + PAGE_EXTRA_BYTES) };
+    (n.min(1_000_000_000) as usize).max(MIN_CACHE_PAGES)
+}
+
 /// The bounded page cache.
 #[derive(Debug)]
 pub struct PageCache {
     page_size_bytes: usize,
-    /// Soft limit on resident pages (PRAGMA cache_size, in pages).
+    /// PRAGMA cache_size: pages if positive, KiB if negative.
+    cache_size: i64,
+    /// Capacity in pages (from `cache_size` and the page size).
     capacity_pages: usize,
-    slots: Vec<Option<PageRef>>,
+    slots: Vec<Option<Rc<Page>>>,
     free_slots: Vec<usize>,
     map: PgnoMap<usize>,
     /// Slots of eviction candidates (see the module comment).
     candidates: VecDeque<usize>,
-    dirty: BTreeMap<Pgno, PageRef>,
+    /// Dirty pages, oldest first (SQLite's dirty list).
+    dirty: Rc<RefCell<DirtyList>>,
+    /// Pages referenced or dirty.
+    pinned: Rc<Cell<usize>>,
     stats: CacheStats,
 }
 
 impl PageCache {
-    /// An empty cache for pages of `page_size_bytes`, holding about `capacity_pages`.
-    pub fn new(page_size_bytes: usize, capacity_pages: usize) -> PageCache {
+    /// An empty cache for pages of `page_size_bytes` with PRAGMA cache_size `cache_size`.
+    pub fn new(page_size_bytes: usize, cache_size: i64) -> PageCache {
         PageCache {
             page_size_bytes,
-            capacity_pages: capacity_pages.max(MIN_CACHE_PAGES),
+            cache_size,
+            capacity_pages: cache_pages(cache_size, page_size_bytes),
             slots: Vec::new(),
             free_slots: Vec::new(),
             map: PgnoMap::default(),
             candidates: VecDeque::new(),
-            dirty: BTreeMap::new(),
+            dirty: Rc::new(RefCell::new(DirtyList::default())),
+            pinned: Rc::new(Cell::new(0)),
             stats: CacheStats::default(),
         }
     }
@@ -201,9 +320,10 @@ impl PageCache {
         self.page_size_bytes
     }
 
-    /// Changes the capacity (PRAGMA cache_size); takes effect on later insertions.
-    pub fn set_capacity(&mut self, capacity_pages: usize) {
-        self.capacity_pages = capacity_pages.max(MIN_CACHE_PAGES);
+    /// Changes PRAGMA cache_size; takes effect on later insertions.
+    pub fn set_cache_size(&mut self, cache_size: i64) {
+        self.cache_size = cache_size;
+        self.capacity_pages = cache_pages(cache_size, self.page_size_bytes);
     }
 
     /// The capacity in pages.
@@ -226,23 +346,34 @@ impl PageCache {
         self.stats
     }
 
+    /// Pages referenced or dirty.
+    pub fn pinned(&self) -> usize {
+        self.pinned.get()
+    }
+
+    /// True when a new page must first spill a dirty one (pcache1Fetch refuses createFlag 1
+    /// at 90% pinned, and sqlite3PcacheFetchStress spills when more than one page is cached).
+    pub fn wants_spill(&self) -> bool {
+        self.pinned.get() >= self.capacity_pages * 9 / 10 && self.map.len() > 1
+    }
+
+    /// True when a new page must first recycle a clean one (pcache1FetchStage2).
+    pub fn wants_recycle(&self) -> bool {
+        self.map.len() + 1 >= self.capacity_pages
+    }
+
     /// The cached page `pgno`, setting its CLOCK bit; `None` when absent.
     #[inline]
     pub fn fetch(&mut self, pgno: Pgno) -> Option<PageRef> {
         let &slot = self.map.get(&pgno)?;
         let page = self.slots[slot].as_ref().expect("mapped slot holds a page");
         page.referenced.set(true);
-        Some(page.clone())
+        Some(PageRef::new(page))
     }
 
-    /// The cached page `pgno` without counting traffic.
+    /// The cached page `pgno` without touching its CLOCK bit.
     pub fn lookup(&self, pgno: Pgno) -> Option<PageRef> {
-        self.map.get(&pgno).map(|&s| self.slots[s].as_ref().expect("mapped slot holds a page").clone())
-    }
-
-    /// True when the cache is at or over capacity (an insertion should first evict).
-    pub fn is_full(&self) -> bool {
-        self.map.len() >= self.capacity_pages
+        self.map.get(&pgno).map(|&s| PageRef::new(self.slots[s].as_ref().expect("mapped slot holds a page")))
     }
 
     /// Inserts a new page `pgno` with `data` (which must be `page_size_bytes` long) and returns
@@ -251,7 +382,18 @@ impl PageCache {
         debug_assert!(pgno != 0);
         debug_assert_eq!(data.len(), self.page_size_bytes);
         debug_assert!(!self.map.contains_key(&pgno), "page {pgno} inserted twice");
-        let page = Rc::new(Page::new(pgno, data));
+        let page = Rc::new(Page {
+            pgno,
+            data: RefCell::new(data),
+            flags: Cell::new(0),
+            refs: Cell::new(0),
+            counted: Cell::new(false),
+            pinned: self.pinned.clone(),
+            dirty_list: Rc::downgrade(&self.dirty),
+            dirty_seq: Cell::new(0),
+            referenced: Cell::new(true),
+            queued: Cell::new(false),
+        });
         let slot = match self.free_slots.pop() {
             Some(s) => s,
             None => {
@@ -262,7 +404,7 @@ impl PageCache {
         self.slots[slot] = Some(page.clone());
         self.map.insert(pgno, slot);
         self.enqueue(slot, &page);
-        page
+        PageRef::new(&page)
     }
 
     /// Puts the page in `slot` at the back of the candidate queue, once.
@@ -274,7 +416,7 @@ impl PageCache {
     }
 
     /// Evicts one unpinned clean page chosen by CLOCK over the candidate queue; returns false
-    /// when no candidate can go (every clean page is pinned).
+    /// when no candidate can go (every clean page is referenced).
     pub fn evict_one(&mut self) -> bool {
         // Each candidate is looked at most twice: once to clear its bit, once to evict it.
         let mut budget = 2 * self.candidates.len();
@@ -284,15 +426,14 @@ impl PageCache {
             let Some(page) = self.slots[slot].clone() else { continue };
             page.queued.set(false);
             if page.is_dirty() {
-                continue; // re-queued when it becomes clean
+                continue; // queued again when it becomes clean
             }
-            if Rc::strong_count(&page) > 2 || page.referenced.get() {
+            if page.refs.get() > 0 || page.referenced.get() {
                 page.referenced.set(false);
                 self.enqueue(slot, &page);
                 continue;
             }
-            let pgno = page.pgno;
-            self.remove_slot(slot, pgno);
+            self.remove_slot(slot, page.pgno);
             self.stats.evictions += 1;
             return true;
         }
@@ -310,38 +451,64 @@ impl PageCache {
         self.free_slots.push(slot);
     }
 
-    /// Marks `page` dirty (idempotent).
+    /// Marks `page` dirty (idempotent): it joins the dirty list as its newest member.
     pub fn make_dirty(&mut self, page: &PageRef) {
         if !page.is_dirty() {
             page.set(flag::DIRTY);
-            self.dirty.insert(page.pgno, page.clone());
+            self.dirty.borrow_mut().add(&page.0);
         }
     }
 
     /// Marks `page` clean: it equals the file (after a write-out or a restore).
     pub fn make_clean(&mut self, page: &PageRef) {
         if page.is_dirty() {
+            self.dirty.borrow_mut().remove(page);
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
-            self.dirty.remove(&page.pgno);
             if let Some(&slot) = self.map.get(&page.pgno) {
                 self.enqueue(slot, page);
             }
         }
     }
 
-    /// Every dirty page, in ascending page-number order.
-    pub fn dirty_pages(&self) -> impl Iterator<Item = &PageRef> {
-        self.dirty.values()
+    /// Exchanges the images of pages `a` and `b` as SQLite's sqlite3PagerRekey moves page
+    /// objects between page numbers: each number keeps its flags, the bytes and the places in
+    /// the dirty list trade, and then a page that needs a journal sync moves to the newest
+    /// end (sqlite3PcacheMove), `b` first, then `a`, then `b` again.
+    pub fn swap_pages(&mut self, a: &PageRef, b: &PageRef) {
+        debug_assert!(a.is_dirty() && b.is_dirty());
+        a.swap_data(b);
+        let mut list = self.dirty.borrow_mut();
+        let (sa, sb) = (a.dirty_seq.get(), b.dirty_seq.get());
+        a.dirty_seq.set(sb);
+        b.dirty_seq.set(sa);
+        list.pages.insert(sb, a.0.clone());
+        list.pages.insert(sa, b.0.clone());
+        for page in [b, a, b] {
+            if page.needs_sync() {
+                list.to_front(&page.0);
+            }
+        }
+    }
+
+    /// Every dirty page, in ascending page-number order (sqlite3PcacheDirtyList sorts them).
+    pub fn dirty_pages_by_pgno(&self) -> Vec<PageRef> {
+        let list = self.dirty.borrow();
+        let mut pages: Vec<PageRef> = list.pages.values().map(PageRef::new).collect();
+        drop(list);
+        pages.sort_unstable_by_key(|p| p.pgno);
+        pages
     }
 
     /// The number of dirty pages.
     pub fn dirty_count(&self) -> usize {
-        self.dirty.len()
+        self.dirty.borrow().pages.len()
     }
 
     /// Marks every dirty page clean (after commit) and every page not writeable.
     pub fn clean_all(&mut self) {
-        for page in std::mem::take(&mut self.dirty).into_values() {
+        let pages = std::mem::take(&mut self.dirty.borrow_mut().pages);
+        self.dirty.borrow_mut().synced = None;
+        for page in pages.into_values() {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE);
             if let Some(&slot) = self.map.get(&page.pgno) {
                 self.enqueue(slot, &page);
@@ -352,20 +519,26 @@ impl PageCache {
         }
     }
 
-    /// Clears NEED_SYNC on every page (the journal was just synced).
+    /// Clears NEED_SYNC on every page (the journal was just synced); the spill scan starts
+    /// over from the oldest dirty page.
     pub fn clear_sync_flags(&mut self) {
-        for page in self.dirty.values() {
+        let mut list = self.dirty.borrow_mut();
+        for page in list.pages.values() {
             page.clear(flag::NEED_SYNC);
         }
+        list.synced = list.pages.keys().next().copied();
     }
 
     /// Drops every page numbered above `db_size_pages` (after a rollback shrank the image).
-    /// Pinned pages are dropped from the cache too; their handles stay valid but detached.
+    /// Referenced pages are dropped from the cache too; their handles stay valid but detached.
     pub fn truncate(&mut self, db_size_pages: Pgno) {
         let doomed: Vec<(usize, Pgno)> =
             self.map.iter().filter(|&(&p, _)| p > db_size_pages).map(|(&p, &s)| (s, p)).collect();
         for (slot, pgno) in doomed {
-            if let Some(page) = self.dirty.remove(&pgno) {
+            if let Some(page) = self.slots[slot].clone()
+                && page.is_dirty()
+            {
+                self.dirty.borrow_mut().remove(&page);
                 page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
             }
             self.remove_slot(slot, pgno);
@@ -374,7 +547,9 @@ impl PageCache {
 
     /// Drops every page (the file changed under the cache, or the pager failed).
     pub fn clear(&mut self) {
-        for page in std::mem::take(&mut self.dirty).into_values() {
+        let pages = std::mem::take(&mut self.dirty.borrow_mut().pages);
+        self.dirty.borrow_mut().synced = None;
+        for page in pages.into_values() {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
         }
         self.slots.clear();
@@ -383,37 +558,37 @@ impl PageCache {
         self.candidates.clear();
     }
 
-    /// Handles to `page` held outside the cache (the caller's own included).
-    pub fn outside_refs(page: &PageRef) -> usize {
-        Rc::strong_count(page) - 1 - usize::from(page.is_dirty())
-    }
-
-    /// Pages pinned by handles outside the cache.
-    pub fn pinned_count(&self) -> usize {
-        self.slots.iter().flatten().filter(|p| Rc::strong_count(p) > 1 + usize::from(p.is_dirty())).count()
+    /// Pages with live handles.
+    pub fn referenced_count(&self) -> usize {
+        self.slots.iter().flatten().filter(|p| p.refs.get() > 0).count()
     }
 
     /// Changes the page size; only valid when the cache is empty.
     pub fn set_page_size(&mut self, page_size_bytes: usize) {
         debug_assert!(self.map.is_empty());
         self.page_size_bytes = page_size_bytes;
+        self.capacity_pages = cache_pages(self.cache_size, page_size_bytes);
     }
 
-    /// A dirty, unpinned page to spill, preferring pages that do not need a journal sync
-    /// (as `sqlite3PcacheFetchStress` does); `None` when every dirty page is pinned.
-    pub fn spill_candidate(&self) -> Option<PageRef> {
-        let unpinned = |p: &&PageRef| Rc::strong_count(p) <= 2; // the slot's and the dirty map's
-        self.dirty
-            .values()
-            .filter(unpinned)
-            .find(|p| !p.needs_sync())
-            .or_else(|| self.dirty.values().find(unpinned))
-            .cloned()
+    /// The dirty page to spill (sqlite3PcacheFetchStress): the oldest unreferenced page not
+    /// needing a journal sync, scanning on from where the last scan stopped; else the oldest
+    /// unreferenced dirty page. None when every dirty page is referenced.
+    pub fn spill_candidate(&mut self) -> Option<PageRef> {
+        let mut list = self.dirty.borrow_mut();
+        if let Some(start) = list.synced {
+            let found = list
+                .pages
+                .range(start..)
+                .find(|(_, p)| p.refs.get() == 0 && !p.needs_sync())
+                .map(|(&s, p)| (s, p.clone()));
+            list.synced = found.as_ref().map(|(s, _)| *s);
+            if let Some((_, p)) = found {
+                return Some(PageRef::new(&p));
+            }
+        }
+        list.pages.values().find(|p| p.refs.get() == 0).map(PageRef::new)
     }
 }
-
-/// The fewest pages a cache holds whatever cache_size says (SQLite keeps at least 10).
-pub const MIN_CACHE_PAGES: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -424,61 +599,77 @@ mod tests {
     }
 
     #[test]
-    fn clock_evicts_unpinned_clean_pages_only() {
+    fn capacity_follows_sqlite_formula() {
+        assert_eq!(cache_pages(-2000, 4096), 483);
+        assert_eq!(cache_pages(-2000, 65536), 31);
+        assert_eq!(cache_pages(-2000, 512), 3160);
+        assert_eq!(cache_pages(100, 4096), 100);
+        assert_eq!(cache_pages(1, 4096), MIN_CACHE_PAGES);
+    }
+
+    #[test]
+    fn eviction_skips_referenced_and_dirty_pages() {
         let mut c = PageCache::new(512, 10);
-        let mut pinned = Vec::new();
+        let mut held = Vec::new();
         for pgno in 1..=10 {
             let b = buf(&c, pgno as u8);
             let p = c.insert(pgno, b);
             if pgno <= 3 {
-                pinned.push(p);
+                held.push(p);
             }
         }
-        assert!(c.is_full());
         let dirty = c.lookup(4).unwrap();
         c.make_dirty(&dirty);
         drop(dirty);
+        assert_eq!(c.pinned(), 4);
         for _ in 0..6 {
             assert!(c.evict_one());
         }
-        // 1..=3 pinned and 4 dirty remain.
         assert!(!c.evict_one());
         assert_eq!(c.len(), 4);
-        for pgno in 1..=4 {
-            assert!(c.lookup(pgno).is_some(), "page {pgno} must stay");
-        }
         assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(4));
-        drop(pinned);
+        drop(held);
+        assert_eq!(c.pinned(), 1);
         assert!(c.evict_one());
     }
 
     #[test]
-    fn dirty_pages_come_out_sorted() {
+    fn dirty_pages_sort_by_number_and_spill_oldest_first() {
         let mut c = PageCache::new(512, 100);
         for pgno in [7, 3, 9, 1] {
             let b = buf(&c, 0);
             let p = c.insert(pgno, b);
             c.make_dirty(&p);
         }
-        let order: Vec<Pgno> = c.dirty_pages().map(|p| p.pgno()).collect();
+        // Made dirty while referenced: releasing each handle moved its page to the newest
+        // end, so the oldest is the first released.
+        assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(7));
+        // Releasing handles reorders the list: 1, 3, 7, 9 released in that order.
+        let order: Vec<Pgno> = c.dirty_pages_by_pgno().iter().map(|p| p.pgno()).collect();
         assert_eq!(order, vec![1, 3, 7, 9]);
+        c.clear_sync_flags();
+        assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(1));
         c.truncate(5);
-        let order: Vec<Pgno> = c.dirty_pages().map(|p| p.pgno()).collect();
+        let order: Vec<Pgno> = c.dirty_pages_by_pgno().iter().map(|p| p.pgno()).collect();
         assert_eq!(order, vec![1, 3]);
         assert!(c.lookup(7).is_none());
         c.clean_all();
         assert_eq!(c.dirty_count(), 0);
+        assert_eq!(c.pinned(), 0);
     }
 
     #[test]
-    fn pins_are_counted_apart_from_the_cache() {
+    fn handles_count_references() {
         let mut c = PageCache::new(512, 10);
         let b = buf(&c, 0);
         let p = c.insert(1, b);
-        assert_eq!(PageCache::outside_refs(&p), 1);
-        c.make_dirty(&p);
-        assert_eq!(PageCache::outside_refs(&p), 1);
+        assert_eq!(p.ref_count(), 1);
         let q = c.fetch(1).unwrap();
-        assert_eq!(PageCache::outside_refs(&q), 2);
+        assert_eq!(p.ref_count(), 2);
+        drop(q);
+        assert_eq!(p.ref_count(), 1);
+        assert_eq!(c.pinned(), 1);
+        drop(p);
+        assert_eq!(c.pinned(), 0);
     }
 }

@@ -73,8 +73,8 @@ pub enum JournalMode {
 pub struct PagerConfig {
     /// Page size for a new database (an existing one keeps its own).
     pub page_size_bytes: u32,
-    /// Soft limit of the page cache, in pages.
-    pub cache_size_pages: usize,
+    /// PRAGMA cache_size: the cache's limit in pages if positive, in KiB if negative.
+    pub cache_size: i64,
     pub synchronous: Synchronous,
     pub journal_mode: JournalMode,
     /// Open the file read-only.
@@ -82,12 +82,12 @@ pub struct PagerConfig {
 }
 
 impl Default for PagerConfig {
-    /// SQLite's defaults: 4096-byte pages, cache_size -2000 (2000 KiB, so 500 pages of 4096),
+    /// SQLite's defaults: 4096-byte pages, cache_size -2000 (2000 KiB: 483 pages of 4096),
     /// synchronous FULL, journal_mode DELETE.
     fn default() -> PagerConfig {
         PagerConfig {
             page_size_bytes: header::DEFAULT_PAGE_SIZE,
-            cache_size_pages: 500,
+            cache_size: cache::DEFAULT_CACHE_SIZE,
             synchronous: Synchronous::Full,
             journal_mode: JournalMode::Delete,
             read_only: false,
@@ -197,7 +197,7 @@ impl Pager {
         } else {
             fd.sector_size().clamp(512, journal::MAX_SECTOR_SIZE)
         };
-        let cache = PageCache::new(page_size_bytes as usize, config.cache_size_pages);
+        let cache = PageCache::new(page_size_bytes as usize, config.cache_size);
         Ok(Pager {
             journal_path: journal::journal_path(path),
             db_path: path.to_string(),
@@ -273,7 +273,7 @@ impl Pager {
     /// Handles to `page` held outside the cache, the caller's included: a page the b-tree
     /// is about to reuse must have exactly one (btreeGetUnusedPage).
     pub fn outside_refs(&self, page: &PageRef) -> usize {
-        PageCache::outside_refs(page)
+        page.ref_count() as usize
     }
 
     /// True inside a write transaction.
@@ -307,10 +307,15 @@ impl Pager {
         self.config.journal_mode = mode;
     }
 
-    /// Sets PRAGMA cache_size, in pages.
-    pub fn set_cache_size(&mut self, pages: usize) {
-        self.config.cache_size_pages = pages;
-        self.cache.set_capacity(pages);
+    /// Sets PRAGMA cache_size: pages if positive, KiB if negative.
+    pub fn set_cache_size(&mut self, cache_size: i64) {
+        self.config.cache_size = cache_size;
+        self.cache.set_cache_size(cache_size);
+    }
+
+    /// The page cache's capacity in pages.
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
     }
 
     /// Sets the page size of a database that has no pages yet; ignored otherwise (as SQLite
@@ -321,7 +326,7 @@ impl Pager {
         {
             return Err(Error::new(ErrorCode::Error, format!("invalid page size {page_size_bytes}")));
         }
-        if self.db_size == 0 && self.cache.pinned_count() == 0 && !self.in_write_transaction() {
+        if self.db_size == 0 && self.cache.referenced_count() == 0 && !self.in_write_transaction() {
             self.cache.clear();
             self.cache.set_page_size(page_size_bytes as usize);
             self.page_size_bytes = page_size_bytes;
@@ -335,7 +340,7 @@ impl Pager {
     /// Valid only in Reader state with no page pinned.
     pub fn adopt_page_size(&mut self, page_size_bytes: u32) -> Result<()> {
         debug_assert_eq!(self.state, PagerState::Reader);
-        if self.cache.pinned_count() != 0 {
+        if self.cache.referenced_count() != 0 {
             return Err(Error::internal("page size changed while pages are in use"));
         }
         self.cache.clear();
@@ -604,14 +609,16 @@ impl Pager {
         self.cache.lookup(pgno)
     }
 
-    /// Frees a cache slot before an insertion: evict a clean page, else spill a dirty one.
-    /// When every page is pinned the cache grows past its limit instead.
+    /// Prepares for a new page in the cache (pcache1Fetch / sqlite3PcacheFetchStress): when
+    /// pinned pages fill 90% of the cache, spill one dirty page; when the cache is full,
+    /// recycle a clean one (or grow, if every page is pinned).
     fn make_room(&mut self) -> Result<()> {
-        if !self.cache.is_full() || self.cache.evict_one() {
-            return Ok(());
-        }
-        if let Some(page) = self.cache.spill_candidate() {
+        if self.cache.wants_spill()
+            && let Some(page) = self.cache.spill_candidate()
+        {
             self.spill(&page)?;
+        }
+        if self.cache.wants_recycle() {
             self.cache.evict_one();
         }
         Ok(())
@@ -726,6 +733,12 @@ impl Pager {
         self.n_rec += 1;
         self.in_journal.insert(pgno);
         Ok(())
+    }
+
+    /// Exchanges the contents of two writeable pages, as when the b-tree gives balanced
+    /// siblings ascending page numbers (sqlite3PagerRekey on both; see `PageCache::swap_pages`).
+    pub fn swap_pages(&mut self, a: &PageRef, b: &PageRef) {
+        self.cache.swap_pages(a, b);
     }
 
     /// Marks a page whose content no longer matters (it went onto the freelist) so that the
@@ -906,7 +919,7 @@ impl Pager {
             self.change_count_done = true;
         }
         self.sync_journal(false)?;
-        let dirty: Vec<PageRef> = self.cache.dirty_pages().cloned().collect();
+        let dirty = self.cache.dirty_pages_by_pgno();
         self.write_pages(&dirty)?;
         self.cache.clean_all();
         if self.db_size > self.db_file_size {
@@ -1034,8 +1047,7 @@ impl Pager {
         if !hot {
             // Pages still dirty were not restored (a torn record stopped playback): they
             // no longer match anything; forget them.
-            let leftover: Vec<Pgno> = self.cache.dirty_pages().map(|p| p.pgno()).collect();
-            if !leftover.is_empty() {
+            if self.cache.dirty_count() > 0 {
                 self.cache.clear();
             }
         }

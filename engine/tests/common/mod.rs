@@ -11,13 +11,9 @@ use touchstone_engine::pager::PagerConfig;
 use touchstone_engine::vfs::{MemVfs, Vfs};
 
 /// Opens `path` on `vfs` with the given page size and cache size (pages).
-pub fn open(vfs: Arc<dyn Vfs>, path: &str, page_size: u32, cache_pages: usize) -> Btree {
-    Btree::open(
-        vfs,
-        path,
-        PagerConfig { page_size_bytes: page_size, cache_size_pages: cache_pages, ..Default::default() },
-    )
-    .expect("open")
+pub fn open(vfs: Arc<dyn Vfs>, path: &str, page_size: u32, cache_pages: i64) -> Btree {
+    Btree::open(vfs, path, PagerConfig { page_size_bytes: page_size, cache_size: cache_pages, ..Default::default() })
+        .expect("open")
 }
 
 /// Creates table `name` with columns (a, b) the raw way: a root page and a sqlite_schema row
