@@ -139,3 +139,18 @@ fn readers_keep_a_committer_out_and_pending_keeps_new_readers_out() {
     assert!(late.last(&c).unwrap());
     assert_eq!(late.rowid(&c).unwrap(), 20);
 }
+
+/// SQLite's COMMIT takes EXCLUSIVE even when the transaction wrote nothing, so a reader makes
+/// it BUSY; the retry after the reader leaves succeeds.
+#[test]
+fn empty_write_transaction_commit_waits_for_readers() {
+    let (vfs, _) = mem_db(4096, 1);
+    let shared: Arc<dyn touchstone_engine::vfs::Vfs> = Arc::new(vfs.clone());
+    let mut reader = open(shared.clone(), "t.db", 4096, 100);
+    let mut writer = open(shared, "t.db", 4096, 100);
+    reader.begin_read().unwrap();
+    writer.begin_write(false).unwrap();
+    assert_eq!(writer.commit().unwrap_err().code(), ErrorCode::Busy);
+    reader.end_read();
+    writer.commit().unwrap();
+}

@@ -297,6 +297,8 @@ impl Btree {
                 Ok(())
             }
             TxnState::Write => {
+                // vdbeCommit locks every written database EXCLUSIVE before phase one.
+                self.pager.exclusive_lock()?;
                 self.pager.commit()?;
                 self.finish_transaction();
                 Ok(())
