@@ -382,7 +382,7 @@ impl Btree {
             }
             cur.top_mut().ix -= 1;
             let page = &cur.top().page;
-            if !(page.int_key && !page.leaf) {
+            if !page.int_key || page.leaf {
                 return Ok(true);
             }
             // On a table interior cell: continue into its subtree's right-most entry.

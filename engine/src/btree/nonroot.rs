@@ -284,6 +284,7 @@ impl Btree {
         let mut slots: Vec<MemPage> = Vec::with_capacity(n_new.max(n_old));
         let mut buf: Vec<Option<usize>> = Vec::with_capacity(n_new.max(n_old));
         let mut old_iter = old.drain(..);
+        #[allow(clippy::needless_range_loop)] // i indexes cnt_old and decides old vs new
         for i in 0..n_new.max(n_old) {
             if i < n_old {
                 let p = old_iter.next().expect("n_old pages");
@@ -299,6 +300,7 @@ impl Btree {
                 mp.zero(page_flags, &geo);
                 slots.push(mp);
                 buf.push(None);
+                // A new page holds no old cells: every cell arrives (cntOld = nCell).
                 cnt_old[i] = n_cell;
             }
         }

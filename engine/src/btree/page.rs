@@ -391,11 +391,12 @@ impl MemPage {
         } else {
             ensure_corrupt!(top <= usable_size, "page {}: content area starts off the page", self.pgno);
         }
-        if (d[hdr + 2] != 0 || d[hdr + 1] != 0) && gap + 2 <= top {
-            if let Some(slot) = find_slot(&mut d, hdr, n_byte, usable_size, self.pgno)? {
-                ensure_corrupt!(slot > gap, "page {}: freeblock inside the pointer array", self.pgno);
-                return Ok(slot);
-            }
+        if (d[hdr + 2] != 0 || d[hdr + 1] != 0)
+            && gap + 2 <= top
+            && let Some(slot) = find_slot(&mut d, hdr, n_byte, usable_size, self.pgno)?
+        {
+            ensure_corrupt!(slot > gap, "page {}: freeblock inside the pointer array", self.pgno);
+            return Ok(slot);
         }
         if gap + 2 + n_byte > top {
             drop(d);

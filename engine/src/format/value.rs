@@ -231,8 +231,9 @@ mod tests {
     fn int_real_exact_beyond_2_pow_53() {
         let big = (1i64 << 53) + 1;
         assert_eq!(compare_int_real(big, (1i64 << 53) as f64), Ordering::Greater);
-        assert_eq!(compare_int_real(i64::MAX, 9.223372036854775807e18), Ordering::Less);
-        assert_eq!(compare_int_real(i64::MIN, -9.223372036854775808e18), Ordering::Equal);
+        // i64::MAX as f64 rounds up to 2^63, which is larger than every i64.
+        assert_eq!(compare_int_real(i64::MAX, 9_223_372_036_854_775_808.0), Ordering::Less);
+        assert_eq!(compare_int_real(i64::MIN, -9_223_372_036_854_775_808.0), Ordering::Equal);
         assert_eq!(compare_int_real(3, 3.0), Ordering::Equal);
         assert_eq!(compare_int_real(-3, -2.5), Ordering::Less);
     }

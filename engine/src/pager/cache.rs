@@ -187,7 +187,7 @@ impl Drop for PageRef {
             && let Some(list) = self.0.dirty_list.upgrade()
             && let Ok(mut list) = list.try_borrow_mut()
         {
-            list.to_front(&self.0);
+            list.move_to_front(&self.0);
         }
     }
 }
@@ -224,7 +224,7 @@ impl DirtyList {
     }
 
     /// Moves `page` to the newest end (PCACHE_DIRTYLIST_FRONT).
-    fn to_front(&mut self, page: &Rc<Page>) {
+    fn move_to_front(&mut self, page: &Rc<Page>) {
         self.remove(page);
         self.add(page);
     }
@@ -485,7 +485,7 @@ impl PageCache {
         list.pages.insert(sa, b.0.clone());
         for page in [b, a, b] {
             if page.needs_sync() {
-                list.to_front(&page.0);
+                list.move_to_front(&page.0);
             }
         }
     }

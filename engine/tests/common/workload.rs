@@ -56,7 +56,7 @@ pub fn mixed_value(rng: &mut ChaCha8Rng) -> Value {
         ),
         2 | 3 => Value::Integer(rng.random_range(-1_000_000_000_000i64..1_000_000_000_000)),
         4 => Value::Real(
-            [0.0, -0.0, 1.5, -2.25e-300, 1.7976931348623157e308, 3.141592653589793][rng.random_range(0..6usize)],
+            [0.0, -0.0, 1.5, -2.25e-300, 1.7976931348623157e308, std::f64::consts::PI][rng.random_range(0..6usize)],
         ),
         5 => Value::Real(rng.random_range(-1e9..1e9)),
         6 | 7 => {
