@@ -20,6 +20,16 @@ use std::cell::{RefCell, RefMut};
 use std::cmp::Ordering;
 use std::rc::{Rc, Weak};
 
+/// A seek's comparison: the entry wanted is `<`, `<=`, `>=`, `>` or `=` the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeekOp {
+    Lt,
+    Le,
+    Ge,
+    Gt,
+    Eq,
+}
+
 /// Where a cursor stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -341,13 +351,17 @@ impl Btree {
     /// Moves to the previous entry; false (and Invalid) before the first.
     pub fn prev(&mut self, c: &Cursor) -> Result<bool> {
         let mut cur = c.state();
+        self.prev_in(&mut cur)
+    }
+
+    pub(crate) fn prev_in(&mut self, cur: &mut CursorState) -> Result<bool> {
         match cur.status {
             Status::Valid => {}
             Status::Invalid => return Ok(false),
             Status::Fault => return Err(fault()),
             Status::RequireSeek | Status::SkipNext => {
                 if cur.status == Status::RequireSeek {
-                    self.restore_position(&mut cur)?;
+                    self.restore_position(cur)?;
                 }
                 match cur.status {
                     Status::Invalid => return Ok(false),
@@ -369,8 +383,8 @@ impl Btree {
             let level = cur.top();
             if !level.page.leaf {
                 let child = level.page.child(&level.page.page.data(), level.ix)?;
-                self.move_to_child(&mut cur, child)?;
-                self.move_to_rightmost(&mut cur)?;
+                self.move_to_child(cur, child)?;
+                self.move_to_rightmost(cur)?;
                 return Ok(true);
             }
             while cur.top().ix == 0 {
@@ -576,6 +590,66 @@ impl Btree {
         let start = pc + len;
         ensure_corrupt!(start + n as usize <= usable, "page {}: cell {i} runs off the page", page.pgno);
         compare_record(&d[start..start + n as usize], key, info).map(Some)
+    }
+
+    /// Positions a table cursor on the first row whose rowid satisfies `op` against `rowid`
+    /// scanning in the op's direction (Ge/Gt: the smallest such rowid; Le/Lt: the largest;
+    /// Eq: that rowid). Returns false (cursor invalid) when there is none. One seek, then at
+    /// most one step, as SQLite's OP_SeekGE and friends.
+    pub fn seek_rowid_op(&mut self, c: &Cursor, rowid: i64, op: SeekOp) -> Result<bool> {
+        let mut cur = c.state();
+        let res = self.table_moveto(&mut cur, rowid, false)?;
+        if cur.status != Status::Valid {
+            return Ok(false);
+        }
+        self.settle(&mut cur, res, op)
+    }
+
+    /// Positions an index cursor on the first entry whose first `values.len()` fields satisfy
+    /// `op` against `values` in the op's direction (Ge/Gt: the smallest such entry; Le/Lt: the
+    /// largest; Eq: the smallest equal one). Returns false when there is none.
+    pub fn seek_key_op(&mut self, c: &Cursor, values: Vec<crate::format::Value>, op: SeekOp) -> Result<bool> {
+        // Equal prefixes count as "after" the key for Gt/Le and "before" it for Ge/Lt/Eq, so
+        // that the search lands on the boundary the op needs (UnpackedRecord.default_rc).
+        let key = match op {
+            SeekOp::Gt | SeekOp::Le => UnpackedKey::after_equal(values),
+            SeekOp::Ge | SeekOp::Lt | SeekOp::Eq => UnpackedKey::before_equal(values),
+        };
+        let mut cur = c.state();
+        let res = self.index_moveto(&mut cur, &key)?;
+        if cur.status != Status::Valid {
+            return Ok(false);
+        }
+        if op == SeekOp::Eq {
+            if !self.settle(&mut cur, res, SeekOp::Ge)? {
+                return Ok(false);
+            }
+            let prefix = UnpackedKey::exact(key.values);
+            let info = cur.key_info.clone().expect("index cursor");
+            let level = cur.top();
+            let c = self.compare_cell(&level.page, level.ix, &prefix, &info)?;
+            return Ok(c == Ordering::Equal);
+        }
+        self.settle(&mut cur, res, op)
+    }
+
+    /// Steps from a seek's landing place (`res`: <0 the entry there is smaller than the key,
+    /// >0 larger, 0 equal) to the entry `op` asks for.
+    fn settle(&mut self, cur: &mut CursorState, res: i32, op: SeekOp) -> Result<bool> {
+        if op == SeekOp::Eq && cur.is_table() {
+            return Ok(res == 0);
+        }
+        let step = match op {
+            SeekOp::Ge | SeekOp::Eq => res < 0,
+            SeekOp::Gt => res <= 0,
+            SeekOp::Le => res > 0,
+            SeekOp::Lt => res >= 0,
+        };
+        match (step, op) {
+            (false, _) => Ok(true),
+            (true, SeekOp::Le | SeekOp::Lt) => self.prev_in(cur),
+            (true, _) => self.next_in(cur),
+        }
     }
 
     // ----- the current entry ----------------------------------------------------------------

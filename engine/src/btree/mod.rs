@@ -27,7 +27,7 @@ pub mod nonroot;
 pub mod page;
 pub mod payload;
 
-pub use cursor::Cursor;
+pub use cursor::{Cursor, SeekOp};
 pub use keycmp::{KeyInfo, UnpackedKey};
 pub use page::CellInfo;
 
