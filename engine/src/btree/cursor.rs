@@ -247,7 +247,7 @@ impl Btree {
     }
 
     /// Descends from the current page to its right-most leaf entry (moveToRightmost).
-    fn move_to_rightmost(&mut self, cur: &mut CursorState) -> Result<()> {
+    pub(crate) fn move_to_rightmost(&mut self, cur: &mut CursorState) -> Result<()> {
         while !cur.top().page.leaf {
             let level = cur.top_mut();
             level.ix = level.page.n_cell;
@@ -283,6 +283,30 @@ impl Btree {
         Ok(true)
     }
 
+    /// The common start of `next` and `prev`: a cursor that is not plainly Valid first seeks
+    /// back to its saved position; after a restore that already landed on the neighbour in
+    /// the direction of travel (`skip_next`), the step is already done. Returns the step's
+    /// result when it is decided here, None when the caller must move.
+    fn begin_step(&mut self, cur: &mut CursorState, forward: bool) -> Result<Option<bool>> {
+        match cur.status {
+            Status::Valid => return Ok(None),
+            Status::Invalid => return Ok(Some(false)),
+            Status::Fault => return Err(fault()),
+            Status::RequireSeek => self.restore_position(cur)?,
+            Status::SkipNext => {}
+        }
+        match cur.status {
+            Status::Invalid => Ok(Some(false)),
+            Status::SkipNext => {
+                cur.status = Status::Valid;
+                let already_there = if forward { cur.skip_next > 0 } else { cur.skip_next < 0 };
+                cur.skip_next = 0;
+                Ok(already_there.then_some(true))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Moves to the next entry; false (and Invalid) past the last.
     pub fn next(&mut self, c: &Cursor) -> Result<bool> {
         let mut cur = c.state();
@@ -290,27 +314,8 @@ impl Btree {
     }
 
     pub(crate) fn next_in(&mut self, cur: &mut CursorState) -> Result<bool> {
-        match cur.status {
-            Status::Valid => {}
-            Status::Invalid => return Ok(false),
-            Status::Fault => return Err(fault()),
-            Status::RequireSeek | Status::SkipNext => {
-                if cur.status == Status::RequireSeek {
-                    self.restore_position(cur)?;
-                }
-                match cur.status {
-                    Status::Invalid => return Ok(false),
-                    Status::SkipNext => {
-                        cur.status = Status::Valid;
-                        if cur.skip_next > 0 {
-                            cur.skip_next = 0;
-                            return Ok(true);
-                        }
-                        cur.skip_next = 0;
-                    }
-                    _ => {}
-                }
-            }
+        if let Some(done) = self.begin_step(cur, true)? {
+            return Ok(done);
         }
         cur.forget_cell();
         cur.at_last = false;
@@ -355,27 +360,8 @@ impl Btree {
     }
 
     pub(crate) fn prev_in(&mut self, cur: &mut CursorState) -> Result<bool> {
-        match cur.status {
-            Status::Valid => {}
-            Status::Invalid => return Ok(false),
-            Status::Fault => return Err(fault()),
-            Status::RequireSeek | Status::SkipNext => {
-                if cur.status == Status::RequireSeek {
-                    self.restore_position(cur)?;
-                }
-                match cur.status {
-                    Status::Invalid => return Ok(false),
-                    Status::SkipNext => {
-                        cur.status = Status::Valid;
-                        if cur.skip_next < 0 {
-                            cur.skip_next = 0;
-                            return Ok(true);
-                        }
-                        cur.skip_next = 0;
-                    }
-                    _ => {}
-                }
-            }
+        if let Some(done) = self.begin_step(cur, false)? {
+            return Ok(done);
         }
         cur.forget_cell();
         cur.at_last = false;

@@ -246,8 +246,7 @@ impl Btree {
         let leaf = level.page.leaf;
         if !leaf {
             // The predecessor (the largest entry of the cell's left subtree) replaces it.
-            let moved = self.prev_inner(&mut cur)?;
-            ensure_corrupt!(moved, "page {}: interior cell without predecessor", cur.stack[cell_depth].page.pgno);
+            self.move_to_predecessor(&mut cur)?;
         }
         self.save_all_cursors(cur.root, Some(c))?;
         let page = cur.stack[cell_depth].page.page.clone();
@@ -315,21 +314,12 @@ impl Btree {
         Ok(())
     }
 
-    /// `prev` on an already-borrowed cursor state.
-    fn prev_inner(&mut self, cur: &mut CursorState) -> Result<bool> {
-        // Descend from the interior cell into its left subtree's right-most entry.
+    /// Moves from an interior cell to its predecessor: the right-most entry of the cell's left
+    /// subtree (sqlite3BtreePrevious from an interior page).
+    fn move_to_predecessor(&mut self, cur: &mut CursorState) -> Result<()> {
         let level = cur.top();
         let child = level.page.child(&level.page.page.data(), level.ix)?;
         self.move_to_child(cur, child)?;
-        while !cur.top().page.leaf {
-            let l = cur.top_mut();
-            l.ix = l.page.n_cell;
-            let right = l.page.right_child();
-            self.move_to_child(cur, right)?;
-        }
-        let l = cur.top_mut();
-        ensure_corrupt!(l.page.n_cell > 0, "page {}: empty leaf", l.page.pgno);
-        l.ix = l.page.n_cell - 1;
-        Ok(true)
+        self.move_to_rightmost(cur)
     }
 }

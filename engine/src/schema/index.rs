@@ -4,9 +4,7 @@
 use super::{IndexColumn, IndexDef, IndexOrigin, IndexTarget, TableDef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::format::value::Collation;
-use crate::sql::ast::{
-    ColumnRef, ConflictResolution, CreateIndex, Expr, FunctionArgs, Literal, NullsOrder, OrderingTerm, SortOrder,
-};
+use crate::sql::ast::{ColumnRef, ConflictResolution, CreateIndex, Expr, Literal, NullsOrder, OrderingTerm, SortOrder};
 
 /// An SQLITE_ERROR with `message`.
 pub(super) fn error(message: impl Into<String>) -> Error {
@@ -63,43 +61,10 @@ fn is_rowid_name(name: &str) -> bool {
 pub(super) fn resolve_columns(table: &TableDef, expr: &Expr) -> Result<()> {
     let mut pending = vec![expr];
     while let Some(expr) = pending.pop() {
-        match expr {
-            Expr::Column(column) => resolve_column(table, column)?,
-            Expr::Literal(_) | Expr::Variable(_) => {}
-            Expr::Unary { operand, .. }
-            | Expr::IsNull { operand, .. }
-            | Expr::Collate { operand, .. }
-            | Expr::Cast { operand, .. } => pending.push(operand),
-            Expr::Binary { left, right, .. } => pending.extend([&**left, &**right]),
-            Expr::Like { operand, pattern, escape, .. } => {
-                pending.extend([&**operand, &**pattern]);
-                pending.extend(escape.as_deref());
-            }
-            Expr::Between { operand, low, high, .. } => pending.extend([&**operand, &**low, &**high]),
-            Expr::InList { operand, list, .. } => {
-                pending.push(operand);
-                pending.extend(list);
-            }
-            Expr::InTable { operand, args, .. } => {
-                pending.push(operand);
-                pending.extend(args.iter().flatten());
-            }
-            Expr::Function(call) => {
-                if let FunctionArgs::List { args, order_by, .. } = &call.args {
-                    pending.extend(args);
-                    pending.extend(order_by.iter().map(|t| &t.expr));
-                }
-            }
-            Expr::Case { operand, when_then, else_expr } => {
-                pending.extend(operand.as_deref());
-                for (when, then) in when_then {
-                    pending.extend([when, then]);
-                }
-                pending.extend(else_expr.as_deref());
-            }
-            Expr::Vector(items) => pending.extend(items),
-            Expr::Raise { message, .. } => pending.extend(message.as_deref()),
+        if let Expr::Column(column) = expr {
+            resolve_column(table, column)?;
         }
+        expr.push_children(&mut pending);
     }
     Ok(())
 }

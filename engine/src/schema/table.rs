@@ -12,8 +12,7 @@ use super::{
 use crate::error::Result;
 use crate::format::value::Collation;
 use crate::sql::ast::{
-    ColumnConstraintKind, ConflictResolution, CreateTable, Expr, FunctionArgs, Literal, OrderingTerm, SortOrder,
-    TableConstraintKind,
+    ColumnConstraintKind, ConflictResolution, CreateTable, Expr, Literal, OrderingTerm, SortOrder, TableConstraintKind,
 };
 
 impl TableDef {
@@ -64,7 +63,6 @@ fn is_constant_default(expr: &Expr) -> bool {
     let mut pending = vec![expr];
     while let Some(expr) = pending.pop() {
         match expr {
-            Expr::Literal(_) => {}
             Expr::Column(c) => {
                 let name = c.column.to_ascii_lowercase();
                 let truth = c.table.is_none() && !c.double_quoted && (name == "true" || name == "false");
@@ -73,35 +71,9 @@ fn is_constant_default(expr: &Expr) -> bool {
                 }
             }
             Expr::Variable(_) | Expr::Raise { .. } | Expr::InTable { .. } => return false,
-            Expr::Unary { operand, .. }
-            | Expr::IsNull { operand, .. }
-            | Expr::Collate { operand, .. }
-            | Expr::Cast { operand, .. } => pending.push(operand),
-            Expr::Binary { left, right, .. } => pending.extend([&**left, &**right]),
-            Expr::Like { operand, pattern, escape, .. } => {
-                pending.extend([&**operand, &**pattern]);
-                pending.extend(escape.as_deref());
-            }
-            Expr::Between { operand, low, high, .. } => pending.extend([&**operand, &**low, &**high]),
-            Expr::InList { operand, list, .. } => {
-                pending.push(operand);
-                pending.extend(list);
-            }
-            Expr::Function(call) => {
-                if let FunctionArgs::List { args, order_by, .. } = &call.args {
-                    pending.extend(args);
-                    pending.extend(order_by.iter().map(|t| &t.expr));
-                }
-            }
-            Expr::Case { operand, when_then, else_expr } => {
-                pending.extend(operand.as_deref());
-                for (when, then) in when_then {
-                    pending.extend([when, then]);
-                }
-                pending.extend(else_expr.as_deref());
-            }
-            Expr::Vector(items) => pending.extend(items),
+            _ => {}
         }
+        expr.push_children(&mut pending);
     }
     true
 }

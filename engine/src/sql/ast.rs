@@ -343,6 +343,49 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// Pushes the direct sub-expressions of `self` onto `out` (for iterative walks that must
+    /// not recurse: expression depth comes from the input).
+    pub fn push_children<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        match self {
+            Expr::Literal(_) | Expr::Column(_) | Expr::Variable(_) => {}
+            Expr::Unary { operand, .. }
+            | Expr::IsNull { operand, .. }
+            | Expr::Collate { operand, .. }
+            | Expr::Cast { operand, .. } => out.push(operand),
+            Expr::Binary { left, right, .. } => out.extend([&**left, &**right]),
+            Expr::Like { operand, pattern, escape, .. } => {
+                out.extend([&**operand, &**pattern]);
+                out.extend(escape.as_deref());
+            }
+            Expr::Between { operand, low, high, .. } => out.extend([&**operand, &**low, &**high]),
+            Expr::InList { operand, list, .. } => {
+                out.push(operand);
+                out.extend(list);
+            }
+            Expr::InTable { operand, args, .. } => {
+                out.push(operand);
+                out.extend(args.iter().flatten());
+            }
+            Expr::Function(call) => {
+                if let FunctionArgs::List { args, order_by, .. } = &call.args {
+                    out.extend(args);
+                    out.extend(order_by.iter().map(|t| &t.expr));
+                }
+            }
+            Expr::Case { operand, when_then, else_expr } => {
+                out.extend(operand.as_deref());
+                for (when, then) in when_then {
+                    out.extend([when, then]);
+                }
+                out.extend(else_expr.as_deref());
+            }
+            Expr::Vector(items) => out.extend(items),
+            Expr::Raise { message, .. } => out.extend(message.as_deref()),
+        }
+    }
+}
+
 /// A literal value. Numbers keep their text (digit separators removed) so that later stages
 /// convert them with SQLite's own rules (integers too large for i64 become reals, and
 /// `-9223372036854775808` is exact).

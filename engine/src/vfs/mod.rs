@@ -286,3 +286,33 @@ pub mod lock_bytes {
     pub const SHARED_FIRST: u64 = PENDING_BYTE + 2;
     pub const SHARED_SIZE: u64 = 510;
 }
+
+/// Behaviour every Vfs must share, as test scenarios run against each implementation.
+#[cfg(test)]
+pub(crate) mod conformance {
+    use super::{LockLevel, VfsFile};
+
+    /// Two handles on one file exclude each other as two SQLite connections do: RESERVED is
+    /// exclusive among writers, a failed EXCLUSIVE leaves PENDING, which keeps new readers
+    /// out, and once `release_a` drops `a`'s locks the other handle can write. Both handles
+    /// start unlocked.
+    pub fn two_handles_exclude_each_other(
+        mut a: Box<dyn VfsFile>,
+        mut b: Box<dyn VfsFile>,
+        release_a: impl FnOnce(Box<dyn VfsFile>),
+    ) {
+        a.lock(LockLevel::Shared).unwrap();
+        b.lock(LockLevel::Shared).unwrap();
+        a.lock(LockLevel::Reserved).unwrap();
+        assert!(b.check_reserved_lock().unwrap());
+        assert!(b.lock(LockLevel::Reserved).unwrap_err().is_busy());
+        assert!(a.lock(LockLevel::Exclusive).unwrap_err().is_busy());
+        assert_eq!(a.lock_level(), LockLevel::Pending);
+        b.unlock(LockLevel::None).unwrap();
+        assert!(b.lock(LockLevel::Shared).unwrap_err().is_busy());
+        a.lock(LockLevel::Exclusive).unwrap();
+        release_a(a);
+        b.lock(LockLevel::Shared).unwrap();
+        b.lock(LockLevel::Reserved).unwrap();
+    }
+}
