@@ -388,7 +388,7 @@ impl Btree {
         self.require_write()?;
         self.save_all_cursors(root, None)?;
         let mut changes = 0;
-        self.clear_page(root, false, 0, &mut changes)?;
+        self.clear_page(root, false, 0, &mut changes, &mut BitSet::default())?;
         Ok(changes)
     }
 
@@ -404,16 +404,27 @@ impl Btree {
 
     /// Erases page `pgno` and its subtree (clearDatabasePage): children first, in cell order,
     /// each cell's overflow chain freed; the page itself is freed when `free`, else left as
-    /// an empty leaf.
-    fn clear_page(&mut self, pgno: Pgno, free: bool, depth: usize, changes: &mut u64) -> Result<()> {
+    /// an empty leaf. `visited` holds the pages of the tree cleared so far: a page reached
+    /// twice means subtrees share pages (freeing it again would corrupt the freelist, and
+    /// clearing shared subtrees at every level would take exponential time).
+    fn clear_page(
+        &mut self,
+        pgno: Pgno,
+        free: bool,
+        depth: usize,
+        changes: &mut u64,
+        visited: &mut BitSet,
+    ) -> Result<()> {
         ensure_corrupt!(pgno <= self.n_page, "page {pgno} is outside the database");
         ensure_corrupt!(depth <= MAX_DEPTH, "tree at page {pgno} is too deep");
+        ensure_corrupt!(!visited.contains(pgno), "page {pgno} is reached twice in the tree being cleared");
+        visited.insert(pgno);
         let mut mp = self.get_page(pgno)?;
         let usable = self.geo.usable();
         for i in 0..mp.n_cell {
             if !mp.leaf {
                 let child = mp.child(&mp.page.data(), i)?;
-                self.clear_page(child, true, depth + 1, changes)?;
+                self.clear_page(child, true, depth + 1, changes, visited)?;
             }
             let (info, pc) = {
                 let d = mp.page.data();
@@ -424,7 +435,7 @@ impl Btree {
         }
         if !mp.leaf {
             let right = mp.right_child();
-            self.clear_page(right, true, depth + 1, changes)?;
+            self.clear_page(right, true, depth + 1, changes, visited)?;
         } else if mp.int_key {
             *changes += mp.n_cell as u64;
         }
