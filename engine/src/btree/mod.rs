@@ -116,6 +116,9 @@ pub struct Btree {
     /// Child pages descended into by all cursors since open: a full scan of a sound file
     /// descends into each page at most once, so callers can bound work on corrupt files.
     page_visits: u64,
+    /// The header's write version is one this engine does not know (above 2): the file may
+    /// be read but not written (SQLite's BTS_READ_ONLY from lockBtree).
+    write_version_unknown: bool,
 }
 
 impl std::fmt::Debug for Btree {
@@ -142,6 +145,7 @@ impl Btree {
             has_content: BitSet::default(),
             cursors: Vec::new(),
             page_visits: 0,
+            write_version_unknown: false,
         })
     }
 
@@ -220,13 +224,15 @@ impl Btree {
                     return Ok(false);
                 }
                 ensure_corrupt!(n_page <= file_pages, "header says {n_page} pages but the file holds {file_pages}");
-                if h.write_version > 2 || h.read_version > 1 {
+                if h.read_version > 1 {
                     return Err(Error::new(ErrorCode::CantOpen, "WAL-mode databases are not supported yet"));
                 }
+                self.write_version_unknown = h.write_version > 2;
                 self.geo = Geometry::new(h.page_size, h.usable_size());
             } else {
                 let ps = self.pager.page_size();
                 self.geo = Geometry::new(ps, ps);
+                self.write_version_unknown = false;
             }
         }
         self.page1 = Some(page1);
@@ -244,6 +250,12 @@ impl Btree {
         let was_none = self.txn == TxnState::None;
         self.begin_read()?;
         let r = (|| {
+            if self.write_version_unknown {
+                return Err(Error::new(
+                    ErrorCode::ReadOnly,
+                    "attempt to write a readonly database: unknown file format write version",
+                ));
+            }
             self.pager.begin_write(exclusive)?;
             self.has_content.clear();
             self.new_database()?;
