@@ -8,6 +8,12 @@
 //! saves its key and drops its pages (saveAllCursors); its next use seeks back to that key.
 //! If the entry was deleted, the seek lands next to it and `skip_next` records on which side,
 //! so that `next` / `prev` continue from the right place (btreeRestoreCursorPosition).
+//!
+//! Bounded work on corrupt files: moving in one direction from the root, a cursor enters each
+//! page of a sound tree at most once. A cursor that descends into more child pages than the
+//! file holds, between two visits to the root or two changes of direction, is walking a tree
+//! whose pages are shared (a child pointer aimed at a sibling or at another subtree, possibly
+//! at every level: a scan would take exponential time), and reports corruption.
 
 use super::keycmp::{KeyInfo, UnpackedKey, compare_record};
 use super::page::{CellInfo, MemPage};
@@ -80,6 +86,11 @@ pub(crate) struct CursorState {
     pub at_last: bool,
     /// Inserts come in key order (BTREE_BULKLOAD): balancing packs pages full.
     pub bulk: bool,
+    /// Child pages descended into since the cursor was last at the root or changed direction
+    /// (the bound on work described in the module documentation).
+    pub descents: u64,
+    /// The direction of the current run of moves: true after `next`, false after `prev`.
+    pub moving_forward: bool,
 }
 
 impl CursorState {
@@ -140,6 +151,8 @@ impl Cursor {
             key_only: None,
             at_last: false,
             bulk: false,
+            descents: 0,
+            moving_forward: true,
         })))
     }
 
@@ -204,6 +217,7 @@ impl Btree {
         };
         ensure_corrupt!(cur.key_info.is_none() == int_key, "page {pgno}: the tree's kind does not match its root page");
         cur.stack[0].ix = 0;
+        cur.descents = 0;
         cur.clear_position();
         if n_cell > 0 {
             cur.status = Status::Valid;
@@ -225,6 +239,12 @@ impl Btree {
     pub(crate) fn move_to_child(&mut self, cur: &mut CursorState, pgno: Pgno) -> Result<()> {
         ensure_corrupt!(cur.stack.len() < MAX_DEPTH, "tree at page {} is deeper than {MAX_DEPTH}", cur.root);
         ensure_corrupt!(!cur.stack.iter().any(|l| l.page.pgno == pgno), "page {pgno} is its own ancestor");
+        cur.descents += 1;
+        ensure_corrupt!(
+            cur.descents <= u64::from(self.n_page),
+            "tree at page {} reaches page {pgno} again: its pages are shared between subtrees",
+            cur.root
+        );
         let page = self.get_page(pgno)?;
         self.page_visits += 1;
         ensure_corrupt!(
@@ -318,6 +338,10 @@ impl Btree {
             return Ok(done);
         }
         cur.forget_cell();
+        if !cur.moving_forward {
+            cur.moving_forward = true;
+            cur.descents = 0;
+        }
         cur.at_last = false;
         loop {
             let level = cur.top_mut();
@@ -364,6 +388,10 @@ impl Btree {
             return Ok(done);
         }
         cur.forget_cell();
+        if cur.moving_forward {
+            cur.moving_forward = false;
+            cur.descents = 0;
+        }
         cur.at_last = false;
         loop {
             let level = cur.top();

@@ -116,6 +116,9 @@ pub struct Btree {
     /// Child pages descended into by all cursors since open: a full scan of a sound file
     /// descends into each page at most once, so callers can bound work on corrupt files.
     page_visits: u64,
+    /// The header's write version is one this engine does not know (above 2): the file may
+    /// be read but not written (SQLite's BTS_READ_ONLY from lockBtree).
+    write_version_unknown: bool,
 }
 
 impl std::fmt::Debug for Btree {
@@ -142,6 +145,7 @@ impl Btree {
             has_content: BitSet::default(),
             cursors: Vec::new(),
             page_visits: 0,
+            write_version_unknown: false,
         })
     }
 
@@ -220,13 +224,15 @@ impl Btree {
                     return Ok(false);
                 }
                 ensure_corrupt!(n_page <= file_pages, "header says {n_page} pages but the file holds {file_pages}");
-                if h.write_version > 2 || h.read_version > 1 {
+                if h.read_version > 1 {
                     return Err(Error::new(ErrorCode::CantOpen, "WAL-mode databases are not supported yet"));
                 }
+                self.write_version_unknown = h.write_version > 2;
                 self.geo = Geometry::new(h.page_size, h.usable_size());
             } else {
                 let ps = self.pager.page_size();
                 self.geo = Geometry::new(ps, ps);
+                self.write_version_unknown = false;
             }
         }
         self.page1 = Some(page1);
@@ -244,6 +250,12 @@ impl Btree {
         let was_none = self.txn == TxnState::None;
         self.begin_read()?;
         let r = (|| {
+            if self.write_version_unknown {
+                return Err(Error::new(
+                    ErrorCode::ReadOnly,
+                    "attempt to write a readonly database: unknown file format write version",
+                ));
+            }
             self.pager.begin_write(exclusive)?;
             self.has_content.clear();
             self.new_database()?;
@@ -390,7 +402,7 @@ impl Btree {
         self.require_write()?;
         self.save_all_cursors(root, None)?;
         let mut changes = 0;
-        self.clear_page(root, false, 0, &mut changes)?;
+        self.clear_page(root, false, 0, &mut changes, &mut BitSet::default())?;
         Ok(changes)
     }
 
@@ -406,16 +418,27 @@ impl Btree {
 
     /// Erases page `pgno` and its subtree (clearDatabasePage): children first, in cell order,
     /// each cell's overflow chain freed; the page itself is freed when `free`, else left as
-    /// an empty leaf.
-    fn clear_page(&mut self, pgno: Pgno, free: bool, depth: usize, changes: &mut u64) -> Result<()> {
+    /// an empty leaf. `visited` holds the pages of the tree cleared so far: a page reached
+    /// twice means subtrees share pages (freeing it again would corrupt the freelist, and
+    /// clearing shared subtrees at every level would take exponential time).
+    fn clear_page(
+        &mut self,
+        pgno: Pgno,
+        free: bool,
+        depth: usize,
+        changes: &mut u64,
+        visited: &mut BitSet,
+    ) -> Result<()> {
         ensure_corrupt!(pgno <= self.n_page, "page {pgno} is outside the database");
         ensure_corrupt!(depth <= MAX_DEPTH, "tree at page {pgno} is too deep");
+        ensure_corrupt!(!visited.contains(pgno), "page {pgno} is reached twice in the tree being cleared");
+        visited.insert(pgno);
         let mut mp = self.get_page(pgno)?;
         let usable = self.geo.usable();
         for i in 0..mp.n_cell {
             if !mp.leaf {
                 let child = mp.child(&mp.page.data(), i)?;
-                self.clear_page(child, true, depth + 1, changes)?;
+                self.clear_page(child, true, depth + 1, changes, visited)?;
             }
             let (info, pc) = {
                 let d = mp.page.data();
@@ -426,7 +449,7 @@ impl Btree {
         }
         if !mp.leaf {
             let right = mp.right_child();
-            self.clear_page(right, true, depth + 1, changes)?;
+            self.clear_page(right, true, depth + 1, changes, visited)?;
         } else if mp.int_key {
             *changes += mp.n_cell as u64;
         }

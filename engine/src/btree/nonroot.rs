@@ -118,6 +118,9 @@ impl Btree {
                 pgno != parent.pgno && !ancestors.contains(&pgno) && !old.iter().flatten().any(|p| p.pgno == pgno),
                 "page {pgno} appears twice in one balance"
             );
+            // Page 1 is a root (sqlite_schema's) and never a child; editing it as a sibling
+            // would also misplace its header, which starts 100 bytes in.
+            ensure_corrupt!(pgno != 1, "page 1 is a child of page {}", parent.pgno);
             let mut sibling = if pgno == page.pgno {
                 let mut s = MemPage::init(page.page.clone(), &geo)?;
                 s.overflow = std::mem::take(&mut page.overflow);

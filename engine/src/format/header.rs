@@ -125,8 +125,8 @@ pub struct DbHeader {
 impl DbHeader {
     /// Parses and validates the header in `page1` (at least 100 bytes).
     ///
-    /// Errors: `NotADb` when the magic or the page size is wrong; `Corrupt` for fields SQLite
-    /// refuses (payload fractions, usable size below 480).
+    /// Errors: `NotADb` when the magic, the page size or the read version is wrong; `Corrupt`
+    /// for fields SQLite refuses (payload fractions, usable size below 480).
     pub fn parse(page1: &[u8]) -> Result<DbHeader> {
         if page1.len() < HEADER_SIZE || &page1[..16] != MAGIC {
             return Err(Error::new(ErrorCode::NotADb, "file is not a database"));
@@ -160,7 +160,11 @@ impl DbHeader {
             return Err(Error::corrupt(format!("usable page size {} is below 480", h.usable_size())));
         }
         if h.read_version > 2 {
-            return Err(Error::new(ErrorCode::CantOpen, "database file format is newer than this engine"));
+            // lockBtree: a read version SQLite does not know is SQLITE_NOTADB.
+            return Err(Error::new(
+                ErrorCode::NotADb,
+                format!("file is not a database: file format read version {}", h.read_version),
+            ));
         }
         Ok(h)
     }

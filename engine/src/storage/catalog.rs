@@ -126,7 +126,8 @@ impl Database {
     pub(super) fn load_catalog(&mut self) -> Result<Catalog> {
         let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
         let format = self.bt.get_meta(offset::SCHEMA_FORMAT)?;
-        let encoding = self.bt.get_meta(offset::TEXT_ENCODING)?;
+        // sqlite3InitOne reads the low two bits; 0 means UTF-8.
+        let encoding = self.bt.get_meta(offset::TEXT_ENCODING)? & 3;
         if format > 4 {
             return Err(Error::new(ErrorCode::Error, format!("unsupported file format {format}")));
         }
