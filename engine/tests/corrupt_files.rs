@@ -10,8 +10,10 @@
 //! - no panic: each variant runs under `catch_unwind`, and a panic is reported with it;
 //! - no hang: each variant finishes within [`VARIANT_TIME_LIMIT`]; a watchdog fails the test
 //!   naming the variant if one runs past [`HANG_LIMIT`];
-//! - bounded memory: the bytes the engine holds allocated at once while working on one
-//!   variant (counted by this test's global allocator) stay under [`VARIANT_MEMORY_LIMIT_BYTES`];
+//! - bounded memory: the test caps its own address space (RLIMIT_AS, [`ADDRESS_SPACE_LIMIT_BYTES`]),
+//!   so an allocation sized by a corrupt field fails the run instead of exhausting the machine,
+//!   and the resident memory one variant adds (Linux VmHWM, reset before each variant) stays
+//!   under [`VARIANT_MEMORY_LIMIT_BYTES`];
 //! - errors are SQLite's corruption kinds (`Corrupt`, `NotADb`); the few other outcomes that
 //!   are correct answers to damaged input are listed in [`expected_error`] with the reason;
 //! - a read that succeeds is correct: when real SQLite's `PRAGMA integrity_check` also says
@@ -28,11 +30,9 @@ use corrupt::layout::{Layout, decode};
 use corrupt::mutate::{Kind, SCHEDULE, make_variant};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use touchstone_engine::btree::UnpackedKey;
@@ -51,67 +51,36 @@ const VARIANTS_PER_BASE: usize = 2_600;
 const VARIANT_TIME_LIMIT: Duration = Duration::from_secs(2);
 /// A variant still running after this long is reported as a hang.
 const HANG_LIMIT: Duration = Duration::from_secs(30);
-/// The most bytes the engine may hold allocated at once for one variant (files are < 80 KiB).
+/// The most resident memory one variant may add (files are < 80 KiB).
 const VARIANT_MEMORY_LIMIT_BYTES: usize = 32 << 20;
+/// The test process's address-space cap.
+const ADDRESS_SPACE_LIMIT_BYTES: u64 = 4 << 30;
 /// The page cache of the connection that writes (the smallest the pager allows).
-const WRITER_CACHE_PAGES: usize = 10;
+const WRITER_CACHE_PAGES: i64 = 10;
 /// The name of the thread that runs the variants (its panics are captured, not printed).
 const WORKER_THREAD: &str = "corrupt-variants";
 
 // ----- memory accounting ------------------------------------------------------------------
 
-/// Bytes currently allocated through the global allocator, and the most since the last reset.
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-/// The system allocator, counting live bytes and their peak. (SQLite allocates with its own
-/// malloc, so only Rust code is counted: the engine and this test.)
-struct CountingAllocator;
-
-// SAFETY: every call is forwarded unchanged to `System`; only counters are added.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            count_allocated(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: AllocLayout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            count_allocated(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
-        // SAFETY: forwarded with the caller's guarantees.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded with the caller's guarantees.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-            count_allocated(new_size);
-        }
-        p
-    }
+/// Caps this process's address space, so that a runaway allocation fails (aborting the run)
+/// rather than exhausting the machine.
+fn cap_address_space() {
+    use nix::sys::resource::{Resource, setrlimit};
+    setrlimit(Resource::RLIMIT_AS, ADDRESS_SPACE_LIMIT_BYTES, ADDRESS_SPACE_LIMIT_BYTES).expect("setrlimit RLIMIT_AS");
 }
 
-fn count_allocated(size_bytes: usize) {
-    let live = LIVE_BYTES.fetch_add(size_bytes, Ordering::Relaxed) + size_bytes;
-    PEAK_BYTES.fetch_max(live, Ordering::Relaxed);
+/// A field of /proc/self/status in bytes (Linux), e.g. "VmRSS" or "VmHWM".
+fn proc_status_bytes(field: &str) -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    let kib: usize = line[field.len() + 1..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
 }
 
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+/// Resets the process's peak resident set to the current one (Linux /proc/self/clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
 
 // ----- what a variant does ------------------------------------------------------------------
 
@@ -180,10 +149,10 @@ struct Outcome {
 }
 
 /// A fresh connection to `bytes` on its own MemVfs, with a cache of `cache_pages` pages.
-fn open_copy(bytes: &[u8], cache_pages: usize) -> Result<Database, Error> {
+fn open_copy(bytes: &[u8], cache_size: i64) -> Result<Database, Error> {
     let vfs = MemVfs::new();
     vfs.set_file_bytes("v.db", bytes)?;
-    Database::open(Arc::new(vfs), "v.db", PagerConfig { cache_size_pages: cache_pages, ..PagerConfig::default() })
+    Database::open(Arc::new(vfs), "v.db", PagerConfig { cache_size, ..PagerConfig::default() })
 }
 
 /// Runs the plan on `bytes`: reads on one connection, writes on another over a copy.
@@ -191,7 +160,7 @@ fn run_engine(bytes: &[u8], plan: &Plan) -> Outcome {
     let mut ops = Vec::new();
     let mut record = |name: String, r: Result<(), Error>| ops.push((name, r));
     let mut rows = None;
-    let read = match open_copy(bytes, PagerConfig::default().cache_size_pages) {
+    let read = match open_copy(bytes, PagerConfig::default().cache_size) {
         Err(e) => Err(e),
         Ok(mut db) => {
             let read = db.read_everything();
@@ -484,12 +453,12 @@ fn run_variant(
     check_path: &Path,
     verbose: bool,
 ) -> Vec<String> {
-    let live_before = LIVE_BYTES.load(Ordering::Relaxed);
-    PEAK_BYTES.store(live_before, Ordering::Relaxed);
+    reset_peak_rss();
+    let rss_before = proc_status_bytes("VmRSS").unwrap_or(0);
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| run_engine(bytes, plan)));
     let elapsed = started.elapsed();
-    let peak_bytes = PEAK_BYTES.load(Ordering::Relaxed).saturating_sub(live_before);
+    let peak_bytes = proc_status_bytes("VmHWM").unwrap_or(0).saturating_sub(rss_before);
     report.by_kind.entry(kind).or_default().variants += 1;
     if elapsed > report.slowest.0 {
         report.slowest = (elapsed, label.to_string());
@@ -502,7 +471,7 @@ fn run_variant(
         problems.push(format!("took {elapsed:?}"));
     }
     if peak_bytes > VARIANT_MEMORY_LIMIT_BYTES {
-        problems.push(format!("held {peak_bytes} bytes at once"));
+        problems.push(format!("added {peak_bytes} resident bytes"));
     }
     match result {
         Ok(outcome) => {
@@ -568,7 +537,7 @@ fn judge(
 /// rows, and the structures the targeted damage aims at present.
 fn check_base(base: &BaseFile, check_path: &Path) {
     let layout = decode(&base.bytes);
-    let mut db = open_copy(&base.bytes, PagerConfig::default().cache_size_pages).expect("open base");
+    let mut db = open_copy(&base.bytes, PagerConfig::default().cache_size).expect("open base");
     db.read_everything().unwrap_or_else(|e| panic!("{}: engine cannot read the base file: {e}", base.label));
     let names: Vec<String> = db.catalog().tables.iter().map(|t| t.def.name.clone()).collect();
     let tables: Vec<_> = names.into_iter().map(|n| (n.clone(), db.rows(&n).expect("rows"))).collect();
@@ -600,6 +569,7 @@ fn check_base(base: &BaseFile, check_path: &Path) {
 
 #[test]
 fn corrupted_files_end_in_corrupt_errors_or_correct_reads() {
+    cap_address_space();
     let seed = std::env::var("TOUCHSTONE_CORRUPT_SEED")
         .ok()
         .map(|s| {
@@ -669,7 +639,8 @@ fn corrupted_files_end_in_corrupt_errors_or_correct_reads() {
         println!("{op}: {ok} ok, errors {errors:?}");
     }
     println!("{variants} variants in {total:?}; slowest {:?}: {}", report.slowest.0, report.slowest.1);
-    println!("largest allocation peak {} bytes: {}", report.peak_bytes.0, report.peak_bytes.1);
+    println!("largest resident growth {} bytes: {}", report.peak_bytes.0, report.peak_bytes.1);
+    println!("process peak resident set {} bytes", proc_status_bytes("VmHWM").unwrap_or(0));
     for f in report.failures.iter().take(100000) {
         println!("FAIL {f}");
     }
