@@ -74,7 +74,8 @@ pub struct OtherObject {
 /// Every object of one database, as read from sqlite_schema.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    pub tables: Vec<Table>,
+    /// Shared so that a row operation takes its table without copying its definition.
+    pub tables: Vec<Rc<Table>>,
     pub others: Vec<OtherObject>,
     /// The schema cookie these definitions were read at.
     pub cookie: u32,
@@ -82,7 +83,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// The table named `name` (ASCII case-insensitive).
-    pub fn table(&self, name: &str) -> Option<&Table> {
+    pub fn table(&self, name: &str) -> Option<&Rc<Table>> {
         self.tables.iter().find(|t| t.def.name.eq_ignore_ascii_case(name))
     }
 
@@ -90,7 +91,7 @@ impl Catalog {
     pub fn index(&self, name: &str) -> Option<(&Table, &Index)> {
         self.tables
             .iter()
-            .find_map(|t| t.indexes.iter().find(|i| i.def.name.eq_ignore_ascii_case(name)).map(|i| (t, i)))
+            .find_map(|t| t.indexes.iter().find(|i| i.def.name.eq_ignore_ascii_case(name)).map(|i| (&**t, i)))
     }
 
     fn name_taken(&self, name: &str) -> bool {
@@ -166,17 +167,19 @@ impl Database {
             };
             let def = TableDef::from_ast(&ast).map_err(|e| malformed(name, e.message()))?;
             ensure_corrupt!(*root >= 1 || def.without_rowid, "malformed database schema ({name}) - invalid rootpage");
-            catalog.tables.push(Table { def, root: *root, schema_rowid: *rowid, indexes: Vec::new() });
+            catalog.tables.push(Rc::new(Table { def, root: *root, schema_rowid: *rowid, indexes: Vec::new() }));
         }
         for (rowid, kind, name, tbl_name, root, sql) in &rows {
             match kind.as_str() {
                 "table" => {}
                 "index" => {
-                    let table = catalog
-                        .tables
-                        .iter_mut()
-                        .find(|t| t.def.name.eq_ignore_ascii_case(tbl_name))
-                        .ok_or_else(|| malformed(name, "index of a missing table"))?;
+                    let table = Rc::make_mut(
+                        catalog
+                            .tables
+                            .iter_mut()
+                            .find(|t| t.def.name.eq_ignore_ascii_case(tbl_name))
+                            .ok_or_else(|| malformed(name, "index of a missing table"))?,
+                    );
                     let def = match sql {
                         None => table
                             .def
@@ -345,7 +348,7 @@ impl Database {
         self.bt.insert_row(&c, placeholder, &rec, InsertFlags::default())?;
         drop(c);
         self.bump_cookie()?;
-        self.catalog.tables.push(Table { def, root, schema_rowid: placeholder, indexes });
+        self.catalog.tables.push(Rc::new(Table { def, root, schema_rowid: placeholder, indexes }));
         Ok(())
     }
 
@@ -369,8 +372,9 @@ impl Database {
         let index = Index { def, root, schema_rowid: rowid, key_info };
         self.fill_index(&table_name, &index)?;
         self.bump_cookie()?;
-        let table =
-            self.catalog.tables.iter_mut().find(|t| t.def.name == table_name).expect("table exists in the catalog");
+        let table = Rc::make_mut(
+            self.catalog.tables.iter_mut().find(|t| t.def.name == table_name).expect("table exists in the catalog"),
+        );
         table.indexes.insert(0, index);
         move_replace_last(&mut table.indexes);
         Ok(())
@@ -418,7 +422,7 @@ impl Database {
         self.bump_cookie()?;
         self.bt.drop_tree(index.root)?;
         if let Some(t) = self.catalog.tables.iter_mut().find(|t| t.def.name == table) {
-            t.indexes.retain(|i| i.def.name != iname);
+            Rc::make_mut(t).indexes.retain(|i| i.def.name != iname);
         }
         Ok(())
     }

@@ -143,7 +143,7 @@ impl Database {
     }
 
     /// The table `name` from a current catalog.
-    pub fn table(&mut self, name: &str) -> Result<Table> {
+    pub fn table(&mut self, name: &str) -> Result<std::rc::Rc<Table>> {
         self.with_read(|db| {
             db.catalog
                 .table(name)
