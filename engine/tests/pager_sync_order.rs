@@ -129,6 +129,7 @@ fn rowid_seek_fetches_depth_pages() {
         let after = bt.pager().stats();
         let fetches = (after.cache_hits + after.cache_misses) - (before.cache_hits + before.cache_misses);
         assert_eq!(fetches, depth as u64, "seek to {rowid} fetched {fetches} pages, depth is {depth}");
+        println!("seek to rowid {rowid}: {fetches} page fetches, tree depth {depth}");
         assert_eq!(found == 0, rowid <= 20_000);
     }
 }
