@@ -345,6 +345,39 @@ impl Btree {
         }
     }
 
+    // ----- savepoints -----------------------------------------------------------------------
+
+    /// Opens savepoints until `count` are open (sqlite3BtreeBeginStmt / OP_Savepoint).
+    /// Requires a write transaction.
+    pub fn open_savepoints(&mut self, count: usize) -> Result<()> {
+        self.require_write()?;
+        self.pager.open_savepoints(count)
+    }
+
+    /// Savepoints open.
+    pub fn savepoint_count(&self) -> usize {
+        self.pager.savepoint_count()
+    }
+
+    /// Closes savepoint `index` and the ones after it, keeping their changes.
+    pub fn release_savepoint(&mut self, index: usize) -> Result<()> {
+        self.require_write()?;
+        self.pager.release_savepoint(index)
+    }
+
+    /// Undoes every change since savepoint `index` opened, keeping it open
+    /// (sqlite3BtreeSavepoint with SAVEPOINT_ROLLBACK): other cursors save their positions
+    /// first, and the image size is re-read from page 1.
+    pub fn rollback_to_savepoint(&mut self, index: usize) -> Result<()> {
+        self.require_write()?;
+        self.save_all_cursors(0, None)?;
+        self.pager.rollback_to_savepoint(index)?;
+        let page1 = self.page1();
+        let n = get_u32(&page1.data(), header::offset::PAGE_COUNT);
+        self.n_page = if n == 0 { self.pager.page_count() } else { n };
+        Ok(())
+    }
+
     // ----- header values --------------------------------------------------------------------
 
     /// The big-endian u32 at `offset` of the database header (sqlite3BtreeGetMeta).

@@ -238,6 +238,7 @@ impl Pager {
             };
         }
         self.in_journal.clear();
+        self.release_all_savepoints();
         self.n_rec = 0;
         if r.is_ok() {
             self.cache.clean_all();

@@ -37,6 +37,7 @@ pub mod cache;
 mod commit;
 pub mod journal;
 mod recovery;
+mod savepoint;
 
 pub use cache::{CacheStats, Page, PageRef, Pgno};
 
@@ -152,6 +153,14 @@ pub struct Pager {
     cksum_init: u32,
     /// Pages with a record in the journal in this transaction.
     in_journal: BitSet,
+    /// Every record written to the journal in this transaction: (page, offset), in order.
+    journal_records: Vec<(Pgno, u64)>,
+    /// Open savepoints, outermost first.
+    savepoints: Vec<savepoint::Savepoint>,
+    /// Page images saved for savepoints (the sub-journal), in order.
+    sub_journal: Vec<(Pgno, Box<[u8]>)>,
+    /// Set while a page must be fetched without spilling (savepoint playback).
+    no_spill: bool,
     change_count_done: bool,
     /// Bytes 24..40 of page 1 when last read or written: detects changes by others.
     db_file_vers: [u8; 16],
@@ -219,6 +228,10 @@ impl Pager {
             n_rec: 0,
             cksum_init: 0,
             in_journal: BitSet::default(),
+            journal_records: Vec::new(),
+            savepoints: Vec::new(),
+            sub_journal: Vec::new(),
+            no_spill: false,
             change_count_done: false,
             db_file_vers: [0; 16],
             has_held_shared_lock: false,
@@ -474,6 +487,7 @@ impl Pager {
     /// pager_unlock: close the journal, drop every lock, and reset after an error.
     fn unlock_all(&mut self) {
         self.in_journal.clear();
+        self.release_all_savepoints();
         self.jfd = None;
         let _ = self.unlock_db(LockLevel::None);
         if self.error.take().is_some() {
@@ -537,8 +551,18 @@ impl Pager {
         if pgno <= self.db_orig_size && self.state >= PagerState::WriterCacheMod {
             self.in_journal.insert(pgno);
         }
+        self.mark_recoverable(pgno);
         page.data_mut_unchecked().fill(0);
         Ok(page)
+    }
+
+    /// `get` without spilling a dirty page to make room (SPILLFLAG_ROLLBACK: used while
+    /// playing a savepoint back).
+    pub(super) fn get_without_spill(&mut self, pgno: Pgno) -> Result<PageRef> {
+        self.no_spill = true;
+        let r = self.get(pgno);
+        self.no_spill = false;
+        r
     }
 
     /// The page `pgno` if it is in the cache (sqlite3PagerLookup); no I/O, no counters.
@@ -550,7 +574,8 @@ impl Pager {
     /// pinned pages fill 90% of the cache, spill one dirty page; when the cache is full,
     /// recycle a clean one (or grow, if every page is pinned).
     fn make_room(&mut self) -> Result<()> {
-        if self.cache.wants_spill()
+        if !self.no_spill
+            && self.cache.wants_spill()
             && let Some(page) = self.cache.spill_candidate()
         {
             self.spill(&page)?;
@@ -590,6 +615,9 @@ impl Pager {
     pub fn write(&mut self, page: &PageRef) -> Result<()> {
         debug_assert!(self.in_write_transaction(), "Pager::write outside a write transaction");
         if page.is_writeable() && self.db_size >= page.pgno() {
+            if !self.savepoints.is_empty() {
+                self.subjournal_if_required(page);
+            }
             return Ok(());
         }
         self.check_error()?;
@@ -614,6 +642,9 @@ impl Pager {
             }
         }
         page.set_writeable();
+        if !self.savepoints.is_empty() {
+            self.subjournal_if_required(page);
+        }
         if self.db_size < pgno {
             self.db_size = pgno;
         }
@@ -669,6 +700,8 @@ impl Pager {
         self.journal_off += ps + 8;
         self.n_rec += 1;
         self.in_journal.insert(pgno);
+        self.journal_records.push((pgno, off));
+        self.mark_recoverable(pgno);
         Ok(())
     }
 
@@ -679,9 +712,10 @@ impl Pager {
     }
 
     /// Marks a page whose content no longer matters (it went onto the freelist) so that the
-    /// commit does not write it (sqlite3PagerDontWrite).
+    /// commit does not write it (sqlite3PagerDontWrite). Not while savepoints are open: a
+    /// rollback to one could make the page live again, and its content must then be written.
     pub fn dont_write(&mut self, page: &PageRef) {
-        if page.is_dirty() {
+        if page.is_dirty() && self.savepoints.is_empty() {
             page.set_dont_write();
         }
     }

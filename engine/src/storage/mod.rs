@@ -91,6 +91,34 @@ impl Database {
         self.bt.rollback()
     }
 
+    /// Opens savepoints until `count` are open; requires the write transaction of an explicit
+    /// BEGIN (savepoint numbers are the caller's: SQL savepoints, then statement journals).
+    pub fn open_savepoints(&mut self, count: usize) -> Result<()> {
+        self.bt.begin_write(false)?;
+        self.refresh_catalog()?;
+        self.bt.open_savepoints(count)
+    }
+
+    /// Savepoints open.
+    pub fn savepoint_count(&self) -> usize {
+        self.bt.savepoint_count()
+    }
+
+    /// Closes savepoint `index` and every later one, keeping their changes.
+    pub fn release_savepoint(&mut self, index: usize) -> Result<()> {
+        self.bt.release_savepoint(index)
+    }
+
+    /// Undoes every change since savepoint `index` opened (rows, indexes and schema), keeping
+    /// it open.
+    pub fn rollback_to_savepoint(&mut self, index: usize) -> Result<()> {
+        let r = self.bt.rollback_to_savepoint(index);
+        // The schema may have changed since the savepoint: read it again when next needed.
+        self.catalog_current = false;
+        self.catalog.cookie = u32::MAX;
+        r
+    }
+
     /// Runs `f` in a read transaction with a current catalog.
     pub(crate) fn with_read<T>(&mut self, f: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
         let started = self.bt.txn() == TxnState::None;
