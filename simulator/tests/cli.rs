@@ -1,0 +1,46 @@
+//! The `touchstone` binary's built commands, run as a user would.
+
+use std::process::Command;
+
+fn touchstone(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_touchstone")).args(args).output().expect("run touchstone")
+}
+
+fn sqlite_file(dir: &std::path::Path, name: &str, sql: &str) -> String {
+    let path = dir.join(name);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(sql).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn page_decodes_the_schema_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_file(dir.path(), "a.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);");
+    let out = touchstone(&["page", &db, "2"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("page 2"), "{text}");
+    assert!(text.to_lowercase().contains("leaf"), "{text}");
+}
+
+#[test]
+fn compare_reports_the_level_and_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sqlite_file(dir.path(), "a.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);");
+    let b = sqlite_file(dir.path(), "b.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);");
+    let c = sqlite_file(dir.path(), "c.db", "CREATE TABLE t(x); INSERT INTO t VALUES (1), (3);");
+    let same = touchstone(&["compare", &a, &b]);
+    assert!(same.status.success());
+    assert!(String::from_utf8(same.stdout).unwrap().starts_with("level L3"));
+    let differ = touchstone(&["compare", &a, &c]);
+    assert_eq!(differ.status.code(), Some(1));
+    assert!(String::from_utf8(differ.stdout).unwrap().starts_with("level none"));
+}
+
+#[test]
+fn unbuilt_commands_say_so() {
+    let out = touchstone(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("not built yet (issue 4)"));
+}
