@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod btree;
+pub mod conn;
 pub mod error;
 pub mod format;
 pub mod pager;
