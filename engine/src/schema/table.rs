@@ -18,10 +18,10 @@ use crate::sql::ast::{
 impl TableDef {
     /// The table a CREATE TABLE statement defines, or SQLite's error for it.
     pub fn from_ast(ast: &CreateTable) -> Result<TableDef> {
-        check_object_name(&ast.name.name)?;
+        check_object_name(ast.name.name.as_str())?;
         let mut builder = Builder {
             table: TableDef {
-                name: ast.name.name.clone(),
+                name: ast.name.name.name.clone(),
                 columns: Vec::with_capacity(ast.columns.len()),
                 rowid_alias: None,
                 without_rowid: false,
