@@ -444,6 +444,48 @@ fn random_token_strings_match_sqlite() {
     assert_eq!(tally.same_message, tally.both_reject, "{report}");
 }
 
+/// The text kept for naming an unaliased result column is the name SQLite gives it, and an
+/// alias is the name it gives an aliased one (plain column references, which SQLite names by
+/// the table's column, aside).
+#[test]
+fn result_column_names_match_sqlite() {
+    use touchstone_engine::sql::ast::{Expr, ResultColumn, SelectCore, Stmt};
+    let db = schema_db();
+    let statements = [
+        "SELECT 1, 2.5, 'x', NULL, x'00'",
+        "SELECT a+1, a + 1, a  +  1 FROM t1",
+        "SELECT a+1 /* comment */ , b||'x'-- trailing\n FROM t1",
+        "SELECT count(*), max(a) AS m, (SELECT 1) FROM t1",
+        "SELECT a AS \"Quoted Name\", b [bracket], c 'str', a AS x FROM t1",
+        "SELECT CAST(a AS TEXT), a COLLATE nocase, -a, NOT a FROM t1",
+        "SELECT CASE WHEN a THEN 1 END, a IN (1, 2), EXISTS (SELECT 1) FROM t1",
+        "SELECT\n  a * 2\n  ,\tb\n FROM t1",
+        "SELECT ?1 + :p, @q",
+        "SELECT 1 AS a UNION SELECT 2 ORDER BY 1",
+        "SELECT abs(-1), lower('A') , upper ( 'b' ) FROM t1",
+        "SELECT sum(a) OVER (ORDER BY b), 'it''s' FROM t1",
+    ];
+    let mut checked = 0;
+    for sql in statements {
+        let sqlite: Vec<String> = db.prepare(sql).expect(sql).column_names().map(str::to_string).collect();
+        let parsed = parse_statements(sql).next().expect("a statement").expect(sql);
+        let Stmt::Select(select) = parsed.stmt else { panic!("{sql}") };
+        let SelectCore::Select(core) = &select.first else { panic!("{sql}") };
+        assert_eq!(core.columns.len(), sqlite.len(), "{sql}");
+        for (column, name) in core.columns.iter().zip(&sqlite) {
+            let ResultColumn::Expr { expr, alias, text } = column else { continue };
+            let engine = match (alias, expr) {
+                (Some(alias), _) => alias.name.clone(),
+                (None, Expr::Column(_)) => continue,
+                (None, _) => text.0.clone(),
+            };
+            assert_eq!(&engine, name, "{sql}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} names checked");
+}
+
 /// A tool: `SQL_PROBE=file cargo test --test sql_vs_sqlite probe -- --ignored --nocapture`
 /// prints both verdicts for every line of the file.
 #[test]

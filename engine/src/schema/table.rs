@@ -58,7 +58,7 @@ struct Builder {
 }
 
 /// True if `expr` is constant for a DEFAULT (`sqlite3ExprIsConstantOrFunction`): no column
-/// references but TRUE / FALSE, no parameters, no RAISE.
+/// references but TRUE / FALSE, no parameters, no RAISE, no subqueries.
 fn is_constant_default(expr: &Expr) -> bool {
     let mut pending = vec![expr];
     while let Some(expr) = pending.pop() {
@@ -70,7 +70,12 @@ fn is_constant_default(expr: &Expr) -> bool {
                     return false;
                 }
             }
-            Expr::Variable(_) | Expr::Raise { .. } | Expr::InTable { .. } => return false,
+            Expr::Variable(_)
+            | Expr::Raise { .. }
+            | Expr::InTable { .. }
+            | Expr::InSelect { .. }
+            | Expr::Subquery(_)
+            | Expr::Exists(_) => return false,
             _ => {}
         }
         expr.push_children(&mut pending);

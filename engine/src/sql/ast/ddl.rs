@@ -267,10 +267,10 @@ pub enum TriggerEvent {
 /// One statement of a trigger body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TriggerStep {
-    Update(Update),
-    Insert(Insert),
-    Delete(Delete),
-    Select(Select),
+    Update(Box<Update>),
+    Insert(Box<Insert>),
+    Delete(Box<Delete>),
+    Select(Box<Select>),
 }
 
 /// `CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module [(arguments)]`.

@@ -49,25 +49,95 @@ impl Display for ColumnRef {
     }
 }
 
-/// An operand: parenthesized unless it is atomic.
+/// An operand written where only an atom may stand: parenthesized unless it is atomic.
 pub(super) struct Operand<'a>(pub(super) &'a Expr);
 
 impl Display for Operand<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let atomic = matches!(
-            self.0,
-            Expr::Literal(_)
-                | Expr::Column(_)
-                | Expr::Variable(_)
-                | Expr::Function(_)
-                | Expr::Cast { .. }
-                | Expr::Case { .. }
-                | Expr::Vector(_)
-                | Expr::Subquery(_)
-                | Expr::Exists(_)
-                | Expr::Raise { .. }
-        );
-        if atomic { write!(f, "{}", self.0) } else { write!(f, "({})", self.0) }
+        Printed { expr: self.0, min: ATOM, full: true }.fmt(f)
+    }
+}
+
+// Binding levels for printing, loosest first (the parser's, see `parser/expr.rs`).
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+const EQ: u8 = 4;
+const CMP: u8 = 5;
+const BIT: u8 = 7;
+const ADD: u8 = 8;
+const MUL: u8 = 9;
+const CONCAT: u8 = 10;
+const COLLATE: u8 = 11;
+const UNARY: u8 = 12;
+const ATOM: u8 = 13;
+
+/// The level of a binary operator.
+fn binary_level(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => OR,
+        BinaryOp::And => AND,
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Is | BinaryOp::IsNot => EQ,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => CMP,
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::LShift | BinaryOp::RShift => BIT,
+        BinaryOp::Add | BinaryOp::Sub => ADD,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => MUL,
+        BinaryOp::Concat | BinaryOp::Ptr | BinaryOp::Ptr2 => CONCAT,
+    }
+}
+
+/// The level at which an expression binds its operands (atoms bind tightest).
+fn level(expr: &Expr) -> u8 {
+    match expr {
+        Expr::Binary { op, .. } => binary_level(*op),
+        Expr::Unary { op: UnaryOp::Not, .. } => NOT,
+        Expr::Unary { .. } => UNARY,
+        Expr::IsNull { .. }
+        | Expr::Like { .. }
+        | Expr::Between { .. }
+        | Expr::InList { .. }
+        | Expr::InSelect { .. }
+        | Expr::InTable { .. } => EQ,
+        Expr::Collate { .. } => COLLATE,
+        _ => ATOM,
+    }
+}
+
+/// An expression written where an expression of level `min` or tighter may stand without
+/// parentheses; `full`: parenthesize every operand that is not an atom (a debugging form that
+/// shows the tree).
+struct Printed<'a> {
+    expr: &'a Expr,
+    min: u8,
+    full: bool,
+}
+
+impl Printed<'_> {
+    /// `items` separated by `, `, each a whole expression.
+    fn write_exprs(&self, f: &mut Formatter<'_>, items: &[Expr]) -> fmt::Result {
+        for (i, item) in items.iter().enumerate() {
+            write!(f, "{}{}", if i == 0 { "" } else { ", " }, self.child(item, 0))?;
+        }
+        Ok(())
+    }
+
+    /// An operand of this expression.
+    fn child<'b>(&self, expr: &'b Expr, min: u8) -> Printed<'b> {
+        Printed { expr, min: if self.full { ATOM } else { min }, full: self.full }
+    }
+}
+
+impl Expr {
+    /// The expression with every operand that is not an atom in parentheses: the shape of the
+    /// tree, for tests and debugging. (`Display` writes only the parentheses SQL needs.)
+    pub fn parenthesized(&self) -> impl Display + '_ {
+        Printed { expr: self, min: 0, full: true }
+    }
+}
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        Printed { expr: self, min: 0, full: false }.fmt(f)
     }
 }
 
@@ -104,27 +174,35 @@ fn not(negated: bool) -> &'static str {
     if negated { "NOT " } else { "" }
 }
 
-impl Display for Expr {
+impl Display for Printed<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
+        if level(self.expr) < self.min {
+            return write!(f, "({})", Printed { expr: self.expr, min: 0, full: self.full });
+        }
+        match self.expr {
             Expr::Literal(literal) => literal.fmt(f),
             Expr::Column(column) => column.fmt(f),
             Expr::Variable(variable) => variable.fmt(f),
             Expr::Unary { op, operand } => {
-                let op = match op {
-                    UnaryOp::Neg => "-",
-                    UnaryOp::Plus => "+",
-                    UnaryOp::BitNot => "~",
-                    UnaryOp::Not => "NOT ",
+                let (text, min) = match op {
+                    UnaryOp::Neg => ("-", UNARY),
+                    UnaryOp::Plus => ("+", UNARY),
+                    UnaryOp::BitNot => ("~", UNARY),
+                    UnaryOp::Not => ("NOT ", NOT),
                 };
-                write!(f, "{op}{}", Operand(operand))
+                let operand = self.child(operand, min);
+                // `- -x`, never `--x` (a comment).
+                let space = if level(operand.expr) == UNARY && operand.min <= UNARY { " " } else { "" };
+                write!(f, "{text}{space}{operand}")
             }
             Expr::Binary { op, left, right } => {
-                write!(f, "{} {} {}", Operand(left), binary_op_text(*op), Operand(right))
+                let level = binary_level(*op);
+                let (left, right) = (self.child(left, level), self.child(right, level + 1));
+                write!(f, "{left} {} {right}", binary_op_text(*op))
             }
             Expr::IsNull { operand, negated } => {
                 let op = if *negated { "NOTNULL" } else { "ISNULL" };
-                write!(f, "{} {op}", Operand(operand))
+                write!(f, "{} {op}", self.child(operand, EQ))
             }
             Expr::Like { op, negated, operand, pattern, escape } => {
                 let op = match op {
@@ -133,55 +211,56 @@ impl Display for Expr {
                     LikeOp::Regexp => "REGEXP",
                     LikeOp::Match => "MATCH",
                 };
-                write!(f, "{} {}{op} {}", Operand(operand), not(*negated), Operand(pattern))?;
+                write!(f, "{} {}{op} {}", self.child(operand, EQ), not(*negated), self.child(pattern, CMP))?;
                 if let Some(escape) = escape {
-                    write!(f, " ESCAPE {}", Operand(escape))?;
+                    write!(f, " ESCAPE {}", self.child(escape, CMP))?;
                 }
                 Ok(())
             }
             Expr::Between { negated, operand, low, high } => {
-                write!(f, "{} {}BETWEEN {} AND {}", Operand(operand), not(*negated), Operand(low), Operand(high))
+                let (operand, low, high) = (self.child(operand, EQ), self.child(low, NOT), self.child(high, CMP));
+                write!(f, "{operand} {}BETWEEN {low} AND {high}", not(*negated))
             }
             Expr::InList { negated, operand, list } => {
-                write!(f, "{} {}IN (", Operand(operand), not(*negated))?;
-                write_list(f, list)?;
+                write!(f, "{} {}IN (", self.child(operand, EQ), not(*negated))?;
+                self.write_exprs(f, list)?;
                 f.write_char(')')
             }
             Expr::InSelect { negated, operand, select } => {
-                write!(f, "{} {}IN ({select})", Operand(operand), not(*negated))
+                write!(f, "{} {}IN ({select})", self.child(operand, EQ), not(*negated))
             }
             Expr::Subquery(select) => write!(f, "({select})"),
             Expr::Exists(select) => write!(f, "EXISTS ({select})"),
             Expr::InTable { negated, operand, table, args } => {
-                write!(f, "{} {}IN {table}", Operand(operand), not(*negated))?;
+                write!(f, "{} {}IN {table}", self.child(operand, EQ), not(*negated))?;
                 if let Some(args) = args {
                     f.write_char('(')?;
-                    write_list(f, args)?;
+                    self.write_exprs(f, args)?;
                     f.write_char(')')?;
                 }
                 Ok(())
             }
             Expr::Collate { operand, collation } => {
-                write!(f, "{} COLLATE {}", Operand(operand), Name(collation))
+                write!(f, "{} COLLATE {}", self.child(operand, COLLATE), Name(collation))
             }
-            Expr::Cast { operand, type_name } => write!(f, "CAST({operand} AS {type_name})"),
+            Expr::Cast { operand, type_name } => write!(f, "CAST({} AS {type_name})", self.child(operand, 0)),
             Expr::Function(call) => call.fmt(f),
             Expr::Case { operand, when_then, else_expr } => {
                 f.write_str("CASE")?;
                 if let Some(operand) = operand {
-                    write!(f, " {}", Operand(operand))?;
+                    write!(f, " {}", self.child(operand, 0))?;
                 }
                 for (when, then) in when_then {
-                    write!(f, " WHEN {} THEN {}", Operand(when), Operand(then))?;
+                    write!(f, " WHEN {} THEN {}", self.child(when, 0), self.child(then, 0))?;
                 }
                 if let Some(else_expr) = else_expr {
-                    write!(f, " ELSE {}", Operand(else_expr))?;
+                    write!(f, " ELSE {}", self.child(else_expr, 0))?;
                 }
                 f.write_str(" END")
             }
             Expr::Vector(items) => {
                 f.write_char('(')?;
-                write_list(f, items)?;
+                self.write_exprs(f, items)?;
                 f.write_char(')')
             }
             Expr::Raise { kind, message } => {
@@ -193,7 +272,7 @@ impl Display for Expr {
                 };
                 write!(f, "RAISE({kind}")?;
                 if let Some(message) = message {
-                    write!(f, ", {message}")?;
+                    write!(f, ", {}", self.child(message, 0))?;
                 }
                 f.write_char(')')
             }

@@ -149,7 +149,7 @@ impl Parser<'_> {
         let indexed = self.trigger_indexed_by()?;
         self.expect_kw(Keyword::Set)?;
         let assignments = self.set_list()?;
-        let from = if self.eat_kw(Keyword::From) { Some(self.nested(6, |p| p.from_clause())?) } else { None };
+        let from = if self.eat_kw(Keyword::From) { Some(self.nested(6, |p| p.table_list())?) } else { None };
         let where_clause = self.where_clause(8)?;
         // A trigger's UPDATE and DELETE have no RETURNING clause at all (parse.y `trigger_cmd`).
         let returning = if self.trigger.is_none() { self.returning()? } else { Vec::new() };

@@ -272,12 +272,13 @@ impl Parser<'_> {
             let (mut list, list_height) = self.nested(3, |p| p.expr_list(true))?;
             self.expect(TokenKind::RParen)?;
             // `x IN ((SELECT ...))` is `x IN (SELECT ...)` (parse.y, `expr in_op LP exprlist RP`).
-            if list.len() == 1 && matches!(list[0], Expr::Subquery(_)) {
-                if let Some(Expr::Subquery(select)) = list.pop() {
-                    let height = lhs.height.max(list_height - 1) + 1 + u32::from(negated);
-                    let expr = Expr::InSelect { negated, operand: Box::new(lhs.expr), select };
-                    return self.node(expr, height);
-                }
+            if list.len() == 1
+                && matches!(list[0], Expr::Subquery(_))
+                && let Some(Expr::Subquery(select)) = list.pop()
+            {
+                let height = lhs.height.max(list_height - 1) + 1 + u32::from(negated);
+                let expr = Expr::InSelect { negated, operand: Box::new(lhs.expr), select };
+                return self.node(expr, height);
             }
             let height = lhs.height.max(list_height) + 1 + u32::from(negated);
             let expr = Expr::InList { negated, operand: Box::new(lhs.expr), list };
@@ -555,15 +556,15 @@ impl Parser<'_> {
         // FILTER and OVER are keywords here only (see `Parser::contextual`).
         let filter = if self.at_kw(Keyword::Filter) { Some(Box::new(self.filter_clause()?)) } else { None };
         let over = if self.at_kw(Keyword::Over) { Some(self.over_clause()?) } else { None };
-        if over.is_some() {
-            if let FunctionArgs::List { distinct, args, order_by } = &args {
-                if *distinct {
-                    self.defer_error("DISTINCT is not supported for window functions");
-                }
-                if !order_by.is_empty() && !args.is_empty() {
-                    let text = self.text(name_token);
-                    self.defer_error(format!("ORDER BY may not be used with non-aggregate {text}()"));
-                }
+        if over.is_some()
+            && let FunctionArgs::List { distinct, args, order_by } = &args
+        {
+            if *distinct {
+                self.defer_error("DISTINCT is not supported for window functions");
+            }
+            if !order_by.is_empty() && !args.is_empty() {
+                let text = self.text(name_token);
+                self.defer_error(format!("ORDER BY may not be used with non-aggregate {text}()"));
             }
         }
         let expr = Expr::Function(Box::new(FunctionCall { name, args, filter, over, loc }));

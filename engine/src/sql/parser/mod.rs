@@ -305,11 +305,11 @@ impl<'a> Parser<'a> {
     /// SQLite's error for a token it cannot use; or, if a deferred error already stands (it
     /// was raised before an earlier token), that error.
     fn syntax_error(&mut self, token: Token) -> Error {
-        if let Some((error, at)) = self.deferred.take() {
-            if token.span.start > at {
-                self.deferred = Some((error.clone(), at));
-                return error;
-            }
+        if let Some((error, at)) = self.deferred.take()
+            && token.span.start > at
+        {
+            self.deferred = Some((error.clone(), at));
+            return error;
         }
         let message = if token.span.is_empty() {
             "incomplete input".to_string()
@@ -600,3 +600,5 @@ fn id_like(kind: TokenKind) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_query;

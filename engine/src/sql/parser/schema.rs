@@ -116,20 +116,20 @@ impl Parser<'_> {
             TokenKind::Keyword(Keyword::Update) => {
                 let update = self.update(None)?;
                 let qualified = update.table.schema.is_some();
-                (TriggerStep::Update(update), qualified)
+                (TriggerStep::Update(Box::new(update)), qualified)
             }
             TokenKind::Keyword(Keyword::Insert | Keyword::Replace) => {
                 let insert = self.insert(None)?;
                 let qualified = insert.table.schema.is_some();
-                (TriggerStep::Insert(insert), qualified)
+                (TriggerStep::Insert(Box::new(insert)), qualified)
             }
             TokenKind::Keyword(Keyword::Delete) => {
                 let delete = self.delete(None)?;
                 let qualified = delete.table.schema.is_some();
-                (TriggerStep::Delete(delete), qualified)
+                (TriggerStep::Delete(Box::new(delete)), qualified)
             }
             TokenKind::Keyword(Keyword::Select | Keyword::Values | Keyword::With) => {
-                (TriggerStep::Select(self.select()?.0), false)
+                (TriggerStep::Select(Box::new(self.select()?.0)), false)
             }
             _ => return Err(self.syntax_error(token)),
         };

@@ -24,7 +24,7 @@ struct Tail {
 }
 
 /// An item of a FROM clause as parsed, before it joins the clause.
-enum FromItem {
+enum TableItem {
     /// A table, function or subquery with its ON / USING clause.
     Single(TableOrSubquery, Option<JoinConstraint>),
     /// A parenthesized list at the start with no alias: its items become the clause's.
@@ -120,11 +120,11 @@ impl Parser<'_> {
                 }
                 _ => break,
             };
-            if let Some(t) = &tail {
-                if !t.order_by.is_empty() || t.limit.is_some() {
-                    misplaced = Some((if t.order_by.is_empty() { "LIMIT" } else { "ORDER BY" }, op));
-                    terms_after_misplaced = 0;
-                }
+            if let Some(t) = &tail
+                && (!t.order_by.is_empty() || t.limit.is_some())
+            {
+                misplaced = Some((if t.order_by.is_empty() { "LIMIT" } else { "ORDER BY" }, op));
+                terms_after_misplaced = 0;
             }
             let (core, core_tail, core_height) = self.nested(2, |p| p.one_select())?;
             height = height.max(core_height);
@@ -186,7 +186,7 @@ impl Parser<'_> {
     fn select_clauses(&mut self, select: &mut SimpleSelect) -> Result<u32> {
         let mut height = 0;
         if self.eat_kw(Keyword::From) {
-            select.from = Some(self.nested(4, |p| p.from_clause())?);
+            select.from = Some(self.nested(4, |p| p.table_list())?);
         }
         if self.eat_kw(Keyword::Where) {
             let sub = self.nested(5, |p| p.expr_bp(0))?;
@@ -342,24 +342,24 @@ impl Parser<'_> {
     }
 
     /// A FROM clause after FROM (parse.y `seltablist`).
-    pub(super) fn from_clause(&mut self) -> Result<FromClause> {
+    pub(super) fn table_list(&mut self) -> Result<FromClause> {
         let mut clause: Option<FromClause> = None;
         let mut op = JoinOperator::Comma;
         loop {
-            let item = self.from_item(clause.is_none())?;
+            let item = self.table_item(clause.is_none())?;
             match (&mut clause, item) {
-                (None, FromItem::Splice(inner)) => clause = Some(inner),
-                (None, FromItem::Single(table, constraint)) => {
+                (None, TableItem::Splice(inner)) => clause = Some(inner),
+                (None, TableItem::Single(table, constraint)) => {
                     if let Some(constraint) = constraint {
                         let word = if matches!(constraint, JoinConstraint::On(_)) { "ON" } else { "USING" };
                         self.defer_error(format!("a JOIN clause is required before {word}"));
                     }
                     clause = Some(FromClause::single(table));
                 }
-                (Some(clause), FromItem::Single(table, constraint)) => {
+                (Some(clause), TableItem::Single(table, constraint)) => {
                     clause.joins.push(Join { op, table, constraint });
                 }
-                (Some(_), FromItem::Splice(_)) => unreachable!("only the first item splices"),
+                (Some(_), TableItem::Splice(_)) => unreachable!("only the first item splices"),
             }
             op = match self.peek().kind {
                 TokenKind::Comma => {
@@ -379,24 +379,27 @@ impl Parser<'_> {
 
     /// One item of a FROM clause with its alias and ON / USING clause. `first`: no item
     /// precedes it (a parenthesized list there may splice).
-    fn from_item(&mut self, first: bool) -> Result<FromItem> {
+    fn table_item(&mut self, first: bool) -> Result<TableItem> {
         if self.eat(TokenKind::LParen) {
             if self.at_select() {
                 let (select, _) = self.nested(2, |p| p.select())?;
                 self.expect(TokenKind::RParen)?;
                 let alias = self.alias()?;
                 let constraint = self.join_constraint()?;
-                return Ok(FromItem::Single(TableOrSubquery::Subquery { select: Box::new(select), alias }, constraint));
+                return Ok(TableItem::Single(
+                    TableOrSubquery::Subquery { select: Box::new(select), alias },
+                    constraint,
+                ));
             }
-            let inner = self.nested(2, |p| p.from_clause())?;
+            let inner = self.nested(2, |p| p.table_list())?;
             self.expect(TokenKind::RParen)?;
             let alias = self.alias()?;
             let constraint = self.join_constraint()?;
             if first && alias.is_none() && constraint.is_none() {
-                return Ok(FromItem::Splice(inner));
+                return Ok(TableItem::Splice(inner));
             }
             if !inner.joins.is_empty() {
-                return Ok(FromItem::Single(TableOrSubquery::Nested { from: Box::new(inner), alias }, constraint));
+                return Ok(TableItem::Single(TableOrSubquery::Nested { from: Box::new(inner), alias }, constraint));
             }
             // A single parenthesized item takes the outer alias (its own is dropped).
             let mut table = inner.first;
@@ -406,7 +409,7 @@ impl Parser<'_> {
                 | TableOrSubquery::Subquery { alias: a, .. }
                 | TableOrSubquery::Nested { alias: a, .. } => *a = alias,
             }
-            return Ok(FromItem::Single(table, constraint));
+            return Ok(TableItem::Single(table, constraint));
         }
         let (name, _) = self.qualified_name()?;
         if self.eat(TokenKind::LParen) {
@@ -414,12 +417,12 @@ impl Parser<'_> {
             self.expect(TokenKind::RParen)?;
             let alias = self.alias()?;
             let constraint = self.join_constraint()?;
-            return Ok(FromItem::Single(TableOrSubquery::Function { name, args, alias }, constraint));
+            return Ok(TableItem::Single(TableOrSubquery::Function { name, args, alias }, constraint));
         }
         let alias = self.alias()?;
         let indexed = self.indexed_by()?;
         let constraint = self.join_constraint()?;
-        Ok(FromItem::Single(TableOrSubquery::Table { name, alias, indexed }, constraint))
+        Ok(TableItem::Single(TableOrSubquery::Table { name, alias, indexed }, constraint))
     }
 
     /// `[INDEXED BY nm | NOT INDEXED]`.
@@ -506,9 +509,14 @@ impl Parser<'_> {
     pub(super) fn with_clause(&mut self) -> Result<With> {
         self.expect_kw(Keyword::With)?;
         let recursive = self.eat_kw(Keyword::Recursive);
-        let mut ctes = vec![self.cte()?];
+        let mut ctes: Vec<Cte> = vec![self.cte()?];
         while self.eat(TokenKind::Comma) {
-            ctes.push(self.cte()?);
+            let cte = self.cte()?;
+            // sqlite3WithAdd.
+            if ctes.iter().any(|c| c.name.name.eq_ignore_ascii_case(&cte.name.name)) {
+                self.defer_error(format!("duplicate WITH table name: {}", cte.name.name));
+            }
+            ctes.push(cte);
         }
         Ok(With { recursive, ctes })
     }

@@ -6,7 +6,7 @@ use crate::sql::ast::{ColumnConstraintKind, DropKind, Literal, QualifiedName, Ta
 /// The fully parenthesized form of an expression.
 fn shape(sql: &str) -> String {
     match parse_expr(sql) {
-        Ok(expr) => expr.to_string(),
+        Ok(expr) => expr.parenthesized().to_string(),
         Err(e) => panic!("{sql}: {}", e.message()),
     }
 }
