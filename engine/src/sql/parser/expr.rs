@@ -563,8 +563,8 @@ impl Parser<'_> {
                 self.defer_error("DISTINCT is not supported for window functions");
             }
             if !order_by.is_empty() && !args.is_empty() {
-                let text = self.text(name_token);
-                self.defer_error(format!("ORDER BY may not be used with non-aggregate {text}()"));
+                // `%#T` of the call: its dequoted name.
+                self.defer_error(format!("ORDER BY may not be used with non-aggregate {name}()"));
             }
         }
         let expr = Expr::Function(Box::new(FunctionCall { name, args, filter, over, loc }));
