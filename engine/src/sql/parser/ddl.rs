@@ -9,7 +9,7 @@ use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number, is_space};
 use super::expr::blob_bytes;
 use super::{Parser, StoredEnd, StoredText};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 
 /// Parser-stack cost charged for an expression inside a column or table definition.
 const DDL_EXPR_COST: u32 = 8;
@@ -106,14 +106,14 @@ impl Parser<'_> {
             let (_, token) = self.nm()?;
             // SQLite compares the raw token text: a quoted "rowid" is not ROWID.
             let word = self.text(token);
-            let option = if without && word.eq_ignore_ascii_case("rowid") {
-                TableOption::WithoutRowid
+            if without && word.eq_ignore_ascii_case("rowid") {
+                options.push(TableOption::WithoutRowid);
             } else if !without && word.eq_ignore_ascii_case("strict") {
-                TableOption::Strict
+                options.push(TableOption::Strict);
             } else {
-                return Err(Error::new(ErrorCode::Error, format!("unknown table option: {word}")));
-            };
-            options.push(option);
+                // Raised by the reduce action: a syntax error at the next token wins.
+                self.defer_error(format!("unknown table option: {word}"));
+            }
             if !self.eat(TokenKind::Comma) {
                 return Ok(options);
             }
@@ -241,7 +241,7 @@ impl Parser<'_> {
             _ => None,
         };
         let term = self.peek();
-        let expr = match self.default_term(term)? {
+        let expr = match self.default_term(term) {
             Some(literal) => {
                 self.advance();
                 if term.kind == TokenKind::QNumber && dequote_number(self.text(term)).is_none() {
@@ -274,7 +274,7 @@ impl Parser<'_> {
     }
 
     /// The literal of a `term` token (parse.y `term`), if it is one.
-    fn default_term(&self, token: super::super::lexer::Token) -> Result<Option<Literal>> {
+    fn default_term(&self, token: super::super::lexer::Token) -> Option<Literal> {
         let text = self.text(token);
         let literal = match token.kind {
             TokenKind::Integer => Literal::Integer(text.to_string()),
@@ -291,9 +291,9 @@ impl Parser<'_> {
             TokenKind::Keyword(Keyword::CurrentTime) => Literal::CurrentTime,
             TokenKind::Keyword(Keyword::CurrentDate) => Literal::CurrentDate,
             TokenKind::Keyword(Keyword::CurrentTimestamp) => Literal::CurrentTimestamp,
-            _ => return Ok(None),
+            _ => return None,
         };
-        Ok(Some(literal))
+        Some(literal)
     }
 
     /// `[ON CONFLICT resolution]`.
