@@ -112,3 +112,28 @@ fn stored_text_matches_sqlite() {
     }
     assert!(checked >= 60, "only {checked} statements checked");
 }
+
+/// The column text of ALTER TABLE ADD COLUMN is what SQLite splices into the table's stored
+/// CREATE TABLE text (before its closing parenthesis, after `, `).
+#[test]
+fn added_column_text_matches_sqlite() {
+    use touchstone_engine::sql::ast::AlterAction;
+    let alters = [
+        "ALTER TABLE t ADD c",
+        "ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 0 NOT NULL",
+        "ALTER TABLE t ADD COLUMN c  TEXT  COLLATE nocase  ;",
+        "alter table main.t add column \"c d\" REAL CHECK (\"c d\" > 0) /* c */ ; ",
+        "ALTER TABLE t ADD c VARCHAR(10) REFERENCES p(x) \n\t",
+    ];
+    for alter in alters {
+        let db = Connection::open_in_memory().expect("open");
+        db.execute_batch("CREATE TABLE t(a, b)").expect("create");
+        let before = stored_sql(&db, "t").expect("table");
+        db.execute_batch(alter).unwrap_or_else(|e| panic!("SQLite rejects {alter:?}: {e}"));
+        let parsed = parse_statements(alter).next().expect("a statement").expect("parses");
+        let Stmt::AlterTable(alter_table) = parsed.stmt else { panic!("{alter}") };
+        let AlterAction::AddColumn { text, .. } = &alter_table.action else { panic!("{alter}") };
+        let expected = format!("{}, {text})", &before[..before.len() - 1]);
+        assert_eq!(stored_sql(&db, "t"), Some(expected), "{alter:?}");
+    }
+}

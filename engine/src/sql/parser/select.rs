@@ -34,6 +34,9 @@ enum TableItem {
 /// True if `expr` is constant before name resolution, as `sqlite3ExprIsConstant` sees it
 /// while parsing: no column (but an unquoted TRUE or FALSE), function, subquery or RAISE.
 fn is_constant(expr: &Expr) -> bool {
+    if matches!(expr, Expr::Literal(_) | Expr::Variable(_)) {
+        return true;
+    }
     let mut pending = vec![expr];
     while let Some(expr) = pending.pop() {
         match expr {
