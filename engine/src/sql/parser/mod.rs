@@ -11,7 +11,7 @@
 //! SQLite's parser reports some errors that are not syntax errors from its reduce actions
 //! ("unknown join type", "a JOIN clause is required before ON", ...): such an error stands
 //! only if the token that triggered the reduction is then accepted; a syntax error at that
-//! token replaces it. [`Parser::defer_error`] models this.
+//! token replaces it. `Parser::defer_error` models this.
 //!
 //! Modules: `expr` (expressions), `select` (SELECT, FROM, WITH), `window` (window
 //! specifications), `dml` (INSERT, UPDATE, DELETE), `ddl` (CREATE TABLE / CREATE INDEX / DROP),
