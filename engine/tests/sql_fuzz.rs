@@ -401,7 +401,8 @@ fn deepest_accepted_trees_round_trip() {
 }
 
 /// Parsing is linear in the size of the statement: a 12,800-row INSERT takes about 128 times
-/// as long as a 100-row one (the bound allows 4 times that), and a 100-row INSERT parses fast.
+/// as long as a 100-row one (the bound, 2,000, leaves room for noisy machines; quadratic work
+/// would give 16,384), and a 100-row INSERT parses fast.
 #[test]
 fn parsing_is_linear() {
     let insert = |rows: usize| {
@@ -421,9 +422,9 @@ fn parsing_is_linear() {
     };
     let small = insert(100);
     let large = insert(12_800);
-    let (t_small, t_large) = (time(&small, 50), time(&large, 5));
+    let (t_small, t_large) = (time(&small, 50), time(&large, 10));
     let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-9);
     println!("100 rows ({} bytes): {t_small:?}; 12,800 rows: {t_large:?}; ratio {ratio:.0}", small.len());
-    assert!(ratio < 512.0, "parse time grows faster than the text: ratio {ratio:.0}");
+    assert!(ratio < 2000.0, "parse time grows faster than the text: ratio {ratio:.0}");
     assert!(t_small < std::time::Duration::from_millis(20), "a 100-row INSERT takes {t_small:?}");
 }
