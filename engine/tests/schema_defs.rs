@@ -193,7 +193,7 @@ fn definitions_match_sqlite_pragmas() {
                     let index = IndexDef::from_ast(&ast, table).unwrap_or_else(|e| panic!("{script}: {e}"));
                     created.insert(0, index);
                 }
-                Stmt::Drop(_) => unreachable!(),
+                other => unreachable!("{other:?}"),
             }
         }
         let table = table.expect("a CREATE TABLE");

@@ -1,6 +1,6 @@
 //! The text the engine would store in `sqlite_schema.sql` equals what real SQLite stores, for
-//! varied CREATE TABLE / CREATE INDEX statements (comments, odd spacing, quoting, keywords as
-//! names, qualifiers, options, trailing comments).
+//! varied CREATE TABLE / INDEX / VIEW / TRIGGER / VIRTUAL TABLE statements (comments, odd
+//! spacing, quoting, keywords as names, qualifiers, options, trailing comments).
 
 use rusqlite::Connection;
 use touchstone_engine::sql::ast::Stmt;
@@ -53,6 +53,29 @@ const SCRIPTS: &[&str] = &[
     "CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b)",
     "CREATE TABLE t(a UNIQUE, b UNIQUE, UNIQUE(a, b)) ; CREATE INDEX i2 ON t(b, a)",
     "CREATE TABLE \"Mixed\"\"Case\"(A, \"b\"\"\" DEFAULT 'x''y')",
+    // Views: from the name to the end of the statement, trailing whitespace trimmed.
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t;",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t   ;",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t /* c */ ;",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t -- c\n",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT a FROM t \n\t ",
+    "CREATE TABLE t(a, b); create temp view if not exists temp . \"v w\" ( x , y ) as select a, b from t",
+    "CREATE TABLE t(a, b); CREATE TEMPORARY VIEW [v] AS VALUES (1, 2) UNION ALL SELECT * FROM t ORDER BY 1",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS WITH c(x) AS (SELECT a FROM t) SELECT x FROM c WHERE x > 0",
+    "CREATE VIEW v(a) AS SELECT 1; CREATE VIEW w AS SELECT * FROM v",
+    // Triggers: from the name through END.
+    "CREATE TABLE t(a, b); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END",
+    "CREATE TABLE t(a, b); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END ;",
+    "CREATE TABLE t(a, b); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END /* c */ ;",
+    "CREATE TABLE t(a, b); create temp trigger if not exists tr before update of a on t for each row when new.a > 0 \
+     begin update t set b = new.a where a = old.a ; delete from t where a < 0; end",
+    "CREATE TABLE t(a, b); CREATE VIEW v AS SELECT * FROM t; \
+     CREATE TRIGGER main.tr INSTEAD OF DELETE ON v BEGIN INSERT INTO t VALUES (old.a, old.b); END",
+    // Virtual tables: from the name through the closing parenthesis (or the module name).
+    "CREATE VIRTUAL TABLE vt USING fts5(a, b)",
+    "CREATE VIRTUAL TABLE vt USING fts5( a , b , tokenize = 'porter ascii' ) ;",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS main.vt USING rtree(id, x0, x1) /* c */",
 ];
 
 /// `sqlite_schema.sql` of `name` on `db` (main or temp schema).
@@ -77,12 +100,40 @@ fn stored_text_matches_sqlite() {
             let name = match &parsed.stmt {
                 Stmt::CreateTable(t) => &t.name.name,
                 Stmt::CreateIndex(i) => &i.name.name,
-                Stmt::Drop(_) => continue,
+                Stmt::CreateView(v) => &v.name.name,
+                Stmt::CreateTrigger(t) => &t.name.name,
+                Stmt::CreateVirtualTable(t) => &t.name.name,
+                _ => continue,
             };
             let engine = parsed.schema_sql.clone().expect("CREATE has stored text");
-            assert_eq!(Some(engine), stored_sql(&db, name), "stored text of {name} in {script:?}");
+            assert_eq!(Some(engine), stored_sql(&db, name.as_str()), "stored text of {name} in {script:?}");
             checked += 1;
         }
     }
-    assert!(checked >= 40, "only {checked} statements checked");
+    assert!(checked >= 60, "only {checked} statements checked");
+}
+
+/// The column text of ALTER TABLE ADD COLUMN is what SQLite splices into the table's stored
+/// CREATE TABLE text (before its closing parenthesis, after `, `).
+#[test]
+fn added_column_text_matches_sqlite() {
+    use touchstone_engine::sql::ast::AlterAction;
+    let alters = [
+        "ALTER TABLE t ADD c",
+        "ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 0 NOT NULL",
+        "ALTER TABLE t ADD COLUMN c  TEXT  COLLATE nocase  ;",
+        "alter table main.t add column \"c d\" REAL CHECK (\"c d\" > 0) /* c */ ; ",
+        "ALTER TABLE t ADD c VARCHAR(10) REFERENCES p(x) \n\t",
+    ];
+    for alter in alters {
+        let db = Connection::open_in_memory().expect("open");
+        db.execute_batch("CREATE TABLE t(a, b)").expect("create");
+        let before = stored_sql(&db, "t").expect("table");
+        db.execute_batch(alter).unwrap_or_else(|e| panic!("SQLite rejects {alter:?}: {e}"));
+        let parsed = parse_statements(alter).next().expect("a statement").expect("parses");
+        let Stmt::AlterTable(alter_table) = parsed.stmt else { panic!("{alter}") };
+        let AlterAction::AddColumn { text, .. } = &alter_table.action else { panic!("{alter}") };
+        let expected = format!("{}, {text})", &before[..before.len() - 1]);
+        assert_eq!(stored_sql(&db, "t"), Some(expected), "{alter:?}");
+    }
 }

@@ -95,10 +95,10 @@ fn resolve_column(table: &TableDef, column: &ColumnRef) -> Result<()> {
 /// column name in index lists: `sqlite3StringToId`).
 fn term_column(table: &TableDef, expr: &Expr) -> Option<usize> {
     match expr {
-        Expr::Column(ColumnRef { schema: None, table: qualifier, column, .. })
-            if qualifier.as_deref().is_none_or(|t| t.eq_ignore_ascii_case(&table.name)) =>
+        Expr::Column(c)
+            if c.schema.is_none() && c.table.as_deref().is_none_or(|t| t.eq_ignore_ascii_case(&table.name)) =>
         {
-            table.column_index(column)
+            table.column_index(&c.column)
         }
         Expr::Literal(Literal::String(name)) => table.column_index(name),
         _ => None,
@@ -178,7 +178,7 @@ impl IndexDef {
         if !ast.table.eq_ignore_ascii_case(&table.name) {
             return Err(error(format!("no such table: {}", ast.table)));
         }
-        check_object_name(&ast.name.name)?;
+        check_object_name(ast.name.name.as_str())?;
         if check_object_name(&table.name).is_err() {
             return Err(error(format!("table {} may not be indexed", table.name)));
         }
@@ -190,7 +190,7 @@ impl IndexDef {
         let tail = table_key_tail(table, &columns);
         columns.extend(tail);
         Ok(IndexDef {
-            name: ast.name.name.clone(),
+            name: ast.name.name.name.clone(),
             table: table.name.clone(),
             unique: ast.unique,
             origin: IndexOrigin::CreateIndex,

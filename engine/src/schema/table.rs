@@ -18,10 +18,10 @@ use crate::sql::ast::{
 impl TableDef {
     /// The table a CREATE TABLE statement defines, or SQLite's error for it.
     pub fn from_ast(ast: &CreateTable) -> Result<TableDef> {
-        check_object_name(&ast.name.name)?;
+        check_object_name(ast.name.name.as_str())?;
         let mut builder = Builder {
             table: TableDef {
-                name: ast.name.name.clone(),
+                name: ast.name.name.name.clone(),
                 columns: Vec::with_capacity(ast.columns.len()),
                 rowid_alias: None,
                 without_rowid: false,
@@ -58,7 +58,7 @@ struct Builder {
 }
 
 /// True if `expr` is constant for a DEFAULT (`sqlite3ExprIsConstantOrFunction`): no column
-/// references but TRUE / FALSE, no parameters, no RAISE.
+/// references but TRUE / FALSE, no parameters, no RAISE, no subqueries.
 fn is_constant_default(expr: &Expr) -> bool {
     let mut pending = vec![expr];
     while let Some(expr) = pending.pop() {
@@ -70,7 +70,12 @@ fn is_constant_default(expr: &Expr) -> bool {
                     return false;
                 }
             }
-            Expr::Variable(_) | Expr::Raise { .. } | Expr::InTable { .. } => return false,
+            Expr::Variable(_)
+            | Expr::Raise { .. }
+            | Expr::InTable { .. }
+            | Expr::InSelect { .. }
+            | Expr::Subquery(_)
+            | Expr::Exists(_) => return false,
             _ => {}
         }
         expr.push_children(&mut pending);

@@ -145,6 +145,7 @@ pub fn effective_sql(sql: &str) -> &str {
 }
 
 /// An iterator over the tokens of `sql` (trivia included), ending at end of input.
+#[derive(Clone)]
 pub struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,

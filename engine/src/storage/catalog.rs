@@ -265,45 +265,53 @@ impl Database {
         let parsed = parse_statement(sql)?;
         match parsed.stmt {
             Stmt::CreateTable(ast) => {
-                check_schema_name(ast.name.schema.as_deref())?;
+                check_schema_name(ast.name.schema_name())?;
                 if ast.temp {
                     return Err(Error::new(ErrorCode::Error, "TEMP tables are not supported yet"));
                 }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TABLE without stored text"))?;
-                if self.catalog.name_taken(&ast.name.name) {
+                if self.catalog.name_taken(ast.name.name.as_str()) {
                     if ast.if_not_exists {
                         return Ok(());
                     }
-                    let what = if self.catalog.index(&ast.name.name).is_some() { "index" } else { "table" };
-                    return Err(Error::new(ErrorCode::Error, format!("{what} {} already exists", ast.name.name)));
+                    let what = if self.catalog.index(ast.name.name.as_str()).is_some() { "index" } else { "table" };
+                    return Err(Error::new(
+                        ErrorCode::Error,
+                        format!("{what} {} already exists", ast.name.name.as_str()),
+                    ));
                 }
                 let def = TableDef::from_ast(&ast)?;
                 self.create_table(def, stored)
             }
             Stmt::CreateIndex(ast) => {
-                check_schema_name(ast.name.schema.as_deref())?;
+                check_schema_name(ast.name.schema_name())?;
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE INDEX without stored text"))?;
                 let table = self
                     .catalog
                     .table(&ast.table)
                     .ok_or_else(|| Error::new(ErrorCode::Error, format!("no such table: main.{}", ast.table)))?;
-                if self.catalog.name_taken(&ast.name.name) {
+                if self.catalog.name_taken(ast.name.name.as_str()) {
                     if ast.if_not_exists {
                         return Ok(());
                     }
-                    return Err(Error::new(ErrorCode::Error, format!("index {} already exists", ast.name.name)));
+                    return Err(Error::new(
+                        ErrorCode::Error,
+                        format!("index {} already exists", ast.name.name.as_str()),
+                    ));
                 }
                 let def = IndexDef::from_ast(&ast, &table.def)?;
                 self.create_index(def, stored)
             }
             Stmt::Drop(d) => {
-                check_schema_name(d.name.schema.as_deref())?;
+                check_schema_name(d.name.schema_name())?;
                 match d.kind {
-                    DropKind::Table => self.drop_table(&d.name.name, d.if_exists),
-                    DropKind::Index => self.drop_index(&d.name.name, d.if_exists),
+                    DropKind::Table => self.drop_table(d.name.name.as_str(), d.if_exists),
+                    DropKind::Index => self.drop_index(d.name.name.as_str(), d.if_exists),
                     DropKind::View => Err(Error::new(ErrorCode::Error, "views are not supported yet")),
+                    DropKind::Trigger => Err(Error::new(ErrorCode::Error, "triggers are not supported yet")),
                 }
             }
+            _ => Err(Error::new(ErrorCode::Error, "not a CREATE TABLE, CREATE INDEX or DROP statement")),
         }
     }
 

@@ -8,8 +8,8 @@ use super::super::ast::{
 use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number, is_space};
 use super::expr::blob_bytes;
-use super::{Parser, StoredText};
-use crate::error::{Error, ErrorCode, Result};
+use super::{Parser, StoredEnd, StoredText};
+use crate::error::Result;
 
 /// Parser-stack cost charged for an expression inside a column or table definition.
 const DDL_EXPR_COST: u32 = 8;
@@ -28,15 +28,15 @@ impl Parser<'_> {
         match token.kind {
             TokenKind::Keyword(Keyword::Table) => self.create_table(temp),
             TokenKind::Keyword(Keyword::Unique | Keyword::Index) if !temp => self.create_index(),
-            TokenKind::Keyword(Keyword::View) => Err(Self::unsupported("CREATE VIEW")),
-            TokenKind::Keyword(Keyword::Trigger) => Err(Self::unsupported("CREATE TRIGGER")),
-            TokenKind::Keyword(Keyword::Virtual) if !temp => Err(Self::unsupported("CREATE VIRTUAL TABLE")),
+            TokenKind::Keyword(Keyword::View) => self.create_view(temp),
+            TokenKind::Keyword(Keyword::Trigger) => self.create_trigger(temp),
+            TokenKind::Keyword(Keyword::Virtual) if !temp => self.create_virtual_table(),
             _ => Err(self.syntax_error(token)),
         }
     }
 
     /// `IF NOT EXISTS`, if present.
-    fn if_not_exists(&mut self) -> Result<bool> {
+    pub(super) fn if_not_exists(&mut self) -> Result<bool> {
         if !self.eat_kw(Keyword::If) {
             return Ok(false);
         }
@@ -51,7 +51,7 @@ impl Parser<'_> {
         let if_not_exists = self.if_not_exists()?;
         let (name, name_token) = self.qualified_name()?;
         if self.at_kw(Keyword::As) {
-            return Err(Self::unsupported("CREATE TABLE ... AS SELECT"));
+            return self.create_table_as(temp, if_not_exists, name);
         }
         self.expect(TokenKind::LParen)?;
         let mut columns = Vec::new();
@@ -78,7 +78,7 @@ impl Parser<'_> {
         let stored = StoredText {
             prefix: "CREATE TABLE ",
             name_start: name_token.span.start,
-            end: if options.is_empty() { Some(close.span.end) } else { None },
+            end: if options.is_empty() { StoredEnd::At(close.span.end) } else { StoredEnd::Terminator },
         };
         let table = CreateTable { temp, if_not_exists, name, columns, constraints, options };
         Ok((Stmt::CreateTable(table), Some(stored)))
@@ -106,14 +106,14 @@ impl Parser<'_> {
             let (_, token) = self.nm()?;
             // SQLite compares the raw token text: a quoted "rowid" is not ROWID.
             let word = self.text(token);
-            let option = if without && word.eq_ignore_ascii_case("rowid") {
-                TableOption::WithoutRowid
+            if without && word.eq_ignore_ascii_case("rowid") {
+                options.push(TableOption::WithoutRowid);
             } else if !without && word.eq_ignore_ascii_case("strict") {
-                TableOption::Strict
+                options.push(TableOption::Strict);
             } else {
-                return Err(Error::new(ErrorCode::Error, format!("unknown table option: {word}")));
-            };
-            options.push(option);
+                // Raised by the reduce action: a syntax error at the next token wins.
+                self.defer_error(format!("unknown table option: {word}"));
+            }
             if !self.eat(TokenKind::Comma) {
                 return Ok(options);
             }
@@ -121,7 +121,7 @@ impl Parser<'_> {
     }
 
     /// A column definition; also returns the constraint name still pending at its end.
-    fn column_def(&mut self) -> Result<(ColumnDef, Option<String>)> {
+    pub(super) fn column_def(&mut self) -> Result<(ColumnDef, Option<String>)> {
         let (name, _) = self.nm()?;
         let type_name = self.type_name()?;
         let mut constraints = Vec::new();
@@ -214,7 +214,7 @@ impl Parser<'_> {
     }
 
     /// `CHECK ( expr )`, with the trimmed text between the parentheses.
-    fn check(&mut self) -> Result<CheckExpr> {
+    pub(super) fn check(&mut self) -> Result<CheckExpr> {
         self.expect_kw(Keyword::Check)?;
         let open = self.expect(TokenKind::LParen)?;
         let expr = self.nested(DDL_EXPR_COST, |p| p.expr())?;
@@ -241,9 +241,13 @@ impl Parser<'_> {
             _ => None,
         };
         let term = self.peek();
-        let expr = match self.default_term(term)? {
+        let expr = match self.default_term(term) {
             Some(literal) => {
                 self.advance();
+                if term.kind == TokenKind::QNumber && dequote_number(self.text(term)).is_none() {
+                    let text = self.text(term);
+                    self.defer_error(format!("unrecognized token: \"{text}\""));
+                }
                 let expr = Expr::Literal(literal);
                 // `DEFAULT +x` keeps x itself; `DEFAULT -x` negates it.
                 if sign == Some(TokenKind::Minus) {
@@ -270,31 +274,30 @@ impl Parser<'_> {
     }
 
     /// The literal of a `term` token (parse.y `term`), if it is one.
-    fn default_term(&self, token: super::super::lexer::Token) -> Result<Option<Literal>> {
+    fn default_term(&self, token: super::super::lexer::Token) -> Option<Literal> {
         let text = self.text(token);
         let literal = match token.kind {
             TokenKind::Integer => Literal::Integer(text.to_string()),
             TokenKind::Float => Literal::Float(text.to_string()),
             TokenKind::String => Literal::String(self.name_of(token)),
             TokenKind::Blob => Literal::Blob(blob_bytes(text)),
+            // A malformed one is reported by the caller once the token is consumed.
             TokenKind::QNumber => match dequote_number(text) {
                 Some((digits, true)) => Literal::Float(digits),
                 Some((digits, false)) => Literal::Integer(digits),
-                None => {
-                    return Err(Error::new(ErrorCode::Error, format!("unrecognized token: \"{text}\"")));
-                }
+                None => Literal::Integer(text.to_string()),
             },
             TokenKind::Keyword(Keyword::Null) => Literal::Null,
             TokenKind::Keyword(Keyword::CurrentTime) => Literal::CurrentTime,
             TokenKind::Keyword(Keyword::CurrentDate) => Literal::CurrentDate,
             TokenKind::Keyword(Keyword::CurrentTimestamp) => Literal::CurrentTimestamp,
-            _ => return Ok(None),
+            _ => return None,
         };
-        Ok(Some(literal))
+        Some(literal)
     }
 
     /// `[ON CONFLICT resolution]`.
-    fn on_conflict(&mut self) -> Result<Option<ConflictResolution>> {
+    pub(super) fn on_conflict(&mut self) -> Result<Option<ConflictResolution>> {
         if !self.at_kw(Keyword::On) {
             return Ok(None);
         }
@@ -471,7 +474,7 @@ impl Parser<'_> {
         let stored = StoredText {
             prefix: if unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " },
             name_start: name_token.span.start,
-            end: None,
+            end: StoredEnd::Terminator,
         };
         let index = CreateIndex { unique, if_not_exists, name, table, columns, where_clause };
         Ok((Stmt::CreateIndex(index), Some(stored)))
@@ -485,7 +488,7 @@ impl Parser<'_> {
             TokenKind::Keyword(Keyword::Table) => DropKind::Table,
             TokenKind::Keyword(Keyword::Index) => DropKind::Index,
             TokenKind::Keyword(Keyword::View) => DropKind::View,
-            TokenKind::Keyword(Keyword::Trigger) => return Err(Self::unsupported("DROP TRIGGER")),
+            TokenKind::Keyword(Keyword::Trigger) => DropKind::Trigger,
             _ => return Err(self.syntax_error(token)),
         };
         let if_exists = if self.eat_kw(Keyword::If) {

@@ -9,13 +9,20 @@
 //! message as soon as it is built, before any recursive walk could overflow the stack.
 
 use super::super::ast::{
-    BinaryOp, ColumnRef, Expr, FunctionArgs, FunctionCall, LikeOp, Literal, NullsOrder, OrderingTerm, RaiseKind,
-    SortOrder, UnaryOp,
+    BinaryOp, ColumnRef, Expr, FunctionArgs, FunctionCall, LikeOp, Literal, Loc, NullsOrder, OrderingTerm, Over,
+    RaiseKind, SortOrder, UnaryOp, Variable,
 };
 use super::super::keyword::Keyword;
-use super::super::lexer::{TokenKind, dequote_number};
-use super::{MAX_EXPR_DEPTH, Parser};
-use crate::error::{Error, ErrorCode, Result};
+use super::super::lexer::{Span, Token, TokenKind, dequote_number};
+use super::{MAX_EXPR_DEPTH, MAX_VARIABLE_NUMBER, Parser};
+use crate::error::Result;
+
+/// SQLITE_MAX_FUNCTION_ARG: the most arguments of a function call.
+const MAX_FUNCTION_ARG: usize = 1000;
+
+/// Parser-stack cost charged for a subquery in an expression (`LP` or `EXISTS LP`, before
+/// the select's own symbols).
+const SUBQUERY_COST: u32 = 1;
 
 const BP_OR: u8 = 1;
 const BP_AND: u8 = 2;
@@ -93,11 +100,9 @@ impl Parser<'_> {
 
     /// A node of height `height`, or SQLite's error when that is too high.
     fn node(&self, expr: Expr, height: u32) -> Result<Sub> {
+        self.check_committed()?;
         if height > MAX_EXPR_DEPTH {
-            return Err(Error::new(
-                ErrorCode::Error,
-                format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"),
-            ));
+            return Err(super::too_large());
         }
         Ok(Sub { expr, height })
     }
@@ -142,6 +147,7 @@ impl Parser<'_> {
 
     /// The operators of the `=` level that are not plain binary operators, and COLLATE, applied
     /// to `lhs`. The next token is one of them.
+    #[inline(never)]
     fn postfix(&mut self, lhs: Sub) -> Result<Sub> {
         let token = self.advance();
         let TokenKind::Keyword(kw) = token.kind else {
@@ -190,12 +196,14 @@ impl Parser<'_> {
     }
 
     /// `x ISNULL` / `x NOTNULL` / `x NOT NULL` (all consumed).
+    #[inline(never)]
     fn is_null(&mut self, lhs: Sub, negated: bool) -> Result<Sub> {
         let expr = Expr::IsNull { operand: Box::new(lhs.expr), negated };
         self.node(expr, lhs.height + 1)
     }
 
     /// After IS: `[NOT] [DISTINCT FROM] rhs`.
+    #[inline(never)]
     fn is(&mut self, lhs: Sub) -> Result<Sub> {
         let not = self.eat_kw(Keyword::Not);
         let distinct = if self.at_kw(Keyword::Distinct) {
@@ -214,6 +222,7 @@ impl Parser<'_> {
     }
 
     /// After `[NOT] LIKE`: `pattern [ESCAPE escape]`.
+    #[inline(never)]
     fn like(&mut self, lhs: Sub, op: LikeOp, negated: bool) -> Result<Sub> {
         let pattern = self.nested(3, |p| p.expr_bp(BP_EQ + 1))?;
         let escape = if self.eat_kw(Keyword::Escape) { Some(self.nested(5, |p| p.expr_bp(BP_EQ + 1))?) } else { None };
@@ -229,9 +238,18 @@ impl Parser<'_> {
         self.node(expr, height)
     }
 
-    /// After `[NOT] BETWEEN`: `low AND high`. `low` may hold any operator but AND and OR.
+    /// After `[NOT] BETWEEN`: `low AND high`. `low` may hold any operator but AND.
+    #[inline(never)]
     fn between(&mut self, lhs: Sub, negated: bool) -> Result<Sub> {
-        let low = self.nested(3, |p| p.expr_bp(BP_NOT))?;
+        let mut low = self.nested(3, |p| p.expr_bp(BP_NOT))?;
+        // An OR may follow (SQLite's grammar has no conflict there), and its right side takes
+        // every AND after it, so such a BETWEEN can never find its own AND.
+        while self.eat_kw(Keyword::Or) {
+            let rhs = self.nested(5, |p| p.expr_bp(BP_AND))?;
+            let height = low.height.max(rhs.height) + 1;
+            let expr = Expr::Binary { op: BinaryOp::Or, left: Box::new(low.expr), right: Box::new(rhs.expr) };
+            low = self.node(expr, height)?;
+        }
         self.expect_kw(Keyword::And)?;
         let high = self.nested(5, |p| p.expr_bp(BP_EQ + 1))?;
         let height = max_height([&lhs.height, &low.height, &high.height]) + 1 + u32::from(negated);
@@ -240,12 +258,28 @@ impl Parser<'_> {
         self.node(expr, height)
     }
 
-    /// After `[NOT] IN`: `(list)` or `[schema.]table [(args)]`.
+    /// After `[NOT] IN`: `(select)`, `(list)` or `[schema.]table [(args)]`.
+    #[inline(never)]
     fn in_(&mut self, lhs: Sub, negated: bool) -> Result<Sub> {
         if self.eat(TokenKind::LParen) {
-            self.reject_subquery()?;
-            let (list, list_height) = self.nested(3, |p| p.expr_list(true))?;
+            if self.at_select() {
+                let (select, select_height) = self.nested(3, |p| p.select())?;
+                self.expect(TokenKind::RParen)?;
+                let height = lhs.height.max(select_height) + 1 + u32::from(negated);
+                let expr = Expr::InSelect { negated, operand: Box::new(lhs.expr), select: Box::new(select) };
+                return self.node(expr, height);
+            }
+            let (mut list, list_height) = self.nested(3, |p| p.expr_list(true))?;
             self.expect(TokenKind::RParen)?;
+            // `x IN ((SELECT ...))` is `x IN (SELECT ...)` (parse.y, `expr in_op LP exprlist RP`).
+            if list.len() == 1
+                && matches!(list[0], Expr::Subquery(_))
+                && let Some(Expr::Subquery(select)) = list.pop()
+            {
+                let height = lhs.height.max(list_height - 1) + 1 + u32::from(negated);
+                let expr = Expr::InSelect { negated, operand: Box::new(lhs.expr), select };
+                return self.node(expr, height);
+            }
             let height = lhs.height.max(list_height) + 1 + u32::from(negated);
             let expr = Expr::InList { negated, operand: Box::new(lhs.expr), list };
             return self.node(expr, height);
@@ -259,13 +293,13 @@ impl Parser<'_> {
             (None, 0)
         };
         let height = lhs.height.max(args_height) + 1 + u32::from(negated);
-        let expr = Expr::InTable { negated, operand: Box::new(lhs.expr), table, args };
+        let expr = Expr::InTable { negated, operand: Box::new(lhs.expr), table: Box::new(table), args };
         self.node(expr, height)
     }
 
     /// A comma-separated list of expressions (empty allowed when `allow_empty`, i.e. when the
     /// next token is `)`), with the greatest height among them.
-    fn expr_list(&mut self, allow_empty: bool) -> Result<(Vec<Expr>, u32)> {
+    pub(super) fn expr_list(&mut self, allow_empty: bool) -> Result<(Vec<Expr>, u32)> {
         let mut list = Vec::new();
         let mut height = 0;
         if allow_empty && self.at(TokenKind::RParen) {
@@ -281,12 +315,9 @@ impl Parser<'_> {
         }
     }
 
-    /// Fails if the next tokens start a SELECT (a subquery), which this engine cannot parse yet.
-    fn reject_subquery(&mut self) -> Result<()> {
-        if matches!(self.peek().kind, TokenKind::Keyword(Keyword::Select | Keyword::Values | Keyword::With)) {
-            return Err(Self::unsupported("a subquery"));
-        }
-        Ok(())
+    /// True if the next token starts a select (SELECT, VALUES or WITH).
+    pub(super) fn at_select(&mut self) -> bool {
+        matches!(self.peek().kind, TokenKind::Keyword(Keyword::Select | Keyword::Values | Keyword::With))
     }
 
     /// A run of prefix operators applied to their operands, or a primary expression. The run
@@ -307,7 +338,7 @@ impl Parser<'_> {
             // Each pending operator is one entry of SQLite's parser stack.
             self.stack += 1;
             if self.stack > super::MAX_PARSER_DEPTH {
-                return Err(Error::new(ErrorCode::Error, "Recursion limit"));
+                return Err(super::recursion_limit());
             }
             ops.push((op, bp));
         }
@@ -332,7 +363,6 @@ impl Parser<'_> {
         let literal = match token.kind {
             TokenKind::Integer => Some(Literal::Integer(self.text(token).to_string())),
             TokenKind::Float => Some(Literal::Float(self.text(token).to_string())),
-            TokenKind::QNumber => Some(self.qnumber(token)?),
             TokenKind::String if self.peek_at(1).kind != TokenKind::Dot => Some(Literal::String(self.name_of(token))),
             TokenKind::Blob => Some(Literal::Blob(blob_bytes(self.text(token)))),
             TokenKind::Keyword(Keyword::Null) => Some(Literal::Null),
@@ -349,49 +379,120 @@ impl Parser<'_> {
             TokenKind::Variable => {
                 self.advance();
                 let text = self.text(token);
-                // `#NNN` names a register in SQLite's nested parses; a syntax error otherwise.
+                // `#NNN` names a register in SQLite's nested parses; a syntax error otherwise,
+                // raised by the reduce action (so a syntax error at the next token wins).
                 if text.starts_with('#') && text.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
-                    return Err(self.syntax_error(token));
+                    self.defer_error(format!("near \"{text}\": syntax error"));
+                    return Ok(Sub::leaf(Expr::Literal(Literal::Null)));
                 }
-                Ok(Sub::leaf(Expr::Variable(text.to_string())))
+                Ok(Sub::leaf(Expr::Variable(self.variable(token))))
             }
-            TokenKind::LParen => {
+            TokenKind::QNumber => {
                 self.advance();
-                self.reject_subquery()?;
-                let (list, height) = self.nested(1, |p| p.expr_list(false))?;
-                self.expect(TokenKind::RParen)?;
-                let mut list = list;
-                if list.len() == 1 {
-                    let expr = list.pop().unwrap_or(Expr::Literal(Literal::Null));
-                    return Ok(Sub { expr, height });
-                }
-                self.node(Expr::Vector(list), height + 1)
+                Ok(Sub::leaf(Expr::Literal(self.qnumber(token))))
             }
+            TokenKind::LParen => self.parenthesized(),
             TokenKind::Keyword(Keyword::Cast) => self.cast(),
             TokenKind::Keyword(Keyword::Case) => self.case(),
             TokenKind::Keyword(Keyword::Raise) => self.raise(),
-            TokenKind::Keyword(Keyword::Exists) => Err(Self::unsupported("EXISTS")),
+            TokenKind::Keyword(Keyword::Exists) => self.exists(),
             _ if Self::is_idj(token) => self.name_or_call(),
             TokenKind::String => self.name_or_call(),
             _ => Err(self.syntax_error(token)),
         }
     }
 
-    /// A QNumber literal with its separators checked and removed.
-    fn qnumber(&self, token: super::super::lexer::Token) -> Result<Literal> {
+    /// A parameter token numbered as `sqlite3ExprAssignVarNumber` numbers it; its errors are
+    /// deferred, as SQLite raises them in a reduce action.
+    #[inline(never)]
+    fn variable(&mut self, token: Token) -> Variable {
+        let text = self.text(token);
+        let loc = Loc::from(token.span);
+        let next = u32::try_from(self.parameters.len()).unwrap_or(u32::MAX).saturating_add(1);
+        if let Some(digits) = text.strip_prefix('?') {
+            if digits.is_empty() {
+                if next > MAX_VARIABLE_NUMBER {
+                    self.defer_error("too many SQL variables");
+                } else {
+                    self.parameters.push(None);
+                }
+                return Variable { name: None, index: next, loc };
+            }
+            let number = digits.parse::<u32>().ok().filter(|n| (1..=MAX_VARIABLE_NUMBER).contains(n));
+            let Some(index) = number else {
+                self.defer_error(format!("variable number must be between ?1 and ?{MAX_VARIABLE_NUMBER}"));
+                return Variable { name: None, index: 1, loc };
+            };
+            let i = index as usize - 1;
+            if self.parameters.len() <= i {
+                self.parameters.resize(i + 1, None);
+            }
+            self.parameters[i].get_or_insert_with(|| text.to_string());
+            return Variable { name: None, index, loc };
+        }
+        let name = Some(text.to_string());
+        if let Some(&index) = self.named_parameters.get(text) {
+            return Variable { name, index, loc };
+        }
+        if next > MAX_VARIABLE_NUMBER {
+            self.defer_error("too many SQL variables");
+        } else {
+            self.parameters.push(name.clone());
+            self.named_parameters.insert(text.to_string(), next);
+        }
+        Variable { name, index: next, loc }
+    }
+
+    /// `(select)`, `(expr)` or a row value `(expr, expr, ...)`; the next token is `(`. (Kept
+    /// out of `primary` so that the frames of deep nesting stay small.)
+    #[inline(never)]
+    fn parenthesized(&mut self) -> Result<Sub> {
+        self.advance();
+        if self.at_select() {
+            let (select, height) = self.nested(SUBQUERY_COST, |p| p.select())?;
+            self.expect(TokenKind::RParen)?;
+            return self.node(Expr::Subquery(Box::new(select)), height + 1);
+        }
+        let (mut list, height) = self.nested(1, |p| p.expr_list(false))?;
+        self.expect(TokenKind::RParen)?;
+        if list.len() == 1 {
+            let expr = list.pop().unwrap_or(Expr::Literal(Literal::Null));
+            return Ok(Sub { expr, height });
+        }
+        self.node(Expr::Vector(list), height + 1)
+    }
+
+    /// `EXISTS (select)`; the next token is EXISTS.
+    #[inline(never)]
+    fn exists(&mut self) -> Result<Sub> {
+        self.advance();
+        self.expect(TokenKind::LParen)?;
+        let (select, height) = self.nested(SUBQUERY_COST + 1, |p| p.select())?;
+        self.expect(TokenKind::RParen)?;
+        self.node(Expr::Exists(Box::new(select)), height + 1)
+    }
+
+    /// A QNumber literal (just consumed) with its separators checked and removed.
+    #[inline(never)]
+    fn qnumber(&mut self, token: super::super::lexer::Token) -> Literal {
         let text = self.text(token);
         match dequote_number(text) {
-            Some((digits, true)) => Ok(Literal::Float(digits)),
-            Some((digits, false)) => Ok(Literal::Integer(digits)),
-            None => Err(Error::new(ErrorCode::Error, format!("unrecognized token: \"{text}\""))),
+            Some((digits, true)) => Literal::Float(digits),
+            Some((digits, false)) => Literal::Integer(digits),
+            None => {
+                // sqlite3DequoteNumber reports it from the reduce action.
+                self.defer_error(format!("unrecognized token: \"{text}\""));
+                Literal::Integer(text.to_string())
+            }
         }
     }
 
     /// `name`, `table.name`, `schema.table.name`, or `name(args)`.
+    #[inline(never)]
     fn name_or_call(&mut self) -> Result<Sub> {
         let first = self.advance();
         if self.at(TokenKind::LParen) && Self::is_idj(first) {
-            return self.call(self.name_of(first));
+            return self.call(first);
         }
         let mut parts = vec![first];
         while parts.len() < 3 && self.at(TokenKind::Dot) {
@@ -413,12 +514,15 @@ impl Parser<'_> {
         let double_quoted = self.text(last).starts_with('"');
         // SQLite builds `a.b` as DOT(a, b) and `s.t.c` as DOT(s, DOT(t, c)).
         let height = u32::try_from(parts.len()).unwrap_or(3);
-        let expr = Expr::Column(ColumnRef { schema, table, column, double_quoted });
+        let loc = Loc::from(Span::new(first.span.start, last.span.end));
+        let expr = Expr::Column(Box::new(ColumnRef { schema, table, column, double_quoted, loc }));
         self.node(expr, height)
     }
 
-    /// A function call after its name; the next token is `(`.
-    fn call(&mut self, name: String) -> Result<Sub> {
+    /// A function call after its name token; the next token is `(`.
+    #[inline(never)]
+    fn call(&mut self, name_token: Token) -> Result<Sub> {
+        let name = self.name_of(name_token);
         self.expect(TokenKind::LParen)?;
         let (args, height) = if self.at(TokenKind::Star) {
             self.advance();
@@ -430,7 +534,9 @@ impl Parser<'_> {
                 self.eat_kw(Keyword::All);
                 false
             };
-            let (args, mut height) = self.nested(4, |p| p.expr_list(true))?;
+            // The argument list may be empty before ORDER BY too: `count(ORDER BY x)`.
+            let (args, mut height) =
+                if self.at_kw(Keyword::Order) { (Vec::new(), 0) } else { self.nested(4, |p| p.expr_list(true))? };
             let mut order_by = Vec::new();
             if self.eat_kw(Keyword::Order) {
                 self.expect_kw(Keyword::By)?;
@@ -438,25 +544,54 @@ impl Parser<'_> {
                 order_by = terms;
                 height = height.max(terms_height + 1);
             }
+            if args.len() > MAX_FUNCTION_ARG {
+                let text = self.text(name_token);
+                self.defer_error(format!("too many arguments on function {text}"));
+            }
             let args = FunctionArgs::List { distinct, args, order_by };
             (args, height + 1)
         };
-        self.expect(TokenKind::RParen)?;
-        // A FILTER or OVER clause makes a window function.
-        let next = self.peek();
-        let window = match next.kind {
-            TokenKind::Keyword(Keyword::Filter) => self.peek_at(1).kind == TokenKind::LParen,
-            TokenKind::Keyword(Keyword::Over) => {
-                let after = self.peek_at(1);
-                after.kind == TokenKind::LParen || Self::is_id(after)
+        let close = self.expect(TokenKind::RParen)?;
+        let loc = Loc::from(Span::new(name_token.span.start, close.span.end));
+        // FILTER and OVER are keywords here only (see `Parser::contextual`).
+        let filter = if self.at_kw(Keyword::Filter) { Some(Box::new(self.filter_clause()?)) } else { None };
+        let over = if self.at_kw(Keyword::Over) { Some(self.over_clause()?) } else { None };
+        if over.is_some()
+            && let FunctionArgs::List { distinct, args, order_by } = &args
+        {
+            if *distinct {
+                self.defer_error("DISTINCT is not supported for window functions");
             }
-            _ => false,
-        };
-        if window {
-            return Err(Self::unsupported("window functions"));
+            if !order_by.is_empty() && !args.is_empty() {
+                // `%#T` of the call: its dequoted name.
+                self.defer_error(format!("ORDER BY may not be used with non-aggregate {name}()"));
+            }
         }
-        let expr = Expr::Function(FunctionCall { name, args });
+        let expr = Expr::Function(Box::new(FunctionCall { name, args, filter, over, loc }));
         self.node(expr, height)
+    }
+
+    /// `FILTER ( WHERE expr )`; the next token is FILTER.
+    #[inline(never)]
+    fn filter_clause(&mut self) -> Result<Expr> {
+        self.advance();
+        self.expect(TokenKind::LParen)?;
+        self.expect_kw(Keyword::Where)?;
+        let expr = self.nested(4, |p| p.expr())?;
+        self.expect(TokenKind::RParen)?;
+        Ok(expr)
+    }
+
+    /// `OVER ( window )` or `OVER name`; the next token is OVER.
+    #[inline(never)]
+    fn over_clause(&mut self) -> Result<Over> {
+        self.advance();
+        if self.eat(TokenKind::LParen) {
+            let window = self.nested(3, |p| p.window())?;
+            self.expect(TokenKind::RParen)?;
+            return Ok(Over::Window(Box::new(window)));
+        }
+        Ok(Over::Name(self.ident()?))
     }
 
     /// `sortlist`: `expr [ASC|DESC] [NULLS FIRST|LAST], ...`, with the greatest height.
@@ -496,6 +631,7 @@ impl Parser<'_> {
     }
 
     /// `CAST ( expr AS typetoken )`.
+    #[inline(never)]
     fn cast(&mut self) -> Result<Sub> {
         self.advance();
         self.expect(TokenKind::LParen)?;
@@ -508,6 +644,7 @@ impl Parser<'_> {
     }
 
     /// `CASE [operand] WHEN a THEN b ... [ELSE c] END`.
+    #[inline(never)]
     fn case(&mut self) -> Result<Sub> {
         self.advance();
         let operand = if self.at_kw(Keyword::When) { None } else { Some(self.nested(2, |p| p.expr_bp(0))?) };
@@ -536,6 +673,7 @@ impl Parser<'_> {
     }
 
     /// `RAISE ( IGNORE )` or `RAISE ( ROLLBACK|ABORT|FAIL , message )`.
+    #[inline(never)]
     fn raise(&mut self) -> Result<Sub> {
         self.advance();
         self.expect(TokenKind::LParen)?;
