@@ -14,7 +14,7 @@ use touchstone_engine::format::value::Value;
 use touchstone_engine::sql::parse_expr;
 
 /// Expressions generated per seed block, and blocks.
-const CASES: usize = 40_000;
+const CASES: usize = 100_000;
 
 /// A generator of random SQL expressions.
 struct Gen {
@@ -151,12 +151,96 @@ impl Gen {
     }
 
     fn leaf(&mut self) -> String {
-        match self.rng.random_range(0..12u8) {
+        match self.rng.random_range(0..16u8) {
             0 => self.pattern(),
             1 => self.subject(),
             2 => format!("char({})", self.rng.random_range(0..300)),
+            3 | 4 => self.numeric_text(),
+            5 => self.odd_text(),
             _ => literal(&mut self.rng),
         }
+    }
+
+    /// Text that looks more or less like a number: signs, spaces, many digits, points,
+    /// exponents, trailing junk.
+    fn numeric_text(&mut self) -> String {
+        let mut s = String::new();
+        for _ in 0..self.rng.random_range(0..3) {
+            s.push(*self.pick_char(&[' ', ' ', '\t', '\n']));
+        }
+        if self.chance(3) {
+            s.push(*self.pick_char(&['-', '+']));
+        }
+        let digits =
+            |g: &mut Gen, n: usize| (0..n).map(|_| char::from(b'0' + g.rng.random_range(0..10u8))).collect::<String>();
+        let n = [0, 1, 1, 2, 3, 5, 10, 15, 16, 17, 18, 19, 20, 21, 25, 30][self.rng.random_range(0..16)];
+        s += &digits(self, n);
+        if self.chance(2) {
+            s.push('.');
+            let n = [0, 1, 2, 5, 10, 17, 20, 25][self.rng.random_range(0..8)];
+            s += &digits(self, n);
+        }
+        if self.chance(3) {
+            s.push(*self.pick_char(&['e', 'E']));
+            if self.chance(2) {
+                s.push(*self.pick_char(&['-', '+']));
+            }
+            let e = [0, 1, 2, 3, 4, 5][self.rng.random_range(0..6)];
+            s += &digits(self, e);
+        }
+        for _ in 0..self.rng.random_range(0..3) {
+            s.push(*self.pick_char(&[' ', ' ', 'x', '.', 'e', '\u{0}']));
+        }
+        if s.contains('\u{0}') {
+            // A NUL byte cannot be written in an SQL string literal; build it with char(0).
+            let parts: Vec<String> = s.split('\u{0}').map(|p| format!("'{p}'")).collect();
+            return format!("({})", parts.join(" || char(0) || "));
+        }
+        format!("'{s}'")
+    }
+
+    /// Text with a NUL byte or invalid UTF-8 (built from a blob).
+    fn odd_text(&mut self) -> String {
+        const BYTES: &[u8] =
+            &[0x00, 0x31, 0x41, 0x61, 0x20, 0x25, 0x5f, 0x80, 0xbf, 0xc3, 0xa9, 0xe6, 0x97, 0xa5, 0xff, 0xf0, 0x2e];
+        let n = self.rng.random_range(0..6);
+        let hex: String = (0..n).map(|_| format!("{:02x}", BYTES[self.rng.random_range(0..BYTES.len())])).collect();
+        format!("CAST(x'{hex}' AS TEXT)")
+    }
+
+    fn pick_char<'a>(&mut self, items: &'a [char]) -> &'a char {
+        &items[self.rng.random_range(0..items.len())]
+    }
+
+    /// A random printf conversion specification.
+    fn format_spec(&mut self) -> String {
+        let mut s = String::from("%");
+        for _ in 0..self.rng.random_range(0..3) {
+            s.push(*self.pick_char(&['-', '+', ' ', '#', '!', '0', ',']));
+        }
+        if self.chance(2) {
+            if self.chance(6) {
+                s.push('*');
+            } else {
+                s += &self.rng.random_range(0..30).to_string();
+            }
+        }
+        if self.chance(2) {
+            s.push('.');
+            if self.chance(6) {
+                s.push('*');
+            } else {
+                s += &self.rng.random_range(0..45).to_string();
+            }
+        }
+        if self.chance(8) {
+            s += "ll";
+        }
+        s.push(*self.pick_char(&[
+            'd', 'i', 'x', 'X', 'o', 'u', 'c', 's', 'q', 'Q', 'w', 'f', 'e', 'E', 'g', 'G', 'z', 'n', 'r', '%', 'j',
+            'J', 'p',
+        ]));
+        s
     }
 
     /// An expression of at most `depth` levels.
@@ -240,12 +324,16 @@ impl Gen {
                 format!("({}) {}", self.expr(d), suffix)
             }
             17 => {
-                let f = self.pick(FORMATS).to_string();
+                let f = if self.chance(2) { self.format_spec() } else { self.pick(FORMATS).to_string() };
                 let f2 = if self.chance(2) { format!("{f}/{}", self.pick(FORMATS)) } else { f };
                 let n = self.rng.random_range(0..4);
                 let mut s = format!("{}('{}'", self.pick(&["printf", "format"]), f2.replace('\'', "''"));
-                for _ in 0..n {
-                    s += &format!(", ({})", self.expr(d));
+                // Widths and precisions taken from arguments stay small (a huge one makes both
+                // engines allocate up to a gigabyte).
+                let star = f2.contains('*');
+                for _ in 0..n + f2.matches('*').count() {
+                    let arg = if star { self.small_int() } else { self.expr(d) };
+                    s += &format!(", ({arg})");
                 }
                 s + ")"
             }
@@ -287,7 +375,11 @@ impl Gen {
                 if (name == "min" || name == "max") && n == 1 {
                     n = 2;
                 }
-                let args: Vec<String> = (0..n).map(|_| format!("({})", self.expr(d))).collect();
+                let mut args: Vec<String> = (0..n).map(|_| format!("({})", self.expr(d))).collect();
+                if name == "zeroblob" && !args.is_empty() {
+                    // Keep blobs small: the sizes that fail are tested on their own.
+                    args[0] = format!("{} % 1000", args[0]);
+                }
                 let name = if self.chance(5) { name.to_uppercase() } else { name.to_string() };
                 if self.chance(60) {
                     return format!("nosuchfn({})", args.join(", "));
@@ -476,9 +568,22 @@ fn constant_expressions_match_sqlite() {
     let mut parse_mismatches = Vec::new();
     let (mut values, mut errors) = (0usize, 0usize);
     let generated: Vec<String> = (0..cases).map(|i| generator.expr(1 + (i % 5) as u32)).collect();
+    let (mut t_sqlite, mut t_engine) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut slowest: Vec<(std::time::Duration, String)> = Vec::new();
     for sql in FIXED.iter().map(|s| s.to_string()).chain(generated) {
+        let t0 = std::time::Instant::now();
         let theirs = sqlite(&conn, &sql);
-        match engine(&sql) {
+        let t1 = std::time::Instant::now();
+        let ours_result = engine(&sql);
+        let t2 = std::time::Instant::now();
+        t_sqlite += t1 - t0;
+        t_engine += t2 - t1;
+        slowest.push((t2 - t1, sql.clone()));
+        if slowest.len() > 20 {
+            slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            slowest.truncate(5);
+        }
+        match ours_result {
             Err(parse_error) => {
                 // The engine's parser refused the text; SQLite must have refused it too.
                 if theirs.is_ok() {
@@ -499,6 +604,11 @@ fn constant_expressions_match_sqlite() {
         }
     }
     let total = FIXED.len() + cases;
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    eprintln!("time: sqlite {t_sqlite:?}, engine {t_engine:?}");
+    for (t, sql) in slowest.iter().take(3) {
+        eprintln!("slow {t:?}: {}", &sql[..sql.len().min(300)]);
+    }
     eprintln!(
         "{total} expressions: {values} values, {errors} errors, {} mismatches, {} parser disagreements",
         mismatches.len(),

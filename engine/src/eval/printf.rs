@@ -175,7 +175,7 @@ fn info(c: u8) -> Info {
         b'Q' => i(Kind::EscapeQuoted, 0, false, false, b""),
         b'q' => i(Kind::EscapeQ, 0, false, false, b""),
         b'w' => i(Kind::EscapeW, 0, false, false, b""),
-        b'p' => i(Kind::Pointer, 16, false, false, b"x0"),
+        b'p' => i(Kind::Pointer, 16, false, true, b"x0"),
         b'n' => i(Kind::Size, 0, false, false, b""),
         b'o' => i(Kind::Radix, 8, false, false, b"0"),
         b'%' => i(Kind::Percent, 0, false, false, b""),

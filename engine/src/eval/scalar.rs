@@ -370,16 +370,25 @@ pub fn length(x: ValueRef<'_>) -> Value {
             let mut i = 0;
             let mut n = 0i64;
             while i < t.len() {
-                i += 1;
-                while i < t.len() && t[i] & 0xc0 == 0x80 {
-                    i += 1;
-                }
+                i = next_char(t, i);
                 n += 1;
             }
             Value::Integer(n)
         }
         other => Value::Integer(convert::byte_length(other) as i64),
     }
+}
+
+/// The index after the character at `i`, as length() and substr() step (func.c,
+/// tag-20260418-01): an ASCII byte alone; any other byte with the continuation bytes after it.
+fn next_char(z: &[u8], i: usize) -> usize {
+    let mut i = i + 1;
+    if z[i - 1] >= 0x80 {
+        while i < z.len() && z[i] & 0xc0 == 0x80 {
+            i += 1;
+        }
+    }
+    i
 }
 
 /// `octet_length(X)` (`bytelengthFunc`): bytes of text, blob or a number's text; NULL for NULL.
@@ -664,12 +673,12 @@ pub fn substr(x: ValueRef<'_>, start: ValueRef<'_>, count: Option<ValueRef<'_>>)
     }
     let mut i = 0usize;
     while p1 > 0 && i < z.len() {
-        i = like::skip_utf8(z, i);
+        i = next_char(z, i);
         p1 -= 1;
     }
     let mut j = i;
     while p2 > 0 && j < z.len() {
-        j = like::skip_utf8(z, j);
+        j = next_char(z, j);
         p2 -= 1;
     }
     Value::Text(z[i..j].to_vec())

@@ -559,22 +559,13 @@ fn is_foldable_for_isnull(mut e: &Expr) -> bool {
     matches!(e, Expr::Literal(Literal::Integer(_) | Literal::Float(_) | Literal::String(_) | Literal::Blob(_)))
 }
 
-/// `sqlite3ExprSkipCollateAndLikely` on the syntax tree.
+/// `sqlite3ExprSkipCollateAndLikely` on the syntax tree, as the `IS` case of name resolution
+/// sees it: before the operand is resolved, so likely() and friends are not skipped yet.
 fn skip_collate_and_likely(mut e: &Expr) -> &Expr {
-    loop {
-        match e {
-            Expr::Collate { operand, .. } => e = operand,
-            Expr::Function(call)
-                if ["likely", "unlikely", "likelihood"].iter().any(|n| n.eq_ignore_ascii_case(&call.name)) =>
-            {
-                match &call.args {
-                    FunctionArgs::List { args, .. } if !args.is_empty() => e = &args[0],
-                    _ => return e,
-                }
-            }
-            _ => return e,
-        }
+    while let Expr::Collate { operand, .. } = e {
+        e = operand;
     }
+    e
 }
 
 /// TRUE / FALSE as an identifier (`sqlite3IsTrueOrFalse` on an unquoted bare name), or the
