@@ -59,12 +59,12 @@ fn deep_trees_evaluate_without_recursion() {
         (
             "NOT",
             nest(DEPTH, int(1), |e| Expr::Unary { op: UnaryOp::Not, operand: Box::new(e) }),
-            Value::Integer(if DEPTH % 2 == 0 { 1 } else { 0 }),
+            Value::Integer(if DEPTH.is_multiple_of(2) { 1 } else { 0 }),
         ),
         (
             "unary minus",
             nest(DEPTH, call("abs", vec![int(3)]), |e| Expr::Unary { op: UnaryOp::Neg, operand: Box::new(e) }),
-            Value::Integer(if DEPTH % 2 == 0 { 3 } else { -3 }),
+            Value::Integer(if DEPTH.is_multiple_of(2) { 3 } else { -3 }),
         ),
         ("abs()", nest(DEPTH, int(-5), |e| call("abs", vec![e])), Value::Integer(5)),
         (

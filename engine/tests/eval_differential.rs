@@ -580,7 +580,7 @@ fn constant_expressions_match_sqlite() {
         t_engine += t2 - t1;
         slowest.push((t2 - t1, sql.clone()));
         if slowest.len() > 20 {
-            slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
             slowest.truncate(5);
         }
         match ours_result {
@@ -604,7 +604,7 @@ fn constant_expressions_match_sqlite() {
         }
     }
     let total = FIXED.len() + cases;
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!("time: sqlite {t_sqlite:?}, engine {t_engine:?}");
     for (t, sql) in slowest.iter().take(3) {
         eprintln!("slow {t:?}: {}", &sql[..sql.len().min(300)]);

@@ -55,7 +55,7 @@ fn reals_render_as_sqlite_renders_them() {
         f64::INFINITY,
         f64::NEG_INFINITY,
         49.47,
-        9.223372036854775807e18,
+        9_223_372_036_854_775_808.0,
         4503599627370496.5,
         1e-5,
         0.000123,

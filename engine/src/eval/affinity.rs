@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(apply_affinity(ValueRef::Real(3.0), Affinity::Real), Value::Real(3.0));
         assert_eq!(apply_affinity(ValueRef::Integer(3), Affinity::Text), Value::text("3"));
         assert_eq!(apply_affinity(ValueRef::Real(0.5), Affinity::Text), Value::text("0.5"));
-        assert_eq!(apply_affinity(t("9223372036854775808"), Affinity::Integer), Value::Real(9.223372036854775808e18));
+        assert_eq!(
+            apply_affinity(t("9223372036854775808"), Affinity::Integer),
+            Value::Real(9_223_372_036_854_775_808.0)
+        );
     }
 
     #[test]

@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(run(AggregateKind::Sum, &[i(i64::MAX), i(1)]).unwrap_err().message(), "integer overflow");
         assert_eq!(
             run(AggregateKind::Sum, &[i(i64::MAX), i(1), Value::Real(0.5)]).unwrap(),
-            Value::Real(9.223372036854775807e18 + 1.5)
+            Value::Real(9_223_372_036_854_775_808.0)
         );
         assert_eq!(run(AggregateKind::Avg, &[i(1), i(2)]).unwrap(), Value::Real(1.5));
         assert_eq!(run(AggregateKind::Sum, &[Value::text("3"), Value::text("x")]).unwrap(), Value::Real(3.0));

@@ -194,11 +194,11 @@ mod tests {
     fn integer_overflow_goes_real() {
         assert_eq!(
             arith(ArithOp::Add, ValueRef::Integer(i64::MAX), ValueRef::Integer(1)),
-            Value::Real(9.223372036854775807e18)
+            Value::Real(9_223_372_036_854_775_808.0)
         );
         assert_eq!(
             arith(ArithOp::Div, ValueRef::Integer(i64::MIN), ValueRef::Integer(-1)),
-            Value::Real(9.223372036854775807e18)
+            Value::Real(9_223_372_036_854_775_808.0)
         );
         assert_eq!(arith(ArithOp::Rem, ValueRef::Integer(i64::MIN), ValueRef::Integer(-1)), Value::Integer(0));
         assert_eq!(arith(ArithOp::Div, ValueRef::Integer(7), ValueRef::Integer(-2)), Value::Integer(-3));

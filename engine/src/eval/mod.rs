@@ -15,6 +15,7 @@
 //! - [`like`]: LIKE and GLOB.
 //! - [`scalar`]: the built-in scalar functions by name.
 //! - [`aggregate`]: count, sum, total, avg, min, max, group_concat accumulators.
+//! - [`exprinfo`]: an expression's affinity and collation, and a comparison's (for the planner).
 //! - [`constant`]: evaluation of constant expression trees.
 //!
 //! Randomness (`random()`, `randomblob()`) comes from a caller-supplied
@@ -27,6 +28,7 @@ pub mod compare;
 pub mod constant;
 pub mod convert;
 pub(crate) mod decimal;
+pub mod exprinfo;
 pub mod like;
 pub mod printf;
 pub mod scalar;

@@ -691,11 +691,7 @@ pub(crate) fn ast_is_constant(e: &Expr) -> bool {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
         match e {
-            Expr::Column(c) => {
-                if truth_literal(&Expr::Column(c.clone())).is_none() || c.table.is_some() {
-                    return false;
-                }
-            }
+            Expr::Column(c) if truth_literal(&Expr::Column(c.clone())).is_none() || c.table.is_some() => return false,
             Expr::Raise { .. } | Expr::InTable { .. } => return false,
             Expr::Function(call) => {
                 let n = match &call.args {

@@ -13,6 +13,7 @@
 
 use std::cmp::Ordering;
 
+use super::Parameters;
 use super::check::{in_uses_table, is_comparison};
 use super::ir::{Ir, Kind, NodeId};
 use crate::error::{Error, ErrorCode, Result};
@@ -60,11 +61,7 @@ enum Apply {
 }
 
 /// Evaluates `ir` (already checked) to a value.
-pub(crate) fn run(
-    ir: &Ir,
-    ctx: &mut FunctionContext<'_>,
-    params: Option<&dyn Fn(&str) -> Option<Value>>,
-) -> Result<Value> {
+pub(crate) fn run(ir: &Ir, ctx: &mut FunctionContext<'_>, params: Option<Parameters<'_>>) -> Result<Value> {
     run_node(ir, ir.root, ctx, params)
 }
 
@@ -73,7 +70,7 @@ pub(crate) fn run_node(
     ir: &Ir,
     node: NodeId,
     ctx: &mut FunctionContext<'_>,
-    params: Option<&dyn Fn(&str) -> Option<Value>>,
+    params: Option<Parameters<'_>>,
 ) -> Result<Value> {
     let mut m = Machine { ir, ctx, params, tasks: vec![Task::Value(node)], values: Vec::new(), flags: Vec::new() };
     m.run()?;
@@ -83,7 +80,7 @@ pub(crate) fn run_node(
 struct Machine<'i, 'c, 'r> {
     ir: &'i Ir,
     ctx: &'c mut FunctionContext<'r>,
-    params: Option<&'c dyn Fn(&str) -> Option<Value>>,
+    params: Option<Parameters<'c>>,
     tasks: Vec<Task>,
     values: Vec<Value>,
     flags: Vec<bool>,

@@ -21,6 +21,9 @@ use crate::eval::scalar::{FunctionContext, Randomness};
 use crate::format::value::Value;
 use crate::sql::ast::Expr;
 
+/// The values of bound parameters, by their text (`?1`, `:name`).
+pub type Parameters<'a> = &'a dyn Fn(&str) -> Option<Value>;
+
 /// What constant evaluation may use besides the expression.
 #[derive(Default)]
 pub struct ConstantContext<'a> {
@@ -30,7 +33,7 @@ pub struct ConstantContext<'a> {
     pub case_sensitive_like: bool,
     /// The values of bound parameters, by their text (`?1`, `:name`); without it a parameter
     /// is an error.
-    pub parameters: Option<&'a dyn Fn(&str) -> Option<Value>>,
+    pub parameters: Option<Parameters<'a>>,
 }
 
 /// The value of a constant expression, or the error SQLite reports for `SELECT expr`
