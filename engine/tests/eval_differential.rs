@@ -623,5 +623,28 @@ fn constant_expressions_match_sqlite() {
     assert!(mismatches.is_empty(), "{} mismatches out of {total}", mismatches.len());
 }
 
-#[allow(dead_code)]
-fn unused(_: Value) {}
+#[test]
+fn current_time_matches_sqlite() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let mut stmt =
+        conn.prepare("SELECT datetime(?1 / 86400000.0), date(?1 / 86400000.0), time(?1 / 86400000.0)").unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0xc10c);
+    let exprs = [
+        parse_expr("CURRENT_TIMESTAMP").unwrap(),
+        parse_expr("CURRENT_DATE").unwrap(),
+        parse_expr("CURRENT_TIME").unwrap(),
+    ];
+    for i in 0..20_000 {
+        let jd_ms: i64 = match i % 3 {
+            0 => rng.random_range(0..=touchstone_engine::eval::datetime::MAX_JULIAN_DAY_MS),
+            1 => rng.random_range(2_400_000 * 86_400_000..2_500_000 * 86_400_000i64),
+            _ => rng.random_range(0..1_000_000i64) * 86_400_000 + [0, 43_199_999, 43_200_000, 86_399_999][i % 4],
+        };
+        let theirs: [String; 3] = stmt.query_row([jd_ms], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?])).unwrap();
+        for (e, want) in exprs.iter().zip(&theirs) {
+            let mut ctx = ConstantContext { current_time: Some(jd_ms), ..ConstantContext::default() };
+            let got = eval_constant_with(e, &mut ctx).unwrap();
+            assert_eq!(got, Value::text(want), "{e:?} at Julian day {jd_ms} ms");
+        }
+    }
+}

@@ -15,11 +15,13 @@
 //! - [`like`]: LIKE and GLOB.
 //! - [`scalar`]: the built-in scalar functions by name.
 //! - [`aggregate`]: count, sum, total, avg, min, max, group_concat accumulators.
+//! - [`datetime`]: CURRENT_TIME / CURRENT_DATE / CURRENT_TIMESTAMP from a supplied time.
 //! - [`exprinfo`]: an expression's affinity and collation, and a comparison's (for the planner).
 //! - [`constant`]: evaluation of constant expression trees.
 //!
 //! Randomness (`random()`, `randomblob()`) comes from a caller-supplied
-//! [`scalar::Randomness`]; nothing here reads a clock or OS randomness.
+//! [`scalar::Randomness`], the current time from a caller-supplied Julian day; nothing here
+//! reads a clock or OS randomness.
 
 pub mod affinity;
 pub mod aggregate;
@@ -27,6 +29,7 @@ pub mod arith;
 pub mod compare;
 pub mod constant;
 pub mod convert;
+pub mod datetime;
 pub(crate) mod decimal;
 pub mod exprinfo;
 pub mod like;

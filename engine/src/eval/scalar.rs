@@ -37,11 +37,15 @@ pub struct FunctionContext<'a> {
     pub random: Option<&'a mut dyn Randomness>,
     /// LIKE's case sensitivity (PRAGMA case_sensitive_like).
     pub case_sensitive_like: bool,
+    /// The statement's time, as a Julian day number in milliseconds (what the Vfs's
+    /// `current_time_int64` gives), for CURRENT_TIME / CURRENT_DATE / CURRENT_TIMESTAMP; they
+    /// fail without one.
+    pub current_time: Option<i64>,
 }
 
 impl Default for FunctionContext<'_> {
     fn default() -> Self {
-        FunctionContext { collation: Collation::Binary, random: None, case_sensitive_like: false }
+        FunctionContext { collation: Collation::Binary, random: None, case_sensitive_like: false, current_time: None }
     }
 }
 
@@ -120,6 +124,10 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     def("unlikely", 1, Some(1), Inline),
     def("upper", 1, Some(1), Scalar),
     def("zeroblob", 1, Some(1), Scalar),
+    // CURRENT_TIME & co.: constant within a statement (SQLITE_FUNC_SLOCHNG).
+    def("current_date", 0, Some(0), Scalar),
+    def("current_time", 0, Some(0), Scalar),
+    def("current_timestamp", 0, Some(0), Scalar),
     def("count", 0, Some(1), Aggregate),
     def("sum", 1, Some(1), Aggregate),
     def("total", 1, Some(1), Aggregate),
@@ -160,6 +168,17 @@ pub fn call(name: &str, args: &[ValueRef<'_>], ctx: &mut FunctionContext<'_>) ->
             args.iter().find(|v| !matches!(v, ValueRef::Null)).map_or(Value::Null, |v| (*v).to_owned())
         }
         "concat" => return concat_ws(None, args),
+        "current_date" | "current_time" | "current_timestamp" => {
+            let Some(now) = ctx.current_time else {
+                return Err(Error::new(ErrorCode::Error, "no current time: the caller supplies none"));
+            };
+            let text = match f.name {
+                "current_date" => super::datetime::current_date(now),
+                "current_time" => super::datetime::current_time(now),
+                _ => super::datetime::current_timestamp(now),
+            };
+            text.map_or(Value::Null, |t| Value::text(&t))
+        }
         "concat_ws" => match convert::text_bytes(a(0)) {
             None => Value::Null,
             Some(sep) => return concat_ws(Some(&sep), &args[1..]),

@@ -645,12 +645,17 @@ fn literal(lit: &Literal, negated: bool) -> Kind {
         Literal::String(s) => Value::text(s),
         Literal::Blob(b) => Value::Blob(b.clone()),
         Literal::Bool(b) => return Kind::TrueFalse { value: *b, parse_time: false },
-        Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp => {
-            return Kind::Unsupported("CURRENT_TIME, CURRENT_DATE and CURRENT_TIMESTAMP need a clock".to_string());
-        }
+        // TK_CTIME_KW & co. are calls of current_time() & co.
+        Literal::CurrentTime => return now("current_time"),
+        Literal::CurrentDate => return now("current_date"),
+        Literal::CurrentTimestamp => return now("current_timestamp"),
     };
     let small_int = !negated && matches!(lit, Literal::Integer(text) if fits_int32(text));
     Kind::Literal { value, float_token: false, small_int }
+}
+
+fn now(name: &str) -> Kind {
+    Kind::Function { name: name.to_string(), args: Vec::new(), distinct: false, order_by: false }
 }
 
 /// A column reference: TRUE / FALSE, a double-quoted string, or a (missing) column.
@@ -677,7 +682,9 @@ fn ast_has_func(e: &Expr) -> bool {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
         match e {
-            Expr::Function(_) | Expr::Like { .. } => return true,
+            Expr::Function(_)
+            | Expr::Like { .. }
+            | Expr::Literal(Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp) => return true,
             Expr::Collate { .. } => {}
             _ => e.push_children(&mut stack),
         }

@@ -34,6 +34,9 @@ pub struct ConstantContext<'a> {
     /// The values of bound parameters, by their text (`?1`, `:name`); without it a parameter
     /// is an error.
     pub parameters: Option<Parameters<'a>>,
+    /// The statement's time as a Julian day number in milliseconds (from the Vfs), for
+    /// CURRENT_TIME, CURRENT_DATE and CURRENT_TIMESTAMP; without it they are errors.
+    pub current_time: Option<i64>,
 }
 
 /// The value of a constant expression, or the error SQLite reports for `SELECT expr`
@@ -55,6 +58,7 @@ pub fn eval_constant_with(expr: &Expr, ctx: &mut ConstantContext<'_>) -> Result<
             None => None,
         },
         case_sensitive_like: ctx.case_sensitive_like,
+        current_time: ctx.current_time,
     };
     // Operands SQLite computes when the statement starts fail first.
     for node in hoist::hoisted(&ir) {
