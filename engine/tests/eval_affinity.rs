@@ -220,3 +220,65 @@ fn stored_values_match_sqlite() {
     assert!(bad.is_empty());
     let _ = ValueRef::Null;
 }
+
+/// What SQLite writes into records: a file written by SQLite, read back raw (no affinity) by the
+/// engine's storage layer, holds `record_value` of each inserted value, whether SQLite applied
+/// the affinities with OP_MakeRecord (no index) or OP_Affinity (indexed table).
+#[test]
+fn record_values_match_sqlite_files() {
+    use std::sync::Arc;
+    use touchstone_engine::eval::affinity::{RecordPath, record_value};
+    use touchstone_engine::pager::PagerConfig;
+    use touchstone_engine::storage::Database;
+    use touchstone_engine::vfs::MemVfs;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rec.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let cols: Vec<String> = COLUMNS.iter().enumerate().map(|(i, t)| format!("c{i} {t}")).collect();
+    // `plain` is written through OP_MakeRecord's affinities, `indexed` through OP_Affinity.
+    conn.execute(&format!("CREATE TABLE plain({})", cols.join(", ")), []).unwrap();
+    conn.execute(&format!("CREATE TABLE indexed({})", cols.join(", ")), []).unwrap();
+    conn.execute("CREATE INDEX indexed_c0 ON indexed(c0)", []).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5ec0);
+    let mut values = values(&mut rng, 1500);
+    for big in [1i64 << 47, (1 << 47) - 1, -(1 << 47), -(1 << 47) - 1, 1 << 60, i64::MAX - 1] {
+        values.push(Value::Integer(big));
+        values.push(Value::Real(big as f64));
+    }
+    let placeholders = vec!["?1"; COLUMNS.len()].join(", ");
+    conn.execute_batch("BEGIN").unwrap();
+    for table in ["plain", "indexed"] {
+        let mut insert = conn.prepare(&format!("INSERT INTO {table} VALUES ({placeholders})")).unwrap();
+        for v in &values {
+            insert.execute([Bind(v)]).unwrap();
+        }
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    drop(conn);
+    let vfs = MemVfs::new();
+    vfs.set_file_bytes("rec.db", &std::fs::read(&path).unwrap()).unwrap();
+    let mut db = Database::open(Arc::new(vfs), "rec.db", PagerConfig::default()).unwrap();
+    let affinities: Vec<Affinity> =
+        COLUMNS.iter().map(|t| if t.is_empty() { Affinity::Blob } else { affinity_of(t) }).collect();
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for (table, record_path) in [("plain", RecordPath::MakeRecord), ("indexed", RecordPath::Affinity)] {
+        let rows = db.rows(table).unwrap();
+        assert_eq!(rows.len(), values.len());
+        for ((_, stored), v) in rows.iter().zip(&values) {
+            for (i, &aff) in affinities.iter().enumerate() {
+                let want = record_value(v.as_ref(), aff, record_path);
+                checked += 1;
+                if !same_value(&want, &stored[i]) {
+                    bad.push(format!("{table}.c{i} ({aff:?}) of {v:?}: engine {want:?}, sqlite wrote {:?}", stored[i]));
+                }
+            }
+        }
+    }
+    eprintln!("{checked} record values checked, {} mismatches", bad.len());
+    for m in bad.iter().take(20) {
+        eprintln!("{m}");
+    }
+    assert!(bad.is_empty());
+}

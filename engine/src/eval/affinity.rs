@@ -73,6 +73,39 @@ pub fn apply_affinity(v: ValueRef<'_>, affinity: Affinity) -> Value {
     }
 }
 
+/// How SQLite applies column affinities before it writes a table record
+/// (`sqlite3GenerateConstraintChecks` / `sqlite3CompleteInsertion`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordPath {
+    /// OP_MakeRecord with the table's affinity string: an INSERT or UPDATE that builds no index
+    /// entry and evaluates no CHECK constraint.
+    MakeRecord,
+    /// An OP_Affinity before the constraint checks and index entries, then a plain
+    /// OP_MakeRecord: tables with indexes (or CHECK constraints to evaluate).
+    Affinity,
+}
+
+/// The value SQLite writes into a table record for a column of affinity `affinity`: the
+/// affinity applied as in [`apply_affinity`], except for integral values in REAL columns. On
+/// the OP_MakeRecord path such a value within ±2^47 is written as a 1 to 6 byte INTEGER
+/// (MEM_IntReal; a larger one as a REAL); on the OP_Affinity path every one is a REAL. Either
+/// way OP_RealAffinity makes it a REAL when read, so SQL sees [`apply_affinity`]; the record
+/// layer writes this value, which is what page-level comparison with SQLite needs.
+pub fn record_value(v: ValueRef<'_>, affinity: Affinity, path: RecordPath) -> Value {
+    match affinity {
+        Affinity::Real => match numeric_affinity(v) {
+            Value::Integer(i)
+                if path == RecordPath::MakeRecord && (-140_737_488_355_328..=140_737_488_355_327).contains(&i) =>
+            {
+                Value::Integer(i)
+            }
+            Value::Integer(i) => Value::Real(i as f64),
+            other => other,
+        },
+        other => apply_affinity(v, other),
+    }
+}
+
 /// NUMERIC / INTEGER affinity (`applyAffinity` for SQLITE_AFF_NUMERIC).
 fn numeric_affinity(v: ValueRef<'_>) -> Value {
     match v {

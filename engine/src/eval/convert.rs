@@ -380,6 +380,23 @@ pub fn numeric_type(v: ValueRef<'_>) -> Option<Numeric> {
     }
 }
 
+/// OP_MustBeInt (LIMIT, OFFSET, rowids): the integer a value stands for without loss: integers,
+/// integral REALs within the i64 range, and values that NUMERIC affinity makes integers
+/// (`' 12 '`, `'5.0'`); `None` otherwise (SQLite: "datatype mismatch").
+pub fn must_be_int(v: ValueRef<'_>) -> Option<i64> {
+    match v {
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Real(r) => {
+            let ix = real_to_i64(r);
+            ((-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r) && ix as f64 == r).then_some(ix)
+        }
+        other => match super::affinity::apply_affinity(other, Affinity::Numeric) {
+            Value::Integer(i) => Some(i),
+            _ => None,
+        },
+    }
+}
+
 /// The truth of a value (`sqlite3VdbeBooleanValue`): `None` for NULL; integers are true when
 /// non-zero; everything else when its real value is non-zero (so `'1abc'` is true, `'abc'`
 /// false).
@@ -521,5 +538,22 @@ mod tests {
         assert_eq!(numeric_type(ValueRef::Text(b"1.5x")), Some(Numeric::Real(1.5)));
         assert_eq!(numeric_type(ValueRef::Text(b"1\x002")), Some(Numeric::Real(1.0)));
         assert_eq!(numerify(ValueRef::Text(b"1\x002")), Value::Integer(1));
+    }
+}
+
+#[cfg(test)]
+mod must_be_int_tests {
+    use super::*;
+
+    #[test]
+    fn must_be_int_cases() {
+        // As SQLite's LIMIT accepts them ("datatype mismatch" for None).
+        assert_eq!(must_be_int(ValueRef::Text(b"2.0")), Some(2));
+        assert_eq!(must_be_int(ValueRef::Text(b" 1 ")), Some(1));
+        assert_eq!(must_be_int(ValueRef::Text(b"1e0")), Some(1));
+        assert_eq!(must_be_int(ValueRef::Real(1.5)), None);
+        assert_eq!(must_be_int(ValueRef::Real(1e300)), None);
+        assert_eq!(must_be_int(ValueRef::Blob(b"1")), None);
+        assert_eq!(must_be_int(ValueRef::Null), None);
     }
 }
