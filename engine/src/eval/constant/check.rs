@@ -142,8 +142,21 @@ pub(crate) fn codegen(ir: &Ir) -> Result<()> {
     }
     let mut error: Option<Error> = None;
     let mut stack = vec![Step::Code(ir.root)];
+    // Operands moved to the statement's start are coded last (`sqlite3FinishCoding`), and only
+    // when nothing failed before.
+    let hoisted: std::collections::HashSet<NodeId> = super::hoist::hoisted_all(ir).into_iter().collect();
+    let mut deferred: Vec<NodeId> = Vec::new();
+    let mut coding_deferred = false;
     let no_collation = |name: String| err(format!("no such collation sequence: {name}"));
-    while let Some(step) = stack.pop() {
+    loop {
+        let Some(step) = stack.pop() else {
+            if coding_deferred || error.is_some() || deferred.is_empty() {
+                break;
+            }
+            coding_deferred = true;
+            stack.extend(deferred.iter().rev().map(|&d| Step::Code(d)));
+            continue;
+        };
         let id = match step {
             Step::CompareCollation(l, r) => {
                 if error.is_none()
@@ -171,7 +184,13 @@ pub(crate) fn codegen(ir: &Ir) -> Result<()> {
                 }
                 continue;
             }
-            Step::Code(id) => id,
+            Step::Code(id) => {
+                if !coding_deferred && hoisted.contains(&id) {
+                    deferred.push(id);
+                    continue;
+                }
+                id
+            }
         };
         // Steps are pushed in reverse of the order they run.
         let mut todo: Vec<Step> = Vec::new();

@@ -30,6 +30,12 @@ enum Mode {
 /// The operands SQLite computes at statement start whose evaluation can fail (they hold a
 /// function below a COLLATE), in the order SQLite codes them.
 pub(crate) fn hoisted(ir: &Ir) -> Vec<NodeId> {
+    hoisted_all(ir).into_iter().filter(|&p| holds_function(ir, p)).collect()
+}
+
+/// Every operand SQLite moves to the statement's start (`Parse.pConstExpr`), in the order it
+/// meets them; their code is generated after the rest, and only when nothing failed before.
+pub(crate) fn hoisted_all(ir: &Ir) -> Vec<NodeId> {
     let mut out = Vec::new();
     // (node, mode, constant factoring allowed)
     let mut stack: Vec<(NodeId, Mode, bool)> = vec![(ir.root, Mode::Target, true)];
@@ -41,7 +47,7 @@ pub(crate) fn hoisted(ir: &Ir) -> Vec<NodeId> {
                 if factor && ir_is_constant(ir, p) {
                     if ir.node(p).has_func {
                         todo.push((p, Mode::Target, false));
-                    } else if holds_function(ir, p) {
+                    } else {
                         out.push(p);
                     }
                 } else {
