@@ -9,6 +9,7 @@
 //! - [`btree`]: table and index b-trees on pager pages, SQLite's page layout and balancing.
 //! - [`sql`]: the SQL front end: tokenizer, syntax tree, parser.
 //! - [`schema`]: table and index definitions derived from CREATE statements.
+//! - [`eval`]: SQLite's value semantics: affinity, conversions, operators, functions.
 //! - [`storage`]: tables and indexes over b-trees: the catalog, DDL, rows kept in step with
 //!   their indexes.
 //!
@@ -19,6 +20,7 @@
 pub mod btree;
 pub mod conn;
 pub mod error;
+pub mod eval;
 pub mod format;
 pub mod pager;
 pub mod schema;

@@ -133,13 +133,17 @@ impl Collation {
         match self {
             Collation::Binary => a.cmp(b),
             Collation::NoCase => {
-                // sqlite3StrICmp: byte-wise over ASCII-folded bytes; on a common prefix the
-                // shorter string sorts first (binCollFunc's length rule).
+                // nocaseCollatingFunc: sqlite3StrNICmp over the common length (ASCII-folded
+                // bytes; it stops early at a NUL byte of the left text, where both texts
+                // compare equal if the right one has a NUL too), then the shorter text first.
                 let n = a.len().min(b.len());
                 for i in 0..n {
                     let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
                     if x != y {
                         return x.cmp(&y);
+                    }
+                    if a[i] == 0 {
+                        break;
                     }
                 }
                 a.len().cmp(&b.len())
