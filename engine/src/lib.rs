@@ -18,14 +18,17 @@
 #![forbid(unsafe_code)]
 
 pub mod btree;
+pub mod compile;
 pub mod conn;
 pub mod error;
 pub mod eval;
 pub mod format;
 pub mod pager;
 pub mod schema;
+pub mod session;
 pub mod sql;
 pub mod storage;
+pub mod vdbe;
 pub mod vfs;
 
 pub use error::{Error, ErrorCode, Result};

@@ -203,6 +203,12 @@ impl Btree {
             _ => {}
         }
         if cur.stack.is_empty() {
+            if cur.root == 1 && self.n_page == 0 {
+                // An empty file: its schema table exists but has no page yet (btreeCursor
+                // treats root 1 of a 0-page database as an empty tree).
+                cur.status = Status::Invalid;
+                return Ok(false);
+            }
             let page = self.get_page(cur.root).inspect_err(|_| cur.status = Status::Invalid)?;
             cur.stack.push(Level { page, ix: 0 });
         } else {
@@ -414,6 +420,50 @@ impl Btree {
                 return Ok(true);
             }
             // On a table interior cell: continue into its subtree's right-most entry.
+        }
+    }
+
+    /// The number of entries in the cursor's tree (sqlite3BtreeCount): every cell of an index
+    /// tree, the leaf cells of a table tree. Visits each page once, reading no payload; the
+    /// cursor is left invalid.
+    pub fn count(&mut self, c: &Cursor) -> Result<i64> {
+        let mut cur = c.state();
+        if !self.move_to_root(&mut cur)? {
+            return Ok(0);
+        }
+        let mut total: i64 = 0;
+        loop {
+            let (leaf, n_cell, int_key) = {
+                let p = &cur.top().page;
+                (p.leaf, p.n_cell, p.int_key)
+            };
+            // Count a page's cells once, when the walk first reaches it (ix == 0).
+            if cur.top().ix == 0 && (leaf || !int_key) {
+                total += n_cell as i64;
+            }
+            if leaf {
+                // Climb to the first ancestor with a child left to visit.
+                loop {
+                    if cur.stack.len() == 1 {
+                        cur.status = Status::Invalid;
+                        cur.forget_cell();
+                        return Ok(total);
+                    }
+                    cur.stack.pop();
+                    let level = cur.top_mut();
+                    level.ix += 1;
+                    if level.ix <= level.page.n_cell {
+                        break;
+                    }
+                }
+            }
+            let level = cur.top();
+            let child = if level.ix == level.page.n_cell {
+                level.page.right_child()
+            } else {
+                level.page.child(&level.page.page.data(), level.ix)?
+            };
+            self.move_to_child(&mut cur, child)?;
         }
     }
 

@@ -1,8 +1,15 @@
-//! The rusqlite-shaped API: `Connection`, `Statement`, `Rows`, `Row` (issue 3).
+//! The rusqlite-shaped API: [`Connection`], [`Statement`], [`Rows`], [`Row`] (issue 3).
 //!
-//! Built so far: the conversions at the boundary (`types`: [`ToSql`], [`FromSql`], the
-//! `params!` macro). The connection and statement types come with the SQL executor.
+//! - `connection`: opening a database, `execute`, `execute_batch`, `query_row`, counters.
+//! - `statement`: prepared statements, stepping, binding, result rows.
+//! - `types`: the conversions at the boundary ([`ToSql`], [`FromSql`], the `params!` macro).
 
+mod connection;
+mod statement;
 pub mod types;
 
+pub use connection::Connection;
+pub use statement::{
+    MAX_SCHEMA_RETRIES, MappedRows, Params, ParamsFromIter, Row, RowIndex, Rows, Statement, params_from_iter,
+};
 pub use types::{FromSql, ToSql};

@@ -174,6 +174,13 @@ impl Accumulator {
     /// Adds one row's arguments (none for `count(*)`; `x` and optionally the separator for
     /// `group_concat`).
     pub fn step(&mut self, args: &[ValueRef<'_>]) -> Result<()> {
+        self.step_reporting(args).map(|_| ())
+    }
+
+    /// [`Accumulator::step`], returning whether a min() or max() kept its earlier value
+    /// (`sqlite3SkipAccumulatorLoad`: the row is not the new extreme, or its value is NULL
+    /// after a value was seen). Always false for the other aggregates.
+    pub fn step_reporting(&mut self, args: &[ValueRef<'_>]) -> Result<bool> {
         let x = args.first().copied().unwrap_or(ValueRef::Null);
         match self.kind {
             AggregateKind::CountStar => self.count += 1,
@@ -186,7 +193,7 @@ impl Accumulator {
             AggregateKind::Min | AggregateKind::Max => {
                 // minmaxStep: NULLs are skipped; ties keep the earlier value.
                 if matches!(x, ValueRef::Null) {
-                    return Ok(());
+                    return Ok(self.best.is_some());
                 }
                 let replace = match &self.best {
                     None => true,
@@ -198,10 +205,11 @@ impl Accumulator {
                 if replace {
                     self.best = Some(x.to_owned());
                 }
+                return Ok(!replace);
             }
             AggregateKind::GroupConcat => {
                 if matches!(x, ValueRef::Null) {
-                    return Ok(());
+                    return Ok(false);
                 }
                 let first = self.text.is_none();
                 let out = self.text.get_or_insert_with(Vec::new);
@@ -223,7 +231,7 @@ impl Accumulator {
                 }
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     /// The aggregate's value (`xFinalize`): count → INTEGER; sum → INTEGER, REAL, NULL for no

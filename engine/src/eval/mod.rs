@@ -17,6 +17,8 @@
 //! - [`aggregate`]: count, sum, total, avg, min, max, group_concat accumulators.
 //! - [`datetime`]: CURRENT_TIME / CURRENT_DATE / CURRENT_TIMESTAMP from a supplied time.
 //! - [`exprinfo`]: an expression's affinity and collation, and a comparison's (for the planner).
+//! - `ir`: expressions as SQLite's code generator sees them (parse-time rewrites applied, in an
+//!   arena), shared by the constant evaluator and the compiler.
 //! - [`constant`]: evaluation of constant expression trees.
 //!
 //! Randomness (`random()`, `randomblob()`) comes from a caller-supplied
@@ -32,6 +34,7 @@ pub mod convert;
 pub mod datetime;
 pub(crate) mod decimal;
 pub mod exprinfo;
+pub(crate) mod ir;
 pub mod like;
 pub mod printf;
 pub mod scalar;

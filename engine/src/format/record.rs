@@ -175,36 +175,46 @@ pub struct Record<'a> {
 /// record can carry a few more, an index one more for the rowid).
 pub const MAX_RECORD_COLUMNS: usize = 32_767;
 
+/// Parses the header of the complete record `data` into `columns` (cleared first): the
+/// (serial type, body offset) of each column. Validates as [`Record::parse`] does, so that
+/// `decode_value(t, &data[off..])` cannot fail for any entry. Reusing `columns` across rows
+/// spares an allocation per row.
+pub fn parse_header_into(data: &[u8], columns: &mut Vec<(u64, usize)>) -> Result<()> {
+    columns.clear();
+    let (header_size, n) = read_varint(data)?;
+    if header_size > data.len() as u64 || (header_size as usize) < n {
+        return Err(Error::corrupt(format!(
+            "record header size {header_size} is outside a record of {} bytes",
+            data.len()
+        )));
+    }
+    let header_size = header_size as usize;
+    let mut pos = n;
+    let mut body = header_size;
+    while pos < header_size {
+        let (t, m) = read_varint(&data[pos..header_size])?;
+        pos += m;
+        if t == 10 || t == 11 {
+            return Err(Error::corrupt(format!("reserved serial type {t} in record")));
+        }
+        let size = serial_type_size(t);
+        if size > (data.len() - body) as u64 {
+            return Err(Error::corrupt("record value runs past the end of the record"));
+        }
+        if columns.len() >= MAX_RECORD_COLUMNS {
+            return Err(Error::corrupt("record has too many columns"));
+        }
+        columns.push((t, body));
+        body += size as usize;
+    }
+    Ok(())
+}
+
 impl<'a> Record<'a> {
     /// Parses the record `data`.
     pub fn parse(data: &'a [u8]) -> Result<Record<'a>> {
-        let (header_size, n) = read_varint(data)?;
-        if header_size > data.len() as u64 || (header_size as usize) < n {
-            return Err(Error::corrupt(format!(
-                "record header size {header_size} is outside a record of {} bytes",
-                data.len()
-            )));
-        }
-        let header_size = header_size as usize;
         let mut columns = Vec::new();
-        let mut pos = n;
-        let mut body = header_size;
-        while pos < header_size {
-            let (t, m) = read_varint(&data[pos..header_size])?;
-            pos += m;
-            if t == 10 || t == 11 {
-                return Err(Error::corrupt(format!("reserved serial type {t} in record")));
-            }
-            let size = serial_type_size(t);
-            if size > (data.len() - body) as u64 {
-                return Err(Error::corrupt("record value runs past the end of the record"));
-            }
-            if columns.len() >= MAX_RECORD_COLUMNS {
-                return Err(Error::corrupt("record has too many columns"));
-            }
-            columns.push((t, body));
-            body += size as usize;
-        }
+        parse_header_into(data, &mut columns)?;
         Ok(Record { data, columns })
     }
 

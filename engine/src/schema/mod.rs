@@ -35,6 +35,8 @@ pub struct TableDef {
     pub strict: bool,
     /// AUTOINCREMENT on the rowid alias.
     pub autoincrement: bool,
+    /// The ON CONFLICT clause of an INTEGER PRIMARY KEY (SQLite's keyConf).
+    pub rowid_conflict: Option<ConflictResolution>,
     /// The PRIMARY KEY columns in key order (the rowid alias alone, or the columns of the
     /// primary-key index); empty when the table has no PRIMARY KEY.
     pub primary_key: Vec<usize>,
@@ -55,6 +57,8 @@ pub struct ColumnDef {
     pub std_type: Option<StdType>,
     pub affinity: Affinity,
     pub not_null: bool,
+    /// The ON CONFLICT clause of the NOT NULL constraint.
+    pub not_null_conflict: Option<ConflictResolution>,
     /// The DEFAULT value with its text (`PRAGMA table_info`'s `dflt_value`).
     pub default: Option<DefaultValue>,
     /// The column's collation (BINARY unless declared).

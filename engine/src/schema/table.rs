@@ -27,6 +27,7 @@ impl TableDef {
                 without_rowid: false,
                 strict: false,
                 autoincrement: false,
+                rowid_conflict: None,
                 primary_key: Vec::new(),
                 indexes: Vec::new(),
                 checks: Vec::new(),
@@ -96,6 +97,7 @@ impl Builder {
             std_type: declared.std_type,
             affinity: declared.affinity,
             not_null: false,
+            not_null_conflict: None,
             default: None,
             collation: Collation::Binary,
             primary_key_position: None,
@@ -122,7 +124,10 @@ impl Builder {
                 }
                 self.table.columns[index].default = Some(default.clone());
             }
-            ColumnConstraintKind::NotNull { .. } => self.table.columns[index].not_null = true,
+            ColumnConstraintKind::NotNull { on_conflict } => {
+                self.table.columns[index].not_null = true;
+                self.table.columns[index].not_null_conflict = *on_conflict;
+            }
             ColumnConstraintKind::Null { .. }
             | ColumnConstraintKind::References(_)
             | ColumnConstraintKind::Deferrable(_) => {}
@@ -228,6 +233,7 @@ impl Builder {
             self.table.rowid_alias = Some(column);
             self.table.autoincrement = autoincrement;
             self.alias_on_conflict = on_conflict;
+            self.table.rowid_conflict = on_conflict;
             return Ok(());
         }
         if autoincrement {

@@ -69,6 +69,8 @@ pub struct OtherObject {
     pub name: String,
     pub tbl_name: String,
     pub schema_rowid: i64,
+    /// The CREATE statement as stored.
+    pub sql: Option<String>,
 }
 
 /// Every object of one database, as read from sqlite_schema.
@@ -85,6 +87,11 @@ impl Catalog {
     /// The table named `name` (ASCII case-insensitive).
     pub fn table(&self, name: &str) -> Option<&Rc<Table>> {
         self.tables.iter().find(|t| t.def.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The view named `name`.
+    pub fn view(&self, name: &str) -> Option<&OtherObject> {
+        self.others.iter().find(|o| o.kind == "view" && o.name.eq_ignore_ascii_case(name))
     }
 
     /// The index named `name` and its table.
@@ -207,6 +214,7 @@ impl Database {
                     name: name.clone(),
                     tbl_name: tbl_name.clone(),
                     schema_rowid: *rowid,
+                    sql: sql.clone(),
                 }),
             }
         }

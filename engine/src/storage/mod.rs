@@ -119,6 +119,64 @@ impl Database {
         r
     }
 
+    /// Starts or joins a transaction for an SQL statement (OP_Transaction): a read
+    /// transaction, or a write transaction when `write`; the catalog is read again if another
+    /// connection changed the schema. The caller ends it with [`Database::commit_txn`] or
+    /// [`Database::rollback_txn`].
+    pub fn begin_txn(&mut self, write: bool) -> Result<()> {
+        if write {
+            self.bt.begin_write(false)?;
+        } else {
+            self.bt.begin_read()?;
+        }
+        self.refresh_catalog()
+    }
+
+    /// BEGIN IMMEDIATE / EXCLUSIVE: a write transaction at once (EXCLUSIVE when `exclusive`).
+    pub fn begin_write_txn(&mut self, exclusive: bool) -> Result<()> {
+        self.bt.begin_write(exclusive)?;
+        self.refresh_catalog()
+    }
+
+    /// Commits the transaction begun by [`Database::begin_txn`] (ends a read transaction).
+    /// On `Busy` the transaction stays open.
+    pub fn commit_txn(&mut self) -> Result<()> {
+        self.bt.commit()?;
+        self.catalog_current = false;
+        Ok(())
+    }
+
+    /// Rolls the transaction back (ends a read transaction). The catalog is read again when
+    /// next needed, since a rolled-back DDL statement may have changed it.
+    pub fn rollback_txn(&mut self) -> Result<()> {
+        self.catalog_current = false;
+        self.catalog.cookie = u32::MAX;
+        self.bt.rollback()
+    }
+
+    /// The state of the b-tree transaction.
+    pub fn txn_state(&self) -> TxnState {
+        self.bt.txn()
+    }
+
+    /// Runs a CREATE / DROP statement inside the current write transaction. On failure the
+    /// catalog is marked stale (the caller rolls the statement back).
+    pub fn run_ddl_in_txn(&mut self, sql: &str) -> Result<()> {
+        let r = self.run_ddl(sql);
+        if r.is_err() {
+            self.catalog_current = false;
+            self.catalog.cookie = u32::MAX;
+        }
+        r
+    }
+
+    /// Marks the catalog stale: it is read again at the next statement (after a savepoint
+    /// rollback that may have undone DDL).
+    pub fn invalidate_catalog(&mut self) {
+        self.catalog_current = false;
+        self.catalog.cookie = u32::MAX;
+    }
+
     /// Runs `f` in a read transaction with a current catalog.
     pub(crate) fn with_read<T>(&mut self, f: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
         let started = self.bt.txn() == TxnState::None;

@@ -10,8 +10,8 @@
 //!    collations where a comparison uses them, row values used as scalars, RAISE outside a
 //!    trigger.
 
-use super::ir::{Ir, Kind, NodeId, no_such_column};
 use crate::error::{Error, ErrorCode, Result};
+use crate::eval::ir::{Ir, Kind, NodeId, no_such_column};
 use crate::eval::scalar::{self, FunctionKind};
 use crate::sql::ast::BinaryOp;
 
@@ -44,7 +44,7 @@ pub(crate) fn resolve(ir: &Ir) -> Result<()> {
         };
         let abort = match ir.kind(id) {
             Kind::Function { name, args, distinct, order_by } => {
-                if let Some(e) = function_error(ir, name, args, *distinct, *order_by) {
+                if let Some(e) = function_error(ir, name, args, *distinct, *order_by, false) {
                     error = Some(e);
                 }
                 stack.push(Frame::Boundary);
@@ -64,8 +64,17 @@ pub(crate) fn resolve(ir: &Ir) -> Result<()> {
                 false
             }
             _ if ir.node(id).from_id => false,
-            Kind::Column(name) => {
-                error = Some(no_such_column(name));
+            Kind::Column(c) => {
+                error = Some(no_such_column(&crate::eval::ir::column_name(c)));
+                true
+            }
+            Kind::Ref(_)
+            | Kind::Register { .. }
+            | Kind::SelectAst { .. }
+            | Kind::InSelectAst { .. }
+            | Kind::Subquery { .. }
+            | Kind::InSubquery { .. } => {
+                error = Some(err("not a constant expression"));
                 true
             }
             Kind::Unsupported(message) => {
@@ -99,14 +108,32 @@ pub(crate) fn resolve(ir: &Ir) -> Result<()> {
     }
 }
 
-/// The resolution error of a function call, if any.
-fn function_error(ir: &Ir, name: &str, args: &[NodeId], distinct: bool, order_by: bool) -> Option<Error> {
+/// The resolution error of a function call, if any (`resolveExprStep`'s TK_FUNCTION case).
+/// `allow_agg`: an aggregate may stand here (a result column, HAVING or ORDER BY of an
+/// aggregate query, outside another aggregate's arguments).
+pub(crate) fn function_error(
+    ir: &Ir,
+    name: &str,
+    args: &[NodeId],
+    distinct: bool,
+    order_by: bool,
+    allow_agg: bool,
+) -> Option<Error> {
     let mut error = None;
     match scalar::lookup(name, args.len()) {
         Err(e) => return Some(e),
         Ok(def) => {
             if def.kind == FunctionKind::Aggregate {
-                return Some(err(format!("misuse of aggregate function {name}()")));
+                if !allow_agg {
+                    return Some(err(format!("misuse of aggregate function {name}()")));
+                }
+                if distinct && args.len() != 1 {
+                    return Some(err("DISTINCT aggregates must have exactly one argument"));
+                }
+                if order_by {
+                    return Some(err(format!("ORDER BY in {name}() is not supported yet")));
+                }
+                return None;
             }
             if def.name == "likelihood" {
                 let ok = match ir.kind(args[1]) {
@@ -279,5 +306,5 @@ pub(crate) fn is_comparison(op: BinaryOp) -> bool {
 /// before the left operand) rather than as a sequence of comparisons: a constant list of more
 /// than two items (`sqlite3FindInIndex`).
 pub(crate) fn in_uses_table(ir: &Ir, items: &[NodeId]) -> bool {
-    items.len() > 2 && items.iter().all(|&i| super::ir::ir_is_constant(ir, i))
+    items.len() > 2 && items.iter().all(|&i| crate::eval::ir::ir_is_constant(ir, i))
 }

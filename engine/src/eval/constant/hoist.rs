@@ -10,7 +10,7 @@
 //! through `f(..) COLLATE x` inside it: `CASE WHEN 0 THEN 1 < ((zeroblob(2e9) COLLATE rtrim)
 //! = 1) END` fails in SQLite. This module finds those operands, in code generation order.
 
-use super::ir::{Ir, Kind, NodeId, ir_is_constant};
+use crate::eval::ir::{Ir, Kind, NodeId, ir_is_constant};
 use crate::eval::scalar;
 use crate::sql::ast::{BinaryOp, UnaryOp};
 

@@ -15,12 +15,12 @@ use std::cmp::Ordering;
 
 use super::Parameters;
 use super::check::{in_uses_table, is_comparison};
-use super::ir::{Ir, Kind, NodeId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::eval::affinity::comparison_affinity;
 use crate::eval::arith::{self, ArithOp, BitOp};
 use crate::eval::compare::{self, CmpOp};
 use crate::eval::convert;
+use crate::eval::ir::{Ir, Kind, NodeId};
 use crate::eval::scalar::{self, FunctionContext};
 use crate::format::value::{Collation, Value, ValueRef};
 use crate::schema::Affinity;
@@ -189,7 +189,13 @@ impl Machine<'_, '_, '_> {
             }
             Kind::Case { operand: None, .. } => self.case_when(id, 0),
             Kind::HexTooBig(m) | Kind::Unsupported(m) => return Err(Error::new(ErrorCode::Error, m.clone())),
-            Kind::Column(name) => return Err(super::ir::no_such_column(name)),
+            Kind::Column(c) => return Err(crate::eval::ir::no_such_column(&crate::eval::ir::column_name(c))),
+            Kind::Ref(_)
+            | Kind::Register { .. }
+            | Kind::SelectAst { .. }
+            | Kind::InSelectAst { .. }
+            | Kind::Subquery { .. }
+            | Kind::InSubquery { .. } => return Err(Error::new(ErrorCode::Error, "not a constant expression")),
             Kind::Vector(_) => return Err(Error::new(ErrorCode::Error, "row value misused")),
             Kind::Raise => {
                 return Err(Error::new(ErrorCode::Error, "RAISE() may only be used within a trigger-program"));

@@ -11,12 +11,13 @@
 //! Modules: `ir` (SQLite's parse-time rewrites, in an arena), `check` (preparation errors),
 //! `hoist` (operands SQLite computes at statement start), `machine` (evaluation).
 
-mod check;
+pub(crate) mod check;
 mod hoist;
-mod ir;
+
 mod machine;
 
 use crate::error::Result;
+use crate::eval::ir;
 use crate::eval::scalar::{FunctionContext, Randomness};
 use crate::format::value::Value;
 use crate::sql::ast::Expr;

@@ -21,9 +21,29 @@ use crate::eval::convert::{self, AtoiStatus};
 use crate::eval::scalar;
 use crate::format::value::{Collation, Value};
 use crate::schema::{Affinity, affinity_of};
-use crate::sql::ast::{BinaryOp, ColumnRef, Expr, FunctionArgs, LikeOp, Literal, UnaryOp};
+use crate::sql::ast::{BinaryOp, ColumnRef, Expr, FunctionArgs, LikeOp, Literal, Select, UnaryOp};
+use std::rc::Rc;
 
 pub(crate) type NodeId = usize;
+
+/// A resolved column reference: which row source (the cursor the compiler gave it) and which
+/// column, with the affinity and collation comparisons with it use.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ColRef {
+    /// The row source: a cursor number of the statement's program.
+    pub source: u32,
+    /// The column of the source; None for the rowid.
+    pub column: Option<u32>,
+    /// The column's affinity (`sqlite3ExprAffinity` of a column); None for a subquery column
+    /// whose expression has none.
+    pub affinity: Option<Affinity>,
+    /// The column's collation: BINARY unless declared (a column always has one), none for the
+    /// rowid (`sqlite3ExprCollSeq` of a column with iColumn < 0).
+    pub collation: Option<Collation>,
+    /// Not NULL by declaration (the rowid, NOT NULL columns): lets IN and comparisons skip
+    /// NULL checks (`sqlite3ExprCanBeNull`).
+    pub not_null: bool,
+}
 
 /// One node of the rewritten expression.
 #[derive(Clone, Debug)]
@@ -60,8 +80,41 @@ pub(crate) enum Kind {
     },
     /// An integer literal SQLite refuses when generating code ("hex literal too big: ...").
     HexTooBig(String),
-    /// A column reference (an error here): its name as SQLite prints it.
-    Column(String),
+    /// A column reference not (yet) resolved. The compiler's name resolution replaces it with
+    /// [`Kind::Ref`]; for the constant evaluator it is an error.
+    Column(Box<ColumnRef>),
+    /// A resolved column: a column (or the rowid) of a row source of the statement.
+    Ref(ColRef),
+    /// A subquery as written: `(select)` (scalar), or `EXISTS (select)`.
+    SelectAst {
+        select: Rc<Select>,
+        exists: bool,
+    },
+    /// `operand IN (select)` as written.
+    InSelectAst {
+        operand: NodeId,
+        select: Rc<Select>,
+    },
+    /// A resolved scalar or EXISTS subquery: `id` indexes the compiler's table of subqueries;
+    /// `affinity` is that of its first result column (a scalar subquery's affinity).
+    Subquery {
+        id: u32,
+        exists: bool,
+        affinity: Option<Affinity>,
+    },
+    /// A resolved `operand IN (select)`.
+    InSubquery {
+        operand: NodeId,
+        id: u32,
+    },
+    /// A value the compiler already holds in a register (SQLite's TK_REGISTER): an aggregate's
+    /// result, a column copied out of a sorter. Keeps the affinity and collation of what it
+    /// replaced.
+    Register {
+        reg: u32,
+        affinity: Option<Affinity>,
+        collation: Option<Collation>,
+    },
     Variable(String),
     Unary(UnaryOp, NodeId),
     Binary(BinaryOp, NodeId, NodeId),
@@ -128,6 +181,50 @@ impl Ir {
         &self.nodes[id].kind
     }
 
+    /// Appends a node built by hand (its flags computed from its children as the parser
+    /// computes them); returns its id.
+    pub fn add(&mut self, kind: Kind) -> NodeId {
+        let mut collate = matches!(kind, Kind::Collate { .. });
+        let mut has_func = matches!(kind, Kind::Function { .. });
+        if !matches!(kind, Kind::Collate { .. }) {
+            for c in kind_children(&kind) {
+                collate |= self.nodes[c].collate;
+                has_func |= self.nodes[c].has_func;
+            }
+        }
+        let always = match &kind {
+            Kind::TrueFalse { value, .. } => Some(*value),
+            _ => None,
+        };
+        self.nodes.push(Node { kind, collate, has_func, always, parse_always: None, from_id: false });
+        self.nodes.len() - 1
+    }
+
+    /// An expression of one node.
+    pub fn leaf(kind: Kind) -> Ir {
+        let mut ir = Ir { nodes: Vec::new(), root: 0 };
+        ir.root = ir.add(kind);
+        ir
+    }
+
+    /// Appends a copy of every node of `other`; returns the id of `other`'s root here.
+    pub fn graft(&mut self, other: &Ir) -> NodeId {
+        let offset = self.nodes.len();
+        for n in &other.nodes {
+            let mut n = n.clone();
+            n.kind = shift_ids(n.kind, offset);
+            self.nodes.push(n);
+        }
+        other.root + offset
+    }
+
+    /// `self AND other` as one expression (for joining WHERE terms).
+    pub fn and(mut self, other: &Ir) -> Ir {
+        let r = self.graft(other);
+        self.root = self.add(Kind::Binary(BinaryOp::And, self.root, r));
+        self
+    }
+
     /// SQLite's `pLeft`, `pRight` and `x.pList` of a node (for the collation search).
     fn sqlite_children(&self, id: NodeId) -> (Option<NodeId>, Option<NodeId>, Vec<NodeId>) {
         match self.kind(id) {
@@ -146,6 +243,7 @@ impl Ir {
                 (*operand, None, list)
             }
             Kind::Vector(items) => (None, None, items.clone()),
+            Kind::InSelectAst { operand, .. } | Kind::InSubquery { operand, .. } => (Some(*operand), None, vec![]),
             _ => (None, None, vec![]),
         }
     }
@@ -158,12 +256,15 @@ impl Ir {
         out
     }
 
-    /// The affinity of an expression (`sqlite3ExprAffinity`): that of a CAST's type, through
-    /// COLLATE; none for everything else here (no columns).
+    /// The affinity of an expression (`sqlite3ExprAffinity`): that of a column, of a CAST's
+    /// type, of a scalar subquery's first column, through COLLATE; none for everything else.
     pub fn affinity(&self, mut id: NodeId) -> Option<Affinity> {
         loop {
             match self.kind(id) {
                 Kind::Cast { affinity, .. } => return Some(*affinity),
+                Kind::Ref(r) => return r.affinity,
+                Kind::Register { affinity, .. } => return *affinity,
+                Kind::Subquery { exists: false, affinity, .. } => return *affinity,
                 Kind::Collate { operand, .. } => id = *operand,
                 Kind::Vector(items) if !items.is_empty() => id = items[0],
                 _ => return None,
@@ -187,6 +288,8 @@ impl Ir {
                 Kind::Collate { name, collation, .. } => {
                     return collation.map(Some).ok_or_else(|| name.clone());
                 }
+                Kind::Ref(r) => return Ok(r.collation),
+                Kind::Register { collation, .. } => return Ok(*collation),
                 _ => {}
             }
             if !self.node(id).collate {
@@ -283,8 +386,20 @@ enum Plan<'a> {
     Truth { truth: bool, negated: bool },
 }
 
-/// The rewritten form of `expr`.
+/// The rewritten form of `expr`, for the constant evaluator: an unqualified double-quoted name
+/// is a string, TRUE and FALSE are truth values (there are no columns to find).
 pub(crate) fn lower(expr: &Expr) -> Result<Ir> {
+    lower_with(expr, false)
+}
+
+/// The rewritten form of `expr`, for the compiler: every name stays a column reference
+/// ([`Kind::Column`]) for name resolution, which falls back to a string (double-quoted) or a
+/// truth value (TRUE / FALSE) when no column has the name, as SQLite does.
+pub(crate) fn lower_for_compile(expr: &Expr) -> Result<Ir> {
+    lower_with(expr, true)
+}
+
+fn lower_with(expr: &Expr, keep_names: bool) -> Result<Ir> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut ids: Vec<NodeId> = Vec::new();
     enum Frame<'a> {
@@ -395,7 +510,8 @@ pub(crate) fn lower(expr: &Expr) -> Result<Ir> {
                     }
                     Expr::Literal(lit) => ids.push(push(&mut nodes, literal(lit, false))),
                     Expr::Column(c) => {
-                        let id = push(&mut nodes, column(c));
+                        let kind = if keep_names { Kind::Column(c.clone()) } else { column(c) };
+                        let id = push(&mut nodes, kind);
                         nodes[id].from_id = !matches!(nodes[id].kind, Kind::Column(_));
                         ids.push(id);
                     }
@@ -408,6 +524,16 @@ pub(crate) fn lower(expr: &Expr) -> Result<Ir> {
                         ids.push(push(&mut nodes, Kind::Unsupported(format!("no such table: {}", table.name))))
                     }
                     Expr::Raise { .. } => ids.push(push(&mut nodes, Kind::Raise)),
+                    Expr::Subquery(select) => ids
+                        .push(push(&mut nodes, Kind::SelectAst { select: Rc::new((**select).clone()), exists: false })),
+                    Expr::Exists(select) => ids
+                        .push(push(&mut nodes, Kind::SelectAst { select: Rc::new((**select).clone()), exists: true })),
+                    Expr::InSelect { .. } => {
+                        stack.push(Frame::Exit(Plan::Build(e), base));
+                        if let Expr::InSelect { operand, .. } = e {
+                            stack.push(Frame::Enter(operand));
+                        }
+                    }
                     other => {
                         stack.push(Frame::Exit(Plan::Build(other), base));
                         let mut children = Vec::new();
@@ -429,6 +555,34 @@ pub(crate) fn lower(expr: &Expr) -> Result<Ir> {
     Ok(Ir { nodes, root })
 }
 
+/// `kind` with every child id moved by `offset` (for [`Ir::graft`]).
+fn shift_ids(kind: Kind, offset: usize) -> Kind {
+    let m = |id: NodeId| id + offset;
+    let mv = |v: Vec<NodeId>| v.into_iter().map(m).collect::<Vec<_>>();
+    match kind {
+        Kind::Unary(op, x) => Kind::Unary(op, m(x)),
+        Kind::Binary(op, l, r) => Kind::Binary(op, m(l), m(r)),
+        Kind::IsNull { negated, operand } => Kind::IsNull { negated, operand: m(operand) },
+        Kind::Truth { truth, negated, operand } => Kind::Truth { truth, negated, operand: m(operand) },
+        Kind::Between { operand, low, high } => Kind::Between { operand: m(operand), low: m(low), high: m(high) },
+        Kind::In { operand, items } => Kind::In { operand: m(operand), items: mv(items) },
+        Kind::Cast { operand, affinity } => Kind::Cast { operand: m(operand), affinity },
+        Kind::Collate { operand, name, collation } => Kind::Collate { operand: m(operand), name, collation },
+        Kind::Function { name, args, distinct, order_by } => {
+            Kind::Function { name, args: mv(args), distinct, order_by }
+        }
+        Kind::Case { operand, pairs, else_expr } => Kind::Case {
+            operand: operand.map(m),
+            pairs: pairs.into_iter().map(|(w, t)| (m(w), m(t))).collect(),
+            else_expr: else_expr.map(m),
+        },
+        Kind::Vector(items) => Kind::Vector(mv(items)),
+        Kind::InSelectAst { operand, select } => Kind::InSelectAst { operand: m(operand), select },
+        Kind::InSubquery { operand, id } => Kind::InSubquery { operand: m(operand), id },
+        leaf => leaf,
+    }
+}
+
 /// The children of an IR kind (for the flags).
 fn kind_children(kind: &Kind) -> Vec<NodeId> {
     match kind {
@@ -445,6 +599,7 @@ fn kind_children(kind: &Kind) -> Vec<NodeId> {
             .chain(else_expr.iter().copied())
             .collect(),
         Kind::Vector(items) => items.clone(),
+        Kind::InSelectAst { operand, .. } | Kind::InSubquery { operand, .. } => vec![*operand],
         _ => vec![],
     }
 }
@@ -516,6 +671,10 @@ fn build(
                 Kind::Collate { operand: c[0], name: collation.clone(), collation: Collation::from_name(collation) },
             ),
             Expr::Cast { type_name, .. } => push(nodes, Kind::Cast { operand: c[0], affinity: affinity_of(type_name) }),
+            Expr::Function(call) if call.filter.is_some() || call.over.is_some() => {
+                let what = if call.over.is_some() { "window functions" } else { "FILTER clauses" };
+                push(nodes, Kind::Unsupported(format!("{what} are not supported yet")))
+            }
             Expr::Function(call) => {
                 let (distinct, order_by) = match &call.args {
                     FunctionArgs::Star => (false, false),
@@ -540,6 +699,10 @@ fn build(
                 push(nodes, Kind::Case { operand: op, pairs, else_expr: else_id })
             }
             Expr::Vector(_) => push(nodes, Kind::Vector(c.to_vec())),
+            Expr::InSelect { negated, select, .. } => {
+                let i = push(nodes, Kind::InSelectAst { operand: c[0], select: Rc::new((**select).clone()) });
+                not(nodes, i, *negated)
+            }
             _ => return Err(Error::internal("unexpected expression in lowering")),
         },
     })
@@ -663,7 +826,7 @@ fn now(name: &str) -> Kind {
     Kind::Function { name: name.to_string(), args: Vec::new(), distinct: false, order_by: false }
 }
 
-/// A column reference: TRUE / FALSE, a double-quoted string, or a (missing) column.
+/// A column reference: TRUE / FALSE, a double-quoted string, or a column to resolve.
 fn column(c: &ColumnRef) -> Kind {
     if c.schema.is_none() && c.table.is_none() {
         if c.double_quoted {
@@ -673,12 +836,16 @@ fn column(c: &ColumnRef) -> Kind {
             return Kind::TrueFalse { value: b, parse_time: false };
         }
     }
-    let name = match (&c.schema, &c.table) {
+    Kind::Column(Box::new(c.clone()))
+}
+
+/// A column reference's name as SQLite prints it in errors: `[schema.][table.]column`.
+pub(crate) fn column_name(c: &ColumnRef) -> String {
+    match (&c.schema, &c.table) {
         (Some(s), Some(t)) => format!("{s}.{t}.{}", c.column),
         (None, Some(t)) => format!("{t}.{}", c.column),
         _ => c.column.clone(),
-    };
-    Kind::Column(name)
+    }
 }
 
 /// Whether a syntax tree holds a function call (EP_HasFunc; LIKE and GLOB are calls), as
@@ -740,7 +907,15 @@ pub(crate) fn ir_is_constant(ir: &Ir, id: NodeId) -> bool {
     let mut stack = vec![id];
     while let Some(n) = stack.pop() {
         match ir.kind(n) {
-            Kind::Column(_) | Kind::Raise | Kind::Unsupported(_) => return false,
+            Kind::Column(_)
+            | Kind::Ref(_)
+            | Kind::Register { .. }
+            | Kind::SelectAst { .. }
+            | Kind::InSelectAst { .. }
+            | Kind::Subquery { .. }
+            | Kind::InSubquery { .. }
+            | Kind::Raise
+            | Kind::Unsupported(_) => return false,
             Kind::Function { name, args, .. } => match scalar::lookup(name, args.len()) {
                 Ok(def) if def.deterministic && def.kind != scalar::FunctionKind::Aggregate => {}
                 _ => return false,

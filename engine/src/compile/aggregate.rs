@@ -1,0 +1,389 @@
+//! Aggregate queries (SQLite's select.c aggregate paths): aggregate functions, GROUP BY
+//! through a sorter, HAVING, bare columns.
+//!
+//! Bare columns (a column outside any aggregate in an aggregate query) take SQLite's values:
+//! when the query has min() or max(), those of the row that last set every extreme;
+//! otherwise those of the first row of the group (`updateAccumulator`'s regHit / regAcc).
+//!
+//! GROUP BY, as SQLite codes it without an index to deliver the groups:
+//!
+//! ```text
+//!   loops: sorter ← (GROUP BY keys, columns needed)
+//!   reset accumulators
+//!   for each sorted row:
+//!     keys → cur; compare with prev: when different,
+//!       prev ← cur; output the finished group (if it has rows); reset
+//!     step the aggregates; load bare columns (first row / extreme row)
+//!   output the last group
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use super::query::{Core, OrderTerm};
+use super::resolve::ir_equal;
+use super::select::RowSink;
+use super::{Compiler, CursorSource};
+use crate::btree::KeyInfo;
+use crate::error::Result;
+use crate::eval::aggregate::AggregateKind;
+use crate::eval::ir::{Ir, Kind, NodeId};
+use crate::eval::scalar::{self, FunctionKind};
+use crate::format::value::Collation;
+use crate::vdbe::op::{Op, Reg, TreeSpec};
+
+/// One distinct aggregate call of the query.
+struct AggCall {
+    /// The expression holding the call, and the call's node.
+    ir: Ir,
+    node: NodeId,
+    kind: AggregateKind,
+    distinct: bool,
+    collation: Collation,
+    slot: u32,
+    result: Reg,
+}
+
+impl Compiler<'_> {
+    /// Compiles an aggregate core, sending its rows to `sink`.
+    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>) -> Result<()> {
+        if self.simple_count(core, sink)? {
+            return Ok(());
+        }
+        // The output expressions, with each aggregate call replaced by its result register.
+        let mut result: Vec<Ir> = core.result.clone();
+        let mut having: Option<Ir> = core.having.clone();
+        let mut order: Vec<OrderTerm> = match sink.sorter {
+            Some((_, terms)) => terms.iter().map(clone_term).collect(),
+            None => Vec::new(),
+        };
+        let mut calls: Vec<AggCall> = Vec::new();
+        {
+            let mut irs: Vec<&mut Ir> = result.iter_mut().collect();
+            irs.extend(having.iter_mut());
+            irs.extend(order.iter_mut().map(|t| &mut t.expr));
+            for ir in irs {
+                self.extract_aggregates(ir, &mut calls)?;
+            }
+        }
+        // Bare columns: what the output reads of the sources outside aggregates.
+        let mut bare = BTreeSet::new();
+        for ir in result.iter().chain(having.iter()).chain(order.iter().map(|t| &t.expr)) {
+            self.expr_columns(ir, &mut bare);
+        }
+        let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
+        let bare: Vec<(u32, Option<u32>)> = bare.into_iter().filter(|(c, _)| cursors.contains(c)).collect();
+        let bare_regs = self.b.regs(bare.len() as u32);
+        let has_minmax = calls.iter().any(|c| matches!(c.kind, AggregateKind::Min | AggregateKind::Max));
+        let sink_terms: Option<(u32, &[OrderTerm])> = sink.sorter.map(|(c, _)| (c, &order[..]));
+        let out_sink = RowSink {
+            dest: sink.dest,
+            n_columns: sink.n_columns,
+            sorter: sink_terms,
+            distinct: sink.distinct,
+            limits: sink.limits,
+            brk: sink.brk,
+        };
+        if core.group_by.is_empty() {
+            self.aggregate_single(core, &calls, &bare, bare_regs, has_minmax, &result, having.as_ref(), &out_sink)
+        } else {
+            self.aggregate_grouped(core, &calls, &bare, bare_regs, has_minmax, &result, having.as_ref(), &out_sink)
+        }
+    }
+
+    /// Finds the aggregate calls of `ir`, reusing an equal earlier one, and replaces each with
+    /// its result register.
+    fn extract_aggregates(&mut self, ir: &mut Ir, calls: &mut Vec<AggCall>) -> Result<()> {
+        for id in 0..ir.nodes.len() {
+            let Kind::Function { name, args, distinct, .. } = ir.kind(id).clone() else { continue };
+            let def = scalar::lookup(&name, args.len())?;
+            if def.kind != FunctionKind::Aggregate {
+                continue;
+            }
+            let existing = calls.iter().position(|c| ir_equal(&c.ir, c.node, ir, id));
+            let result = match existing {
+                Some(i) => calls[i].result,
+                None => {
+                    let kind = AggregateKind::lookup(&name, args.len())?;
+                    let mut collation = Collation::Binary;
+                    if def.needs_collation {
+                        for &a in &args {
+                            if let Some(c) = ir.collation(a).ok().flatten() {
+                                collation = c;
+                                break;
+                            }
+                        }
+                    }
+                    let slot = self.b.agg();
+                    let result = self.b.reg();
+                    calls.push(AggCall { ir: ir.clone(), node: id, kind, distinct, collation, slot, result });
+                    result
+                }
+            };
+            ir.nodes[id].kind = Kind::Register { reg: result, affinity: None, collation: None };
+        }
+        Ok(())
+    }
+
+    /// Empties every accumulator (and, for a new group, the bare columns).
+    fn reset_accumulators(&mut self, calls: &[AggCall], bare_regs: Reg, n_bare: usize) {
+        for c in calls {
+            self.b.emit(Op::AggInit { acc: c.slot, kind: c.kind, collation: c.collation, distinct: c.distinct });
+        }
+        if n_bare > 0 {
+            self.b.emit(Op::Null { dest: bare_regs, count: n_bare as u32 });
+        }
+    }
+
+    /// Steps every aggregate with the current row, then loads the bare columns: at the
+    /// first row (`first_flag` 0) when there is no min()/max(), else when every extreme moved.
+    fn update_accumulators(
+        &mut self,
+        calls: &[AggCall],
+        bare: &[(u32, Option<u32>)],
+        bare_regs: Reg,
+        has_minmax: bool,
+        first_flag: Reg,
+    ) -> Result<()> {
+        let hit = has_minmax.then(|| self.b.reg());
+        if let Some(h) = hit {
+            self.b.emit(Op::Integer { dest: h, value: 0 });
+        }
+        for c in calls {
+            let Kind::Function { args, .. } = c.ir.kind(c.node).clone() else { continue };
+            let first = self.b.regs(args.len() as u32);
+            for (i, &a) in args.iter().enumerate() {
+                self.expr_into(&c.ir, a, first + i as u32)?;
+            }
+            let is_minmax = matches!(c.kind, AggregateKind::Min | AggregateKind::Max);
+            self.b.emit(Op::AggStep {
+                acc: c.slot,
+                args: first,
+                argc: args.len() as u32,
+                hit: if is_minmax { hit } else { None },
+            });
+        }
+        if !bare.is_empty() {
+            let skip = self.b.label();
+            let flag = hit.unwrap_or(first_flag);
+            self.b.emit(Op::If { reg: flag, target: skip.addr(), jump_if_null: false });
+            for (i, &(source, column)) in bare.iter().enumerate() {
+                let r = crate::eval::ir::ColRef { source, column, affinity: None, collation: None, not_null: false };
+                self.column_into(&r, bare_regs + i as u32)?;
+            }
+            self.b.resolve(skip);
+        }
+        Ok(())
+    }
+
+    /// The finished group: final values, HAVING, the output row. Bare columns read their
+    /// loaded registers.
+    #[allow(clippy::too_many_arguments)]
+    fn output_group(
+        &mut self,
+        calls: &[AggCall],
+        bare: &[(u32, Option<u32>)],
+        bare_regs: Reg,
+        result: &[Ir],
+        having: Option<&Ir>,
+        sink: &RowSink<'_>,
+        skip: crate::vdbe::Label,
+    ) -> Result<()> {
+        for c in calls {
+            self.b.emit(Op::AggFinal { acc: c.slot, dest: c.result });
+        }
+        let map: HashMap<(u32, Option<u32>), Reg> =
+            bare.iter().enumerate().map(|(i, &k)| (k, bare_regs + i as u32)).collect();
+        self.subst.push(map);
+        let r = (|| {
+            if let Some(h) = having {
+                self.expr_jump(h, h.root, skip, false, true)?;
+            }
+            self.result_row(result, sink, skip)
+        })();
+        self.subst.pop();
+        r
+    }
+
+    /// An aggregate without GROUP BY: one output row.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_single(
+        &mut self,
+        core: &Core,
+        calls: &[AggCall],
+        bare: &[(u32, Option<u32>)],
+        bare_regs: Reg,
+        has_minmax: bool,
+        result: &[Ir],
+        having: Option<&Ir>,
+        sink: &RowSink<'_>,
+    ) -> Result<()> {
+        self.reset_accumulators(calls, bare_regs, bare.len());
+        let first_flag = self.b.reg();
+        self.b.emit(Op::Integer { dest: first_flag, value: 0 });
+        let wi = self.where_begin_with(core, None, false)?;
+        self.update_accumulators(calls, bare, bare_regs, has_minmax, first_flag)?;
+        self.b.emit(Op::Integer { dest: first_flag, value: 1 });
+        self.where_end(wi)?;
+        let done = self.b.label();
+        self.output_group(calls, bare, bare_regs, result, having, sink, done)?;
+        self.b.resolve(done);
+        Ok(())
+    }
+
+    /// An aggregate with GROUP BY, through a sorter.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_grouped(
+        &mut self,
+        core: &Core,
+        calls: &[AggCall],
+        bare: &[(u32, Option<u32>)],
+        bare_regs: Reg,
+        has_minmax: bool,
+        result: &[Ir],
+        having: Option<&Ir>,
+        sink: &RowSink<'_>,
+    ) -> Result<()> {
+        let k = core.group_by.len() as u32;
+        let mut collations = Vec::with_capacity(core.group_by.len());
+        for g in &core.group_by {
+            collations.push(self.collation_of(g, g.root)?);
+        }
+        let key_info = Rc::new(KeyInfo { descending: vec![false; collations.len()], collations });
+        // The columns the sorted rows carry: those the aggregates' arguments and the bare
+        // columns read.
+        let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
+        let mut needed = BTreeSet::new();
+        for c in calls {
+            if let Kind::Function { args, .. } = c.ir.kind(c.node) {
+                for &a in args {
+                    let mut sub = Ir { nodes: c.ir.nodes.clone(), root: a };
+                    sub.root = a;
+                    self.expr_columns(&sub, &mut needed);
+                }
+            }
+        }
+        needed.extend(bare.iter().copied());
+        let needed: Vec<(u32, Option<u32>)> = needed.into_iter().filter(|(c, _)| cursors.contains(c)).collect();
+        let n = needed.len() as u32;
+        let sorter = self.b.cursor();
+        self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
+        let wi = self.where_begin_with(core, None, false)?;
+        let rec = self.b.regs(k + n);
+        for (i, g) in core.group_by.iter().enumerate() {
+            self.expr_into(g, g.root, rec + i as u32)?;
+        }
+        for (i, &(source, column)) in needed.iter().enumerate() {
+            let r = crate::eval::ir::ColRef { source, column, affinity: None, collation: None, not_null: false };
+            self.column_into(&r, rec + k + i as u32)?;
+        }
+        self.b.emit(Op::SorterInsert { cursor: sorter, start: rec, count: k + n });
+        self.where_end(wi)?;
+        self.plan_row("USE TEMP B-TREE FOR GROUP BY".to_string());
+
+        let (prev, cur) = (self.b.regs(k), self.b.regs(k));
+        let use_flag = self.b.reg();
+        let (ret_out, ret_reset) = (self.b.reg(), self.b.reg());
+        let (output_sub, reset_sub, end) = (self.b.label(), self.b.label(), self.b.label());
+        self.b.emit(Op::Null { dest: prev, count: k });
+        self.b.emit(Op::Gosub { ret: ret_reset, target: reset_sub.addr() });
+        self.b.emit(Op::SorterSort { cursor: sorter, if_empty: end.addr() });
+        let top = self.b.current_addr();
+        for i in 0..k {
+            self.b.emit(Op::Column { cursor: sorter, column: i, dest: cur + i });
+        }
+        let cols = self.b.regs(n);
+        for i in 0..n {
+            self.b.emit(Op::Column { cursor: sorter, column: k + i, dest: cols + i });
+        }
+        self.b.emit(Op::CompareRows { lhs: prev, rhs: cur, count: k, key_info });
+        let (changed, same) = (self.b.label(), self.b.label());
+        self.b.emit(Op::Jump { lt: changed.addr(), eq: same.addr(), gt: changed.addr() });
+        self.b.resolve(changed);
+        self.b.emit(Op::Copy { src: cur, dest: prev, count: k });
+        self.b.emit(Op::Gosub { ret: ret_out, target: output_sub.addr() });
+        self.b.emit(Op::Gosub { ret: ret_reset, target: reset_sub.addr() });
+        self.b.resolve(same);
+        // The aggregates' arguments and the bare columns read the sorted row.
+        let map: HashMap<(u32, Option<u32>), Reg> =
+            needed.iter().enumerate().map(|(i, &key)| (key, cols + i as u32)).collect();
+        self.subst.push(map);
+        let r = self.update_accumulators(calls, bare, bare_regs, has_minmax, use_flag);
+        self.subst.pop();
+        r?;
+        self.b.emit(Op::Integer { dest: use_flag, value: 1 });
+        self.b.emit(Op::SorterNext { cursor: sorter, target: top });
+        self.b.emit(Op::Gosub { ret: ret_out, target: output_sub.addr() });
+        self.b.emit(Op::Goto { target: end.addr() });
+        // Output subroutine: only a group that has rows.
+        self.b.resolve(output_sub);
+        let ret = self.b.label();
+        self.b.emit(Op::IfNot { reg: use_flag, target: ret.addr(), jump_if_null: true });
+        self.output_group(calls, bare, bare_regs, result, having, sink, ret)?;
+        self.b.resolve(ret);
+        self.b.emit(Op::Return { ret: ret_out });
+        // Reset subroutine.
+        self.b.resolve(reset_sub);
+        self.reset_accumulators(calls, bare_regs, bare.len());
+        self.b.emit(Op::Integer { dest: use_flag, value: 0 });
+        self.b.emit(Op::Return { ret: ret_reset });
+        self.b.resolve(end);
+        Ok(())
+    }
+
+    /// `SELECT count(*) FROM t` (SQLite's isSimpleCount): the b-tree's entry count, from the
+    /// narrowest index narrower than the table, else from the table.
+    fn simple_count(&mut self, core: &Core, sink: &RowSink<'_>) -> Result<bool> {
+        if core.sources.len() != 1
+            || core.where_clause.is_some()
+            || !core.group_by.is_empty()
+            || core.having.is_some()
+            || core.result.len() != 1
+            || core.distinct
+            || sink.sorter.is_some()
+        {
+            return Ok(false);
+        }
+        let Some(table) = core.sources[0].table().cloned() else { return Ok(false) };
+        let ir = &core.result[0];
+        let is_count = matches!(ir.kind(ir.root), Kind::Function { name, args, distinct: false, .. }
+            if args.is_empty() && name.eq_ignore_ascii_case("count"));
+        if !is_count || core.sources[0].indexed_by.is_some() {
+            return Ok(false);
+        }
+        let table_w = super::planner::table_width_logest(&table);
+        let mut best: Option<(usize, i16)> = None;
+        for (i, idx) in table.indexes.iter().enumerate() {
+            let w = super::planner::index_width_logest(idx, &table);
+            if idx.def.where_clause.is_none() && w < table_w && best.is_none_or(|(_, bw)| w < bw) {
+                best = Some((i, w));
+            }
+        }
+        self.uses_db = true;
+        let cursor = core.sources[0].cursor;
+        self.cursors.insert(cursor, CursorSource::Table(table.clone()));
+        let name = &core.sources[0].name;
+        match best {
+            Some((i, _)) => {
+                let idx = &table.indexes[i];
+                self.open_read(cursor, idx.root, TreeSpec::Index(idx.key_info.clone()));
+                self.plan_row(format!("SCAN {name} USING COVERING INDEX {}", idx.def.name));
+            }
+            None => {
+                self.open_read(cursor, table.root, TreeSpec::Table);
+                self.plan_row(format!("SCAN {name}"));
+            }
+        }
+        let r = self.b.reg();
+        self.b.emit(Op::Count { cursor, dest: r });
+        self.b.emit(Op::Close { cursor });
+        let skip = self.b.label();
+        self.finish_row(r, sink, skip)?;
+        self.b.resolve(skip);
+        Ok(true)
+    }
+}
+
+fn clone_term(t: &OrderTerm) -> OrderTerm {
+    OrderTerm { expr: t.expr.clone(), desc: t.desc, nulls_first: t.nulls_first, result_column: t.result_column }
+}

@@ -1,0 +1,845 @@
+//! INSERT, UPDATE and DELETE (SQLite's insert.c, update.c, delete.c) on rowid tables.
+//!
+//! Every write follows SQLite's order of b-tree operations, so that files match SQLite's page
+//! for page: for each row the new rowid (OP_NewRowid) or the explicit one, then the
+//! constraint checks (`sqlite3GenerateConstraintChecks`: NOT NULL, CHECK after the column
+//! affinities, the rowid's uniqueness, each UNIQUE index in the table's index order, each
+//! conflict resolved as its ON CONFLICT clause or the statement's OR clause says), then the
+//! index entries in index order and the row (`sqlite3CompleteInsertion`). UPDATE and DELETE
+//! first collect the rowids of the rows the WHERE clause selects (sorted), then change them.
+
+use std::rc::Rc;
+
+use super::query::{Core, Source};
+use super::resolve::{ExprCtx, Resolver, Scope, is_rowid_name};
+use super::select::Dest;
+use super::{Compiler, CursorSource, err};
+use crate::btree::KeyInfo;
+use crate::error::{ConstraintKind, ErrorCode, Result};
+use crate::eval::ir::Ir;
+use crate::schema::{Affinity, IndexOrigin, IndexTarget};
+use crate::sql::ast::{ConflictResolution, Delete, Expr, Insert, InsertSource, SelectCore, Stmt, Update};
+use crate::storage::{Index, Table};
+use crate::vdbe::Label;
+use crate::vdbe::op::{HaltKind, InsertOpts, OnError, Op, Reg, TreeSpec};
+
+/// The cursors of a table being written: the table's and one per index, in index order.
+struct WriteCursors {
+    table: u32,
+    indexes: Vec<u32>,
+}
+
+/// A row about to be written: its rowid register and one register per column.
+#[derive(Clone, Copy)]
+struct NewRow {
+    rowid: Reg,
+    data: Reg,
+}
+
+impl Compiler<'_> {
+    /// Compiles an INSERT, UPDATE or DELETE.
+    pub fn dml(mut self, stmt: &Stmt) -> Result<crate::vdbe::Program> {
+        self.dml_into_plan(stmt)?;
+        self.finish(Vec::new(), Vec::new())
+    }
+
+    /// Generates the code of an INSERT, UPDATE or DELETE (also for EXPLAIN QUERY PLAN).
+    pub fn dml_into_plan(&mut self, stmt: &Stmt) -> Result<()> {
+        self.uses_db = true;
+        self.info.writes = true;
+        self.info.may_abort = true;
+        self.info.counts_changes = true;
+        match stmt {
+            Stmt::Insert(i) => self.insert(i),
+            Stmt::Update(u) => self.update(u),
+            Stmt::Delete(d) => self.delete(d),
+            _ => Err(err("not a DML statement")),
+        }
+    }
+
+    /// The table a DML statement writes (views and the schema table cannot be written).
+    fn target_table(&self, name: &crate::sql::ast::QualifiedName) -> Result<Rc<Table>> {
+        if let Some(s) = name.schema_name()
+            && !s.eq_ignore_ascii_case("main")
+        {
+            return Err(err(format!("no such table: {s}.{}", name.name.as_str())));
+        }
+        let n = name.name.as_str();
+        if let Some(t) = self.catalog.table(n) {
+            if t.def.without_rowid {
+                return Err(err("WITHOUT ROWID tables are not supported yet"));
+            }
+            if t.def.columns.iter().any(|c| c.generated.is_some()) {
+                return Err(err("generated columns are not supported yet"));
+            }
+            return Ok(t.clone());
+        }
+        if self.catalog.view(n).is_some() {
+            return Err(err(format!("cannot modify {n} because it is a view")));
+        }
+        if n.eq_ignore_ascii_case("sqlite_master") || n.eq_ignore_ascii_case("sqlite_schema") {
+            return Err(err(format!("table {n} may not be modified")));
+        }
+        Err(err(format!("no such table: {n}")))
+    }
+
+    /// Opens write cursors on a table and all its indexes.
+    fn open_write(&mut self, table: &Rc<Table>, table_cursor: u32) -> WriteCursors {
+        self.cursors.insert(table_cursor, CursorSource::Table(table.clone()));
+        self.b.emit(Op::OpenWrite { cursor: table_cursor, root: table.root, tree: TreeSpec::Table });
+        let indexes = table
+            .indexes
+            .iter()
+            .map(|idx| {
+                let c = self.b.cursor();
+                self.b.emit(Op::OpenWrite { cursor: c, root: idx.root, tree: TreeSpec::Index(idx.key_info.clone()) });
+                c
+            })
+            .collect();
+        WriteCursors { table: table_cursor, indexes }
+    }
+
+    // ----- INSERT --------------------------------------------------------------------------
+
+    fn insert(&mut self, ins: &Insert) -> Result<()> {
+        if ins.with.is_some() || !ins.upsert.is_empty() || !ins.returning.is_empty() {
+            return Err(err("WITH, UPSERT and RETURNING in INSERT are not supported yet"));
+        }
+        let table = self.target_table(&ins.table)?;
+        let ncols = table.def.columns.len();
+        // Where each supplied value goes: a column, or the rowid (None).
+        let mut targets: Vec<Option<usize>> = Vec::new();
+        if ins.columns.is_empty() {
+            targets.extend((0..ncols).map(Some));
+        } else {
+            for c in &ins.columns {
+                match table.def.column_index(c.as_str()) {
+                    Some(j) => targets.push(Some(j)),
+                    None if is_rowid_name(c.as_str()) => targets.push(None),
+                    None => {
+                        return Err(err(format!("table {} has no column named {}", table.def.name, c.as_str())));
+                    }
+                }
+            }
+        }
+        let on_conflict = ins.or_conflict;
+        let mut r = Resolver::new(self.catalog);
+        r.next_cursor = self.b.reserve_next();
+        // The rows: one VALUES row inline; anything else materialized first (it may read the
+        // table being written).
+        let (rows_inline, query) = match &ins.source {
+            InsertSource::DefaultValues => (Some(Vec::new()), None),
+            InsertSource::Select(s)
+                if s.compound.is_empty()
+                    && s.order_by.is_empty()
+                    && s.limit.is_none()
+                    && s.with.is_none()
+                    && matches!(&s.first, SelectCore::Values(rows) if rows.len() == 1) =>
+            {
+                let SelectCore::Values(rows) = &s.first else { unreachable!("matched above") };
+                let scope = Scope::new(&[], &[], None);
+                let mut irs = Vec::with_capacity(rows[0].len());
+                for e in &rows[0] {
+                    irs.push(r.expr(e, &scope, ExprCtx::PLAIN)?.0);
+                }
+                (Some(irs), None)
+            }
+            InsertSource::Select(s) => (None, Some(r.query(s, None)?)),
+        };
+        let n_values = match (&rows_inline, &query) {
+            (Some(v), _) => v.len(),
+            (None, Some(q)) => q.columns.len(),
+            _ => 0,
+        };
+        if !matches!(ins.source, InsertSource::DefaultValues) && n_values != targets.len() {
+            return Err(err(if ins.columns.is_empty() {
+                format!("table {} has {} columns but {} values were supplied", table.def.name, ncols, n_values)
+            } else {
+                format!("{} values for {} columns", n_values, targets.len())
+            }));
+        }
+        self.adopt_cursors(r);
+        let table_cursor = self.b.cursor();
+        // Rows of a SELECT are computed before the table is opened for writing.
+        let source = match &query {
+            Some(q) => {
+                let eph = self.b.cursor();
+                self.b.emit(Op::OpenEphemeral { cursor: eph, key_info: None });
+                self.query(q, &Dest::Table { cursor: eph })?;
+                Some(eph)
+            }
+            None => None,
+        };
+        let wc = self.open_write(&table, table_cursor);
+        match (rows_inline, source) {
+            (Some(irs), _) => {
+                let next = self.b.label();
+                self.insert_row(&table, &wc, &targets, RowValues::Exprs(&irs), on_conflict, next)?;
+                self.b.resolve(next);
+            }
+            (None, Some(eph)) => {
+                let done = self.b.label();
+                self.b.emit(Op::Rewind { cursor: eph, if_empty: done.addr() });
+                let top = self.b.current_addr();
+                let next = self.b.label();
+                self.insert_row(&table, &wc, &targets, RowValues::Cursor(eph), on_conflict, next)?;
+                self.b.resolve(next);
+                self.b.emit(Op::Next { cursor: eph, target: top });
+                self.b.resolve(done);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// One row of an INSERT: values, rowid, constraint checks, index entries, the row.
+    /// `next` is where an IGNORE resolution goes.
+    fn insert_row(
+        &mut self,
+        table: &Rc<Table>,
+        wc: &WriteCursors,
+        targets: &[Option<usize>],
+        values: RowValues<'_>,
+        on_conflict: Option<ConflictResolution>,
+        next: Label,
+    ) -> Result<()> {
+        let ncols = table.def.columns.len() as u32;
+        let row = NewRow { rowid: self.b.reg(), data: self.b.regs(ncols) };
+        let alias = table.def.rowid_alias;
+        let mut rowid_given = false;
+        for j in 0..ncols as usize {
+            let dest = row.data + j as u32;
+            if Some(j) == alias {
+                self.b.emit(Op::Null { dest, count: 1 });
+                continue;
+            }
+            match targets.iter().position(|t| *t == Some(j)) {
+                Some(p) => self.row_value(&values, p, dest)?,
+                None => self.default_value(table, j, dest)?,
+            }
+        }
+        let rowid_pos = targets
+            .iter()
+            .position(|t| alias.is_some() && *t == alias)
+            .or_else(|| targets.iter().position(Option::is_none));
+        match rowid_pos {
+            Some(p) => {
+                rowid_given = true;
+                self.row_value(&values, p, row.rowid)?;
+                let have = self.b.label();
+                self.b.emit(Op::NotNull { reg: row.rowid, target: have.addr() });
+                self.b.emit(Op::NewRowid { cursor: wc.table, dest: row.rowid });
+                self.b.resolve(have);
+                self.b.emit(Op::MustBeInt { reg: row.rowid, target: None });
+            }
+            None => {
+                self.b.emit(Op::NewRowid { cursor: wc.table, dest: row.rowid });
+            }
+        }
+        let path = self.constraint_checks(table, wc, row, None, rowid_given, on_conflict, next)?;
+        self.complete_insertion(
+            table,
+            wc,
+            row,
+            None,
+            path,
+            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: false },
+        )
+    }
+
+    /// The value at position `p` of the row being inserted, into `dest`.
+    fn row_value(&mut self, values: &RowValues<'_>, p: usize, dest: Reg) -> Result<()> {
+        match values {
+            RowValues::Exprs(irs) => {
+                let ir = &irs[p];
+                self.expr_into(ir, ir.root, dest)
+            }
+            RowValues::Cursor(c) => {
+                self.b.emit(Op::Column { cursor: *c, column: p as u32, dest });
+                Ok(())
+            }
+        }
+    }
+
+    /// A column's DEFAULT (NULL without one) into `dest`.
+    fn default_value(&mut self, table: &Table, j: usize, dest: Reg) -> Result<()> {
+        match &table.def.columns[j].default {
+            None => {
+                self.b.emit(Op::Null { dest, count: 1 });
+                Ok(())
+            }
+            Some(d) => {
+                let mut r = Resolver::new(self.catalog);
+                let scope = Scope::new(&[], &[], None);
+                let (ir, _) = r.expr(&d.expr, &scope, ExprCtx::PLAIN)?;
+                self.expr_into(&ir, ir.root, dest)
+            }
+        }
+    }
+
+    /// NOT NULL, CHECK, rowid and UNIQUE checks of a new row (`sqlite3GenerateConstraintChecks`).
+    /// `old_rowid`: the row's rowid before an UPDATE. Returns how the record is to be written.
+    #[allow(clippy::too_many_arguments)]
+    fn constraint_checks(
+        &mut self,
+        table: &Rc<Table>,
+        wc: &WriteCursors,
+        row: NewRow,
+        old_rowid: Option<Reg>,
+        rowid_changes: bool,
+        or: Option<ConflictResolution>,
+        ignore: Label,
+    ) -> Result<crate::eval::affinity::RecordPath> {
+        let def = &table.def;
+        let resolve = |c: Option<ConflictResolution>| or.or(c).unwrap_or(ConflictResolution::Abort);
+        // NOT NULL.
+        for (j, col) in def.columns.iter().enumerate() {
+            if !col.not_null || Some(j) == def.rowid_alias {
+                continue;
+            }
+            let reg = row.data + j as u32;
+            let message = format!("{}.{}", def.name, col.name);
+            let mut action = resolve(col.not_null_conflict);
+            if action == ConflictResolution::Replace && col.default.is_none() {
+                action = ConflictResolution::Abort;
+            }
+            match action {
+                ConflictResolution::Ignore => {
+                    self.b.emit(Op::IsNull { reg, target: ignore.addr() });
+                }
+                ConflictResolution::Replace => {
+                    let ok = self.b.label();
+                    self.b.emit(Op::NotNull { reg, target: ok.addr() });
+                    self.default_value(table, j, reg)?;
+                    self.b.resolve(ok);
+                }
+                a => {
+                    self.b.emit(Op::HaltIfNull {
+                        reg,
+                        message: Rc::from(format!("NOT NULL constraint failed: {message}")),
+                        action: on_error(a),
+                    });
+                }
+            }
+        }
+        // Column affinities, before CHECK constraints and index keys.
+        let needs_affinity = !def.checks.is_empty() || !table.indexes.is_empty();
+        let affinities: Rc<[Affinity]> = def.columns.iter().map(|c| c.affinity).collect();
+        if needs_affinity {
+            self.b.emit(Op::Affinity { start: row.data, affinities: affinities.clone() });
+        }
+        // CHECK constraints see the row's columns through substitution.
+        if !def.checks.is_empty() {
+            let action = resolve(None);
+            let map = (0..def.columns.len())
+                .map(|j| {
+                    let reg = if Some(j) == def.rowid_alias { row.rowid } else { row.data + j as u32 };
+                    ((u32::MAX, Some(j as u32)), reg)
+                })
+                .chain(std::iter::once(((u32::MAX, None), row.rowid)))
+                .collect();
+            self.subst.push(map);
+            let r = (|| {
+                for check in &def.checks {
+                    let ir = self.table_expr(table, &check.expr)?;
+                    let ok = self.b.label();
+                    self.expr_jump(&ir, ir.root, ok, true, true)?;
+                    match action {
+                        ConflictResolution::Ignore => {
+                            self.b.emit(Op::Goto { target: ignore.addr() });
+                        }
+                        a => {
+                            let a = if a == ConflictResolution::Replace { ConflictResolution::Abort } else { a };
+                            self.halt_constraint(
+                                ConstraintKind::Check,
+                                format!("CHECK constraint failed: {}", check.name),
+                                a,
+                            );
+                        }
+                    }
+                    self.b.resolve(ok);
+                }
+                Ok(())
+            })();
+            self.subst.pop();
+            r?;
+        }
+        // The rowid's uniqueness.
+        if rowid_changes {
+            let ok = self.b.label();
+            if let Some(old) = old_rowid {
+                self.b.emit(super::expr::compare_jump(
+                    crate::eval::compare::CmpOp::Eq,
+                    row.rowid,
+                    old,
+                    None,
+                    crate::format::value::Collation::Binary,
+                    ok,
+                    false,
+                ));
+            }
+            self.b.emit(Op::SeekRowid { cursor: wc.table, reg: row.rowid, not_found: ok.addr() });
+            match resolve(def.rowid_conflict) {
+                ConflictResolution::Ignore => {
+                    self.b.emit(Op::Goto { target: ignore.addr() });
+                }
+                ConflictResolution::Replace => {
+                    // The old row's index entries go; the row itself is overwritten.
+                    self.delete_index_entries(table, wc, wc.table)?;
+                }
+                a => {
+                    let (kind, label) = match def.rowid_alias {
+                        Some(i) => (ConstraintKind::PrimaryKey, format!("{}.{}", def.name, def.columns[i].name)),
+                        None => (ConstraintKind::RowId, format!("{}.rowid", def.name)),
+                    };
+                    self.halt_constraint(kind, format!("UNIQUE constraint failed: {label}"), a);
+                }
+            }
+            self.b.resolve(ok);
+        }
+        // UNIQUE indexes, in index order.
+        for (ix, idx) in table.indexes.iter().enumerate() {
+            if !idx.def.unique {
+                continue;
+            }
+            let key = self.index_key_from_row(table, idx, row)?;
+            let ok = self.b.label();
+            let cursor = wc.indexes[ix];
+            self.b.emit(Op::NoConflict { cursor, key, count: idx.def.key_len as u32, target: ok.addr() });
+            let action = resolve(idx.def.on_conflict);
+            let conflict_rowid = self.b.reg();
+            if old_rowid.is_some() || action == ConflictResolution::Replace {
+                self.b.emit(Op::Rowid { cursor, dest: conflict_rowid });
+                if let Some(old) = old_rowid {
+                    self.b.emit(super::expr::compare_jump(
+                        crate::eval::compare::CmpOp::Eq,
+                        conflict_rowid,
+                        old,
+                        None,
+                        crate::format::value::Collation::Binary,
+                        ok,
+                        false,
+                    ));
+                }
+            }
+            match action {
+                ConflictResolution::Ignore => {
+                    self.b.emit(Op::Goto { target: ignore.addr() });
+                }
+                ConflictResolution::Replace => {
+                    // Delete the conflicting row and its index entries.
+                    let gone = self.b.label();
+                    self.b.emit(Op::SeekRowid { cursor: wc.table, reg: conflict_rowid, not_found: gone.addr() });
+                    self.delete_index_entries(table, wc, wc.table)?;
+                    self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
+                    self.b.resolve(gone);
+                }
+                a => {
+                    let (kind, message) = unique_message(table, idx);
+                    self.halt_constraint(kind, message, a);
+                }
+            }
+            self.b.resolve(ok);
+        }
+        Ok(if needs_affinity {
+            crate::eval::affinity::RecordPath::Affinity
+        } else {
+            crate::eval::affinity::RecordPath::MakeRecord
+        })
+    }
+
+    /// A CHECK expression of `table`, resolved against the row being written (its columns
+    /// are substituted by the caller under the pseudo-cursor `u32::MAX`).
+    fn table_expr(&mut self, table: &Rc<Table>, e: &Expr) -> Result<Ir> {
+        let source = Source {
+            cursor: u32::MAX,
+            name: table.def.name.clone(),
+            kind: super::query::SourceKind::Table(table.clone()),
+            columns: table
+                .def
+                .columns
+                .iter()
+                .map(|c| super::query::SourceColumn {
+                    name: c.name.clone(),
+                    affinity: Some(c.affinity),
+                    collation: c.collation,
+                    not_null: c.not_null,
+                    decltype: c.declared_type.clone(),
+                })
+                .collect(),
+            join: super::query::JoinType::Inner,
+            on: None,
+            merged: vec![false; table.def.columns.len()],
+            indexed_by: None,
+        };
+        let mut r = Resolver::new(self.catalog);
+        let sources = [source];
+        let scope = Scope::new(&sources, &[], None);
+        let (ir, _) = r.expr(e, &scope, ExprCtx::PLAIN)?;
+        Ok(ir)
+    }
+
+    /// The entry of index `idx` for the new row, into fresh registers (key columns with
+    /// affinity applied, then the rowid).
+    fn index_key_from_row(&mut self, table: &Table, idx: &Index, row: NewRow) -> Result<Reg> {
+        let n = idx.def.columns.len() as u32;
+        let key = self.b.regs(n);
+        for (i, c) in idx.def.columns.iter().enumerate() {
+            let src = match c.target {
+                IndexTarget::Column(j) if Some(j) != table.def.rowid_alias => row.data + j as u32,
+                IndexTarget::Column(_) | IndexTarget::Rowid => row.rowid,
+                IndexTarget::Expr(_) => return Err(err("indexes on expressions are not supported yet")),
+            };
+            self.b.emit(Op::Copy { src, dest: key + i as u32, count: 1 });
+        }
+        Ok(key)
+    }
+
+    /// Deletes the index entries of the row the table cursor stands on
+    /// (`sqlite3GenerateRowIndexDelete`), reading its columns.
+    fn delete_index_entries(&mut self, table: &Table, wc: &WriteCursors, table_cursor: u32) -> Result<()> {
+        for (ix, idx) in table.indexes.iter().enumerate() {
+            let n = idx.def.columns.len() as u32;
+            let key = self.b.regs(n);
+            for (i, c) in idx.def.columns.iter().enumerate() {
+                let dest = key + i as u32;
+                match c.target {
+                    IndexTarget::Column(j) if Some(j) != table.def.rowid_alias => {
+                        self.b.emit(Op::Column { cursor: table_cursor, column: j as u32, dest });
+                        if table.def.columns[j].affinity == Affinity::Real {
+                            self.b.emit(Op::RealAffinity { reg: dest });
+                        }
+                    }
+                    IndexTarget::Column(_) | IndexTarget::Rowid => {
+                        self.b.emit(Op::Rowid { cursor: table_cursor, dest });
+                    }
+                    IndexTarget::Expr(_) => return Err(err("indexes on expressions are not supported yet")),
+                }
+            }
+            self.b.emit(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n });
+        }
+        Ok(())
+    }
+
+    /// Writes the new row's index entries, then the row (`sqlite3CompleteInsertion`). With
+    /// `only`, just those indexes get entries (an UPDATE that changes no other).
+    fn complete_insertion(
+        &mut self,
+        table: &Table,
+        wc: &WriteCursors,
+        row: NewRow,
+        only: Option<&[bool]>,
+        path: crate::eval::affinity::RecordPath,
+        opts: InsertOpts,
+    ) -> Result<()> {
+        for (ix, idx) in table.indexes.iter().enumerate() {
+            if only.is_some_and(|o| !o[ix]) {
+                continue;
+            }
+            let key = self.index_key_from_row(table, idx, row)?;
+            self.b.emit(Op::IdxInsert { cursor: wc.indexes[ix], start: key, count: idx.def.columns.len() as u32 });
+        }
+        let ncols = table.def.columns.len() as u32;
+        if path == crate::eval::affinity::RecordPath::MakeRecord {
+            // OP_MakeRecord applies the affinities itself, writing integral REAL values as
+            // integers.
+            let affinities: Rc<[Affinity]> = table.def.columns.iter().map(|c| c.affinity).collect();
+            self.b.emit(Op::RecordAffinity { start: row.data, affinities });
+        }
+        self.b.emit(Op::Insert { cursor: wc.table, start: row.data, count: ncols, rowid: row.rowid, opts });
+        Ok(())
+    }
+
+    /// Halts with a constraint error.
+    fn halt_constraint(&mut self, kind: ConstraintKind, message: String, action: ConflictResolution) {
+        self.b.emit(Op::Halt(HaltKind::Error {
+            code: ErrorCode::Constraint,
+            constraint: Some(kind),
+            message,
+            action: on_error(action),
+        }));
+    }
+
+    // ----- UPDATE and DELETE ---------------------------------------------------------------
+
+    /// Resolves the target of an UPDATE or DELETE as the one source of a core, with its WHERE
+    /// clause.
+    fn target_core(
+        &mut self,
+        table: &Rc<Table>,
+        alias: Option<&crate::sql::ast::Ident>,
+        indexed: Option<&crate::sql::ast::IndexedBy>,
+        where_clause: Option<&Expr>,
+        r: &mut Resolver<'_>,
+    ) -> Result<Core> {
+        let cursor = r.cursor();
+        let source = Source {
+            cursor,
+            name: alias.map_or_else(|| table.def.name.clone(), |a| a.name.clone()),
+            kind: super::query::SourceKind::Table(table.clone()),
+            columns: table
+                .def
+                .columns
+                .iter()
+                .map(|c| super::query::SourceColumn {
+                    name: c.name.clone(),
+                    affinity: Some(c.affinity),
+                    collation: c.collation,
+                    not_null: c.not_null,
+                    decltype: c.declared_type.clone(),
+                })
+                .collect(),
+            join: super::query::JoinType::Inner,
+            on: None,
+            merged: vec![false; table.def.columns.len()],
+            indexed_by: indexed.cloned(),
+        };
+        let sources = vec![source];
+        let where_ir = match where_clause {
+            None => None,
+            Some(w) => {
+                let scope = Scope::new(&sources, &[], None);
+                Some(r.expr(w, &scope, ExprCtx::PLAIN)?.0)
+            }
+        };
+        Ok(Core {
+            sources,
+            where_clause: where_ir,
+            result: Vec::new(),
+            names: Vec::new(),
+            values: Vec::new(),
+            group_by: Vec::new(),
+            having: None,
+            distinct: false,
+            aggregate: false,
+        })
+    }
+
+    /// Collects the rowids of the rows `core` selects into a new ephemeral index (sorted,
+    /// distinct: SQLite's RowSet); returns its cursor.
+    fn collect_rowids(&mut self, core: &Core) -> Result<u32> {
+        let set = self.b.cursor();
+        self.b.emit(Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(1))) });
+        let wi = self.where_begin_with(core, None, false)?;
+        let r = self.b.reg();
+        let cursor = core.sources[0].cursor;
+        let rowid =
+            crate::eval::ir::ColRef { source: cursor, column: None, affinity: None, collation: None, not_null: true };
+        self.column_into(&rowid, r)?;
+        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: 1 });
+        self.where_end(wi)?;
+        // The writes that follow read the table itself, not an index it may have used.
+        self.covering.remove(&cursor);
+        Ok(set)
+    }
+
+    fn delete(&mut self, d: &Delete) -> Result<()> {
+        if d.with.is_some() || !d.returning.is_empty() {
+            return Err(err("WITH and RETURNING in DELETE are not supported yet"));
+        }
+        let table = self.target_table(&d.table)?;
+        let mut r = Resolver::new(self.catalog);
+        r.next_cursor = self.b.reserve_next();
+        let core = self.target_core(&table, d.alias.as_ref(), d.indexed.as_ref(), d.where_clause.as_ref(), &mut r)?;
+        self.adopt_cursors(r);
+        if core.where_clause.is_none() {
+            // The truncate optimization: every b-tree cleared, the rows counted.
+            self.cursors.insert(core.sources[0].cursor, CursorSource::Table(table.clone()));
+            self.b.emit(Op::Clear { root: table.root, count_changes: true });
+            for idx in &table.indexes {
+                self.b.emit(Op::Clear { root: idx.root, count_changes: false });
+            }
+            return Ok(());
+        }
+        let set = self.collect_rowids(&core)?;
+        let wc = self.open_write(&table, core.sources[0].cursor);
+        let done = self.b.label();
+        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
+        let top = self.b.current_addr();
+        let next = self.b.label();
+        let rid = self.b.reg();
+        self.b.emit(Op::Column { cursor: set, column: 0, dest: rid });
+        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: rid, not_found: next.addr() });
+        self.delete_index_entries(&table, &wc, wc.table)?;
+        self.b.emit(Op::Delete { cursor: wc.table, count_change: true });
+        self.b.resolve(next);
+        self.b.emit(Op::Next { cursor: set, target: top });
+        self.b.resolve(done);
+        Ok(())
+    }
+
+    fn update(&mut self, u: &Update) -> Result<()> {
+        if u.with.is_some() || u.from.is_some() || !u.returning.is_empty() {
+            return Err(err("WITH, FROM and RETURNING in UPDATE are not supported yet"));
+        }
+        let table = self.target_table(&u.table)?;
+        let def = &table.def;
+        let mut r = Resolver::new(self.catalog);
+        r.next_cursor = self.b.reserve_next();
+        let core = self.target_core(&table, u.alias.as_ref(), u.indexed.as_ref(), u.where_clause.as_ref(), &mut r)?;
+        // SET targets: a column, or the rowid (None); the last assignment to a column wins.
+        let mut sets: Vec<(Option<usize>, Ir)> = Vec::new();
+        {
+            let scope = Scope::new(&core.sources, &[], None);
+            for a in &u.assignments {
+                if a.columns.len() != 1 {
+                    return Err(err("assignments of row values are not supported yet"));
+                }
+                let name = a.columns[0].as_str();
+                let target = match def.column_index(name) {
+                    Some(j) if Some(j) == def.rowid_alias => None,
+                    Some(j) => Some(j),
+                    None if is_rowid_name(name) => None,
+                    None => return Err(err(format!("no such column: {name}"))),
+                };
+                let (ir, _) = r.expr(&a.value, &scope, ExprCtx::PLAIN)?;
+                sets.retain(|(t, _)| *t != target);
+                sets.push((target, ir));
+            }
+        }
+        self.adopt_cursors(r);
+        let set = self.collect_rowids(&core)?;
+        let wc = self.open_write(&table, core.sources[0].cursor);
+        let ncols = def.columns.len() as u32;
+        let done = self.b.label();
+        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
+        let top = self.b.current_addr();
+        let next = self.b.label();
+        let old_rowid = self.b.reg();
+        self.b.emit(Op::Column { cursor: set, column: 0, dest: old_rowid });
+        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
+        // New values: assigned expressions (reading the old row), else the old values.
+        let row = NewRow { rowid: self.b.reg(), data: self.b.regs(ncols) };
+        let rowid_set = sets.iter().find(|(t, _)| t.is_none());
+        match rowid_set {
+            Some((_, ir)) => {
+                self.expr_into(ir, ir.root, row.rowid)?;
+                self.b.emit(Op::MustBeInt { reg: row.rowid, target: None });
+            }
+            None => {
+                self.b.emit(Op::Copy { src: old_rowid, dest: row.rowid, count: 1 });
+            }
+        }
+        for j in 0..ncols as usize {
+            let dest = row.data + j as u32;
+            if Some(j) == def.rowid_alias {
+                self.b.emit(Op::Null { dest, count: 1 });
+                continue;
+            }
+            match sets.iter().find(|(t, _)| *t == Some(j)) {
+                Some((_, ir)) => self.expr_into(ir, ir.root, dest)?,
+                None => {
+                    self.b.emit(Op::Column { cursor: wc.table, column: j as u32, dest });
+                    if def.columns[j].affinity == Affinity::Real {
+                        self.b.emit(Op::RealAffinity { reg: dest });
+                    }
+                }
+            }
+        }
+        let rowid_changes = rowid_set.is_some();
+        // The indexes whose entries change: a key column assigned, or the rowid.
+        let changed: Vec<bool> = table
+            .indexes
+            .iter()
+            .map(|idx| {
+                rowid_changes
+                    || idx.def.columns.iter().any(|c| match c.target {
+                        IndexTarget::Column(j) => sets.iter().any(|(t, _)| *t == Some(j)),
+                        _ => false,
+                    })
+            })
+            .collect();
+        let path = self.constraint_checks(&table, &wc, row, Some(old_rowid), rowid_changes, u.or_conflict, next)?;
+        // The old row's changed index entries go, then the row moves or is overwritten.
+        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
+        for (ix, idx) in table.indexes.iter().enumerate() {
+            if changed[ix] {
+                let n = idx.def.columns.len() as u32;
+                let key = self.b.regs(n);
+                for (i, c) in idx.def.columns.iter().enumerate() {
+                    let dest = key + i as u32;
+                    match c.target {
+                        IndexTarget::Column(j) if Some(j) != def.rowid_alias => {
+                            self.b.emit(Op::Column { cursor: wc.table, column: j as u32, dest });
+                            if def.columns[j].affinity == Affinity::Real {
+                                self.b.emit(Op::RealAffinity { reg: dest });
+                            }
+                        }
+                        _ => {
+                            self.b.emit(Op::Copy { src: old_rowid, dest, count: 1 });
+                        }
+                    }
+                }
+                self.b.emit(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n });
+            }
+        }
+        if rowid_changes {
+            let same = self.b.label();
+            self.b.emit(super::expr::compare_jump(
+                crate::eval::compare::CmpOp::Eq,
+                row.rowid,
+                old_rowid,
+                None,
+                crate::format::value::Collation::Binary,
+                same,
+                false,
+            ));
+            self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
+            self.b.resolve(same);
+        }
+        self.complete_insertion(
+            &table,
+            &wc,
+            row,
+            Some(&changed),
+            path,
+            InsertOpts { count_change: true, set_last_rowid: false, use_seek_result: false },
+        )?;
+        self.b.resolve(next);
+        self.b.emit(Op::Next { cursor: set, target: top });
+        self.b.resolve(done);
+        Ok(())
+    }
+
+    /// Takes over the cursor numbers a resolver assigned, and its subqueries.
+    fn adopt_cursors(&mut self, r: Resolver<'_>) {
+        self.b.reserve_cursors(r.next_cursor);
+        let base = self.subqueries.queries.len();
+        debug_assert_eq!(base, 0, "one resolver per statement");
+        self.subqueries = r.subqueries;
+    }
+}
+
+/// Where the values of an inserted row come from.
+enum RowValues<'a> {
+    /// Expressions (one VALUES row).
+    Exprs(&'a [Ir]),
+    /// The columns of the current row of an ephemeral table.
+    Cursor(u32),
+}
+
+/// How much a constraint failure undoes.
+fn on_error(c: ConflictResolution) -> OnError {
+    match c {
+        ConflictResolution::Rollback => OnError::Rollback,
+        ConflictResolution::Fail => OnError::Fail,
+        _ => OnError::Abort,
+    }
+}
+
+/// SQLite's message for a duplicate key of a UNIQUE index: its columns as `table.column`,
+/// and the constraint kind (PRIMARY KEY for a primary-key index).
+fn unique_message(table: &Table, idx: &Index) -> (ConstraintKind, String) {
+    let cols: Vec<String> = idx
+        .def
+        .key_columns()
+        .iter()
+        .map(|c| match c.target {
+            IndexTarget::Column(j) => format!("{}.{}", table.def.name, table.def.columns[j].name),
+            _ => format!("index '{}'", idx.def.name),
+        })
+        .collect();
+    let kind =
+        if idx.def.origin == IndexOrigin::PrimaryKey { ConstraintKind::PrimaryKey } else { ConstraintKind::Unique };
+    (kind, format!("UNIQUE constraint failed: {}", cols.join(", ")))
+}

@@ -1,0 +1,672 @@
+//! Loop code (SQLite's `sqlite3WhereBegin` / `sqlite3WhereCodeOneLoopStart` /
+//! `sqlite3WhereEnd`).
+//!
+//! For each level, outermost first:
+//!
+//! ```text
+//!   [LEFT JOIN: match = 0]
+//!   loop start by access path            (exhausted → brk)
+//!   [LEFT JOIN: ON terms; match = 1]     (addr_first: where the null row re-enters)
+//!   terms testable here                  (false → cont)
+//!     ... inner levels, then the body ...
+//! cont:
+//!   next entry → loop start
+//! brk:
+//!   [LEFT JOIN: if !match: null row, goto addr_first]
+//! ```
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use super::choose::choose;
+use super::explain::loop_line;
+use super::terms::{ConstraintOp, Term, split_terms};
+use super::{Access, ConsRef, LoopPlan};
+use crate::btree::KeyInfo;
+use crate::compile::query::{Core, JoinType, OrderTerm, SourceKind};
+use crate::compile::{Compiler, Covering, CursorSource};
+use crate::error::{Error, Result};
+use crate::eval::affinity::comparison_affinity;
+use crate::eval::compare::CmpOp;
+use crate::eval::ir::{Ir, Kind, NodeId};
+use crate::format::value::Collation;
+use crate::schema::{Affinity, IndexTarget};
+use crate::sql::ast::SortOrder;
+use crate::vdbe::Label;
+use crate::vdbe::op::{Addr, CmpOutput, NullMode, Op, Reg, SeekKind, TreeSpec};
+
+/// The loops of a core, open: what the body needs and what `where_end` closes.
+pub(crate) struct WhereInfo {
+    /// The next row of the innermost loop.
+    pub cont: Label,
+    /// After all loops.
+    pub brk: Label,
+    /// A placeholder instruction before the loops (where a sorter can be opened late).
+    pub top: Addr,
+    /// The loops deliver rows in the ORDER BY's order.
+    pub ordered: bool,
+    levels: Vec<LevelEnd>,
+    /// Where a missing table row (a corrupt index) is reported, if a level can find one.
+    corrupt: Option<Label>,
+}
+
+/// What closes one level.
+struct LevelEnd {
+    cont: Label,
+    brk: Label,
+    /// The instruction that steps the loop (None for a single-row level).
+    step: Option<Op>,
+    /// Loops over IN values, innermost first: (continue label, step instruction).
+    in_loops: Vec<(Label, Op)>,
+    /// A LEFT JOIN: the match flag, where the null row re-enters, the cursors to null.
+    left: Option<(Reg, Label, Vec<u32>)>,
+}
+
+impl Compiler<'_> {
+    /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
+    /// deliver. Whole rows are read (no covering index) when `need_rows`.
+    pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
+        self.where_begin_with(core, order_by, false)
+    }
+
+    pub fn where_begin_with(
+        &mut self,
+        core: &Core,
+        order_by: Option<&[OrderTerm]>,
+        need_rows: bool,
+    ) -> Result<WhereInfo> {
+        let top = self.b.emit(crate::vdbe::op::Op::Noop);
+        let brk = self.b.label();
+        let terms = split_terms(self, core);
+        let mut used = BTreeSet::new();
+        self.core_columns(core, order_by, &mut used);
+        let mut plan = choose(core, &terms, &used, !need_rows)?;
+        let ordered = match order_by {
+            Some(ob) => order_satisfied(core, &mut plan, ob),
+            None => false,
+        };
+        let mut coded = vec![false; terms.len()];
+        // Constant terms decide before any loop whether there is a row at all.
+        for (t, term) in terms.iter().enumerate() {
+            if term.prereq == 0 && term.constant && term.on_level.is_none() {
+                self.expr_jump(term.ir, term.node, brk, false, true)?;
+                coded[t] = true;
+            }
+        }
+        // Open every cursor, fill every FROM subquery.
+        for lp in &plan {
+            let src = &core.sources[lp.source];
+            match &src.kind {
+                SourceKind::Table(t) => {
+                    self.cursors.insert(src.cursor, CursorSource::Table(t.clone()));
+                    let index_only =
+                        matches!(lp.access, Access::CoveringScan { .. } | Access::Index { covering: true, .. });
+                    if !index_only {
+                        self.open_read(src.cursor, t.root, TreeSpec::Table);
+                    }
+                    self.uses_db = true;
+                }
+                SourceKind::Subquery(id) => {
+                    self.cursors.insert(src.cursor, CursorSource::Ephemeral);
+                    self.materialize(*id, src.cursor, &src.name)?;
+                }
+            }
+        }
+        let mut avail = 0u64;
+        let mut levels = Vec::with_capacity(plan.len());
+        let mut corrupt = None;
+        for lp in &plan {
+            let src = &core.sources[lp.source];
+            let ordered_index = None;
+            let line = loop_line(src, &lp.access, &terms, ordered_index);
+            self.plan_row(line);
+            let level_brk = self.b.label();
+            let cont = self.b.label();
+            let left = src.join == JoinType::Left;
+            let match_reg = if left {
+                let r = self.b.reg();
+                self.b.emit(Op::Integer { dest: r, value: 0 });
+                Some(r)
+            } else {
+                None
+            };
+            let (step, in_loops, consumed, null_cursors) =
+                self.loop_start(core, lp, &terms, level_brk, cont, &mut corrupt)?;
+            avail |= 1 << lp.source;
+            for t in consumed {
+                if !left || terms[t].on_level.is_some() {
+                    coded[t] = true;
+                }
+            }
+            let mut left_info = None;
+            if let Some(m) = match_reg {
+                for (t, term) in terms.iter().enumerate() {
+                    if !coded[t] && term.on_level == Some(lp.source) {
+                        self.expr_jump(term.ir, term.node, cont, false, true)?;
+                        coded[t] = true;
+                    }
+                }
+                let first = self.b.label();
+                self.b.resolve(first);
+                self.b.emit(Op::Integer { dest: m, value: 1 });
+                left_info = Some((m, first, null_cursors));
+            }
+            for (t, term) in terms.iter().enumerate() {
+                let here = term.on_level.is_none_or(|on| on == lp.source);
+                if !coded[t] && here && term.prereq & !avail == 0 {
+                    self.expr_jump(term.ir, term.node, cont, false, true)?;
+                    coded[t] = true;
+                }
+            }
+            levels.push(LevelEnd { cont, brk: level_brk, step, in_loops, left: left_info });
+        }
+        // Terms left (reading no source but not constant, on a core without sources).
+        let cont = self.b.label();
+        for (t, term) in terms.iter().enumerate() {
+            if !coded[t] {
+                let target = levels.last().map_or(cont, |lv| lv.cont);
+                self.expr_jump(term.ir, term.node, target, false, true)?;
+            }
+        }
+        let cont = match levels.last() {
+            Some(lv) => lv.cont,
+            None => {
+                levels.push(LevelEnd { cont, brk: self.b.label(), step: None, in_loops: Vec::new(), left: None });
+                cont
+            }
+        };
+        Ok(WhereInfo { cont, brk, top, ordered, levels, corrupt })
+    }
+
+    /// Closes the loops.
+    pub fn where_end(&mut self, wi: WhereInfo) -> Result<()> {
+        for lv in wi.levels.into_iter().rev() {
+            self.b.resolve(lv.cont);
+            if let Some(op) = lv.step {
+                self.b.emit(op);
+            }
+            for (cont, op) in lv.in_loops {
+                self.b.resolve(cont);
+                self.b.emit(op);
+            }
+            self.b.resolve(lv.brk);
+            if let Some((m, first, cursors)) = lv.left {
+                let after = self.b.label();
+                self.b.emit(Op::IfPos { reg: m, target: after.addr(), decrement: 0 });
+                for c in cursors {
+                    self.b.emit(Op::NullRow { cursor: c });
+                }
+                self.b.emit(Op::Goto { target: first.addr() });
+                self.b.resolve(after);
+            }
+        }
+        if let Some(corrupt) = wi.corrupt {
+            self.b.emit(Op::Goto { target: wi.brk.addr() });
+            self.b.resolve(corrupt);
+            self.b.emit(Op::Halt(crate::vdbe::op::HaltKind::Error {
+                code: crate::error::ErrorCode::Corrupt,
+                constraint: None,
+                message: "database disk image is malformed: index entry without a table row".to_string(),
+                action: crate::vdbe::op::OnError::Abort,
+            }));
+        }
+        self.b.resolve(wi.brk);
+        Ok(())
+    }
+
+    /// Every column the core reads (for covering indexes).
+    fn core_columns(&self, core: &Core, order_by: Option<&[OrderTerm]>, out: &mut BTreeSet<(u32, Option<u32>)>) {
+        let mut irs: Vec<&Ir> = Vec::new();
+        irs.extend(core.where_clause.iter());
+        irs.extend(core.result.iter());
+        irs.extend(core.group_by.iter());
+        irs.extend(core.having.iter());
+        for s in &core.sources {
+            irs.extend(s.on.iter());
+        }
+        if let Some(ob) = order_by {
+            irs.extend(ob.iter().map(|t| &t.expr));
+        }
+        for ir in irs {
+            self.expr_columns(ir, out);
+        }
+    }
+
+    /// Emits the start of one level's loop; returns its step instruction, its IN loops, the
+    /// terms it enforces, and the cursors a LEFT JOIN's null row must null.
+    #[allow(clippy::type_complexity)]
+    fn loop_start(
+        &mut self,
+        core: &Core,
+        lp: &LoopPlan,
+        terms: &[Term<'_>],
+        brk: Label,
+        cont: Label,
+        corrupt: &mut Option<Label>,
+    ) -> Result<(Option<Op>, Vec<(Label, Op)>, Vec<usize>, Vec<u32>)> {
+        let src = &core.sources[lp.source];
+        let cur = src.cursor;
+        let rhs = |r: ConsRef| -> (&Ir, NodeId) {
+            let term = &terms[r.term];
+            (term.ir, term.constraints[r.k].rhs.unwrap_or(term.node))
+        };
+        let constraint = |r: ConsRef| &terms[r.term].constraints[r.k];
+        match &lp.access {
+            Access::Scan => {
+                self.b.emit(if lp.reverse {
+                    Op::Last { cursor: cur, if_empty: brk.addr() }
+                } else {
+                    Op::Rewind { cursor: cur, if_empty: brk.addr() }
+                });
+                let top = self.b.current_addr();
+                let step = if lp.reverse {
+                    Op::Prev { cursor: cur, target: top }
+                } else {
+                    Op::Next { cursor: cur, target: top }
+                };
+                Ok((Some(step), Vec::new(), Vec::new(), vec![cur]))
+            }
+            Access::CoveringScan { index } => {
+                let ic = self.open_index(core, lp.source, *index, true)?;
+                self.b.emit(if lp.reverse {
+                    Op::Last { cursor: ic, if_empty: brk.addr() }
+                } else {
+                    Op::Rewind { cursor: ic, if_empty: brk.addr() }
+                });
+                let top = self.b.current_addr();
+                let step = if lp.reverse {
+                    Op::Prev { cursor: ic, target: top }
+                } else {
+                    Op::Next { cursor: ic, target: top }
+                };
+                Ok((Some(step), Vec::new(), Vec::new(), vec![ic]))
+            }
+            Access::RowidEq { term } => {
+                let (ir, node) = rhs(*term);
+                let r = self.expr_reg(ir, node)?;
+                self.b.emit(Op::SeekRowid { cursor: cur, reg: r, not_found: brk.addr() });
+                let _ = cont;
+                Ok((None, Vec::new(), vec![term.term], vec![cur]))
+            }
+            Access::RowidIn { term } => {
+                let eph = self.in_values(terms, term.term, Some(Affinity::Integer), Collation::Binary)?;
+                self.b.emit(if lp.reverse {
+                    Op::Last { cursor: eph, if_empty: brk.addr() }
+                } else {
+                    Op::Rewind { cursor: eph, if_empty: brk.addr() }
+                });
+                let top = self.b.current_addr();
+                let v = self.b.reg();
+                self.b.emit(Op::Column { cursor: eph, column: 0, dest: v });
+                self.b.emit(Op::SeekRowid { cursor: cur, reg: v, not_found: cont.addr() });
+                let step = if lp.reverse {
+                    Op::Prev { cursor: eph, target: top }
+                } else {
+                    Op::Next { cursor: eph, target: top }
+                };
+                Ok((Some(step), Vec::new(), vec![term.term], vec![cur]))
+            }
+            Access::RowidRange { lower, upper } => {
+                let mut consumed = Vec::new();
+                let (start, end) = if lp.reverse { (*upper, *lower) } else { (*lower, *upper) };
+                match start {
+                    Some(t) => {
+                        let k = constraint(t);
+                        let (ir, node) = rhs(t);
+                        let r = self.expr_reg(ir, node)?;
+                        let kind = seek_kind(k.op);
+                        self.b.emit(Op::Seek { kind, cursor: cur, key: r, count: 1, not_found: brk.addr() });
+                        consumed.extend(k.whole.then_some(t.term));
+                    }
+                    None => {
+                        self.b.emit(if lp.reverse {
+                            Op::Last { cursor: cur, if_empty: brk.addr() }
+                        } else {
+                            Op::Rewind { cursor: cur, if_empty: brk.addr() }
+                        });
+                    }
+                }
+                let end_check = match end {
+                    Some(t) => {
+                        let k = constraint(t);
+                        let (ir, node) = rhs(t);
+                        let r = self.expr_reg(ir, node)?;
+                        consumed.extend(k.whole.then_some(t.term));
+                        // Stop at the first rowid past the bound.
+                        let stop = match k.op {
+                            ConstraintOp::Lt => CmpOp::Ge,
+                            ConstraintOp::Le => CmpOp::Gt,
+                            ConstraintOp::Gt => CmpOp::Le,
+                            _ => CmpOp::Lt,
+                        };
+                        Some((r, stop))
+                    }
+                    None => None,
+                };
+                let top = self.b.current_addr();
+                if let Some((r, stop)) = end_check {
+                    let rid = self.b.reg();
+                    self.b.emit(Op::Rowid { cursor: cur, dest: rid });
+                    self.b.emit(Op::Compare {
+                        op: stop,
+                        lhs: rid,
+                        rhs: r,
+                        affinity: Some(Affinity::Numeric),
+                        collation: Collation::Binary,
+                        nulls: NullMode::Unknown { jump_if_null: true },
+                        output: CmpOutput::Jump(brk.addr()),
+                    });
+                }
+                let step = if lp.reverse {
+                    Op::Prev { cursor: cur, target: top }
+                } else {
+                    Op::Next { cursor: cur, target: top }
+                };
+                Ok((Some(step), Vec::new(), consumed, vec![cur]))
+            }
+            Access::Index { index, eq, lower, upper, covering } => {
+                self.index_loop(core, lp, terms, *index, eq, *lower, *upper, *covering, brk, cont, corrupt)
+            }
+        }
+    }
+
+    /// Opens an index of a source's table; for a covering index, routes the table's columns
+    /// to it. Returns the index cursor.
+    fn open_index(&mut self, core: &Core, source: usize, index: usize, covering: bool) -> Result<u32> {
+        let src = &core.sources[source];
+        let table = src.table().ok_or_else(|| Error::internal("index on a subquery"))?.clone();
+        let idx = &table.indexes[index];
+        let ic = self.b.cursor();
+        self.open_read(ic, idx.root, TreeSpec::Index(idx.key_info.clone()));
+        if covering {
+            let fields = (0..table.def.columns.len())
+                .map(|j| idx.def.columns.iter().position(|c| c.target == IndexTarget::Column(j)).map(|p| p as u32))
+                .collect();
+            self.covering.insert(src.cursor, Covering { index_cursor: ic, fields });
+        }
+        Ok(ic)
+    }
+
+    /// The values of an IN term in a new ephemeral index (sorted, distinct), with an
+    /// affinity: the loop source of an IN constraint. Built once unless it reads a row.
+    fn in_values(
+        &mut self,
+        terms: &[Term<'_>],
+        t: usize,
+        affinity: Option<Affinity>,
+        collation: Collation,
+    ) -> Result<u32> {
+        let term = &terms[t];
+        let ir = term.ir;
+        let eph = self.b.cursor();
+        let key_info = Rc::new(KeyInfo { collations: vec![collation], descending: vec![false] });
+        let done = self.b.label();
+        match ir.kind(term.node).clone() {
+            Kind::In { items, .. } => {
+                let constant = items.iter().all(|&i| crate::eval::ir::ir_is_constant(ir, i));
+                if constant {
+                    self.b.emit(Op::Once { target: done.addr() });
+                }
+                self.b.emit(Op::OpenEphemeral { cursor: eph, key_info: Some(key_info) });
+                for i in items {
+                    let r = self.expr_reg(ir, i)?;
+                    if let Some(a) = affinity.filter(|a| *a != Affinity::Blob) {
+                        self.b.emit(Op::Affinity { start: r, affinities: Rc::from(vec![a]) });
+                    }
+                    self.b.emit(Op::IdxInsert { cursor: eph, start: r, count: 1 });
+                }
+            }
+            Kind::InSubquery { id, .. } => {
+                if !self.subqueries.get(id).correlated {
+                    self.b.emit(Op::Once { target: done.addr() });
+                }
+                self.b.emit(Op::OpenEphemeral { cursor: eph, key_info: Some(key_info) });
+                let col_aff = self.subqueries.get(id).columns[0].affinity;
+                let aff = comparison_affinity(col_aff, affinity);
+                self.subquery_set(id, eph, aff)?;
+            }
+            _ => return Err(Error::internal("IN access without an IN term")),
+        }
+        self.b.resolve(done);
+        Ok(eph)
+    }
+
+    /// An index loop: equality prefix (IN values looped), then a range.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn index_loop(
+        &mut self,
+        core: &Core,
+        lp: &LoopPlan,
+        terms: &[Term<'_>],
+        index: usize,
+        eq: &[ConsRef],
+        lower: Option<ConsRef>,
+        upper: Option<ConsRef>,
+        covering: bool,
+        brk: Label,
+        cont: Label,
+        corrupt: &mut Option<Label>,
+    ) -> Result<(Option<Op>, Vec<(Label, Op)>, Vec<usize>, Vec<u32>)> {
+        let src = &core.sources[lp.source];
+        let table = src.table().ok_or_else(|| Error::internal("index on a subquery"))?.clone();
+        let idx = table.indexes[index].clone();
+        let ic = self.open_index(core, lp.source, index, covering)?;
+        let constraint = |r: ConsRef| &terms[r.term].constraints[r.k];
+        let n_eq = eq.len() as u32;
+        let key = self.b.regs(n_eq + 1);
+        let mut consumed = Vec::new();
+        let mut in_loops: Vec<(Label, Op)> = Vec::new();
+        // Where a failed seek goes: the next IN value, or out of the level.
+        let mut fail = brk;
+        for (p, &t) in eq.iter().enumerate() {
+            let k = constraint(t);
+            let col = &idx.def.columns[p];
+            let col_aff = match col.target {
+                IndexTarget::Column(j) => table.def.columns[j].affinity,
+                _ => Affinity::Blob,
+            };
+            let dest = key + p as u32;
+            match k.op {
+                ConstraintOp::IsNull => {
+                    self.b.emit(Op::Null { dest, count: 1 });
+                }
+                ConstraintOp::In => {
+                    let eph = self.in_values(terms, t.term, Some(col_aff), col.collation)?;
+                    // A loop over the IN values; its step is placed after the index loop's.
+                    let next_in = self.b.label();
+                    self.b.emit(Op::Rewind { cursor: eph, if_empty: fail.addr() });
+                    let top = self.b.current_addr();
+                    self.b.emit(Op::Column { cursor: eph, column: 0, dest });
+                    self.b.emit(Op::IsNull { reg: dest, target: next_in.addr() });
+                    in_loops.insert(0, (next_in, Op::Next { cursor: eph, target: top }));
+                    fail = next_in;
+                }
+                _ => {
+                    let term = &terms[t.term];
+                    let rhs = k.rhs.unwrap_or(term.node);
+                    self.expr_into(term.ir, rhs, dest)?;
+                    if k.op == ConstraintOp::Eq && crate::compile::expr::can_be_null(term.ir, rhs) {
+                        self.b.emit(Op::IsNull { reg: dest, target: fail.addr() });
+                    }
+                    let aff = key_affinity(term.ir, rhs, col_aff);
+                    if let Some(a) = aff {
+                        self.b.emit(Op::Affinity { start: dest, affinities: Rc::from(vec![a]) });
+                    }
+                }
+            }
+            consumed.extend(k.whole.then_some(t.term));
+        }
+        // The range column: its index order decides which bound starts the scan.
+        let range_col = idx.def.columns.get(eq.len());
+        let desc = range_col.is_some_and(|c| c.order == SortOrder::Desc);
+        let (mut start, mut end) = (lower, upper);
+        if desc {
+            std::mem::swap(&mut start, &mut end);
+        }
+        if lp.reverse {
+            std::mem::swap(&mut start, &mut end);
+        }
+        let range_aff = range_col.and_then(|c| match c.target {
+            IndexTarget::Column(j) => Some(table.def.columns[j].affinity),
+            _ => None,
+        });
+        let range_value = |this: &mut Self, t: ConsRef, dest: Reg| -> Result<()> {
+            let k = constraint(t);
+            let term = &terms[t.term];
+            let rhs = k.rhs.unwrap_or(term.node);
+            this.expr_into(term.ir, rhs, dest)?;
+            this.b.emit(Op::IsNull { reg: dest, target: fail.addr() });
+            if let Some(a) = range_aff.and_then(|ca| key_affinity(term.ir, rhs, ca)) {
+                this.b.emit(Op::Affinity { start: dest, affinities: Rc::from(vec![a]) });
+            }
+            Ok(())
+        };
+        // Seek to the start.
+        let forward = !lp.reverse;
+        match start {
+            Some(t) => {
+                let k = constraint(t);
+                range_value(self, t, key + n_eq)?;
+                // In index order: a strict bound excludes equal entries.
+                let strict = matches!(k.op, ConstraintOp::Gt | ConstraintOp::Lt);
+                let kind = match (forward, strict) {
+                    (true, true) => SeekKind::Gt,
+                    (true, false) => SeekKind::Ge,
+                    (false, true) => SeekKind::Lt,
+                    (false, false) => SeekKind::Le,
+                };
+                self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq + 1, not_found: fail.addr() });
+                consumed.extend(k.whole.then_some(t.term));
+            }
+            None => {
+                let skip_nulls = end.is_some() && forward != desc && range_col.is_some();
+                if skip_nulls {
+                    // Start past the NULLs, which sort first.
+                    self.b.emit(Op::Null { dest: key + n_eq, count: 1 });
+                    let kind = if forward { SeekKind::Gt } else { SeekKind::Lt };
+                    self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq + 1, not_found: fail.addr() });
+                } else if n_eq > 0 {
+                    let kind = if forward { SeekKind::Ge } else { SeekKind::Le };
+                    self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq, not_found: fail.addr() });
+                } else {
+                    self.b.emit(if forward {
+                        Op::Rewind { cursor: ic, if_empty: fail.addr() }
+                    } else {
+                        Op::Last { cursor: ic, if_empty: fail.addr() }
+                    });
+                }
+            }
+        }
+        // The end value (a separate register: the start's is the seek key).
+        let end_key = match end {
+            Some(t) => {
+                let k = constraint(t);
+                let ek = self.b.regs(n_eq + 1);
+                if n_eq > 0 {
+                    self.b.emit(Op::Copy { src: key, dest: ek, count: n_eq });
+                }
+                range_value(self, t, ek + n_eq)?;
+                consumed.extend(k.whole.then_some(t.term));
+                Some((ek, matches!(k.op, ConstraintOp::Gt | ConstraintOp::Lt)))
+            }
+            None => None,
+        };
+        let top = self.b.current_addr();
+        match end_key {
+            Some((ek, strict)) => {
+                let kind = match (forward, strict) {
+                    (true, true) => SeekKind::Ge,
+                    (true, false) => SeekKind::Gt,
+                    (false, true) => SeekKind::Le,
+                    (false, false) => SeekKind::Lt,
+                };
+                self.b.emit(Op::IdxCompare { kind, cursor: ic, key: ek, count: n_eq + 1, target: fail.addr() });
+            }
+            None if n_eq > 0 => {
+                let kind = if forward { SeekKind::Gt } else { SeekKind::Lt };
+                self.b.emit(Op::IdxCompare { kind, cursor: ic, key, count: n_eq, target: fail.addr() });
+            }
+            None => {}
+        }
+        let mut null_cursors = vec![ic];
+        if !covering {
+            let r = self.b.reg();
+            self.b.emit(Op::Rowid { cursor: ic, dest: r });
+            let c = *corrupt.get_or_insert_with(|| self.b.label());
+            self.b.emit(Op::SeekRowid { cursor: src.cursor, reg: r, not_found: c.addr() });
+            null_cursors.push(src.cursor);
+        }
+        let _ = cont;
+        let step = if forward { Op::Next { cursor: ic, target: top } } else { Op::Prev { cursor: ic, target: top } };
+        Ok((Some(step), in_loops, consumed, null_cursors))
+    }
+}
+
+/// The affinity applied to an index key value (`codeAllEqualityTerms`' zAff): the column's,
+/// unless the comparison would not convert (BLOB) or the value needs no conversion.
+fn key_affinity(ir: &Ir, rhs: NodeId, col_aff: Affinity) -> Option<Affinity> {
+    match comparison_affinity(ir.affinity(rhs), Some(col_aff)) {
+        None | Some(Affinity::Blob) => None,
+        Some(_) => Some(col_aff).filter(|a| *a != Affinity::Blob),
+    }
+}
+
+/// The seek that starts a range at a bound.
+fn seek_kind(op: ConstraintOp) -> SeekKind {
+    match op {
+        ConstraintOp::Gt => SeekKind::Gt,
+        ConstraintOp::Ge => SeekKind::Ge,
+        ConstraintOp::Lt => SeekKind::Lt,
+        _ => SeekKind::Le,
+    }
+}
+
+/// Whether the plan delivers rows in the ORDER BY's order; may set the outer loop to scan
+/// backwards. Only the outermost loop orders; the levels inside it must give one row each.
+fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
+    let Some(first) = plan.first() else { return true };
+    let inner_single = plan[1..].iter().all(|lp| matches!(lp.access, Access::RowidEq { .. }));
+    if !inner_single {
+        return false;
+    }
+    let src = &core.sources[first.source];
+    // The keys the outer loop delivers in order: (column, descending in index order).
+    let keys: Vec<(Option<u32>, bool)> = match &first.access {
+        Access::Scan | Access::RowidRange { .. } | Access::RowidIn { .. } => vec![(None, false)],
+        Access::RowidEq { .. } => return true,
+        Access::CoveringScan { index } | Access::Index { index, .. } => {
+            let Some(t) = src.table() else { return false };
+            let idx = &t.indexes[*index];
+            let skip = match &first.access {
+                Access::Index { eq, .. } => eq.len(),
+                _ => 0,
+            };
+            let mut keys = Vec::new();
+            for c in idx.def.columns.iter().skip(skip) {
+                match c.target {
+                    IndexTarget::Column(j) => {
+                        let col = if t.def.rowid_alias == Some(j) { None } else { Some(j as u32) };
+                        keys.push((col, c.order == SortOrder::Desc));
+                    }
+                    IndexTarget::Rowid => keys.push((None, false)),
+                    IndexTarget::Expr(_) => break,
+                }
+            }
+            keys
+        }
+    };
+    let mut direction: Option<bool> = None;
+    for (i, term) in order_by.iter().enumerate() {
+        let Some(&(col, key_desc)) = keys.get(i) else { return false };
+        let Kind::Ref(r) = term.expr.kind(term.expr.root) else { return false };
+        if r.source != src.cursor || r.column != col {
+            return false;
+        }
+        let reverse = term.desc != key_desc;
+        if *direction.get_or_insert(reverse) != reverse {
+            return false;
+        }
+    }
+    plan[0].reverse = direction.unwrap_or(false);
+    true
+}

@@ -1,0 +1,667 @@
+//! Name resolution: a SELECT's syntax tree to a resolved [`Query`] (SQLite's
+//! `sqlite3SelectPrep`: `sqlite3SelectExpand` and `sqlite3ResolveSelectNames`).
+//!
+//! Each row source gets a cursor number; each column name becomes a [`ColRef`] to one;
+//! `*` is expanded; result-column aliases are substituted where SQLite allows them (WHERE,
+//! GROUP BY, HAVING, ORDER BY); ORDER BY and GROUP BY terms that are numbers or aliases refer
+//! to result columns; subqueries in expressions are resolved into the statement's table of
+//! [`Subqueries`], marked correlated when they read an enclosing query's row.
+//!
+//! The order of resolution, and so which error is reported first, is SQLite's: the cores of a
+//! compound from the last to the first; within a core LIMIT, FROM subqueries, the result
+//! columns, HAVING, WHERE (with the ON clauses after it), ORDER BY, GROUP BY.
+//!
+//! - `from`: FROM clauses: tables, views, subqueries, joins, `*`.
+//! - `names`: looking up one name in the scopes.
+
+mod from;
+mod names;
+
+use std::cell::Cell;
+
+use super::query::{Core, OrderTerm, OutColumn, Query, Source, SourceKind, Subqueries};
+use crate::error::{Error, ErrorCode, Result};
+use crate::eval::constant::check::function_error;
+use crate::eval::ir::{Ir, Kind, NodeId, lower_for_compile};
+use crate::format::value::{Collation, Value};
+use crate::sql::ast::{self, Expr, Literal, ResultColumn, SelectCore, SortOrder};
+use crate::storage::Catalog;
+
+pub(crate) use names::is_rowid_name;
+
+/// The most subqueries and views nested in one another (SQLite's parser bounds the nesting
+/// of its grammar; this bounds the compiler's recursion whatever the parser accepts).
+pub(crate) const MAX_QUERY_DEPTH: usize = 200;
+
+/// Builds resolved queries for one statement.
+pub(crate) struct Resolver<'c> {
+    pub catalog: &'c Catalog,
+    /// The next free cursor number.
+    pub next_cursor: u32,
+    pub subqueries: Subqueries,
+    /// Views being expanded, innermost last (a view that names itself is an error).
+    views: Vec<String>,
+    depth: usize,
+}
+
+/// A result-column alias usable by name in WHERE, GROUP BY, HAVING and ORDER BY.
+#[derive(Clone, Copy)]
+pub(crate) struct Alias<'a> {
+    pub name: &'a str,
+    pub expr: &'a Expr,
+}
+
+/// The names visible to an expression: the sources of its SELECT, the aliases of its result
+/// columns where allowed, and the enclosing SELECTs' scopes.
+pub(crate) struct Scope<'s> {
+    pub sources: &'s [Source],
+    pub aliases: &'s [Alias<'s>],
+    pub parent: Option<&'s Scope<'s>>,
+    /// Set when a name resolves in an enclosing scope: this SELECT is correlated.
+    pub correlated: Cell<bool>,
+}
+
+impl<'s> Scope<'s> {
+    pub fn new(sources: &'s [Source], aliases: &'s [Alias<'s>], parent: Option<&'s Scope<'s>>) -> Scope<'s> {
+        Scope { sources, aliases, parent, correlated: Cell::new(false) }
+    }
+}
+
+/// What an expression may contain where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExprCtx {
+    /// Aggregate functions are allowed (result columns, HAVING, ORDER BY of an aggregate).
+    pub allow_agg: bool,
+    /// Result-column aliases are visible.
+    pub aliases: bool,
+}
+
+impl ExprCtx {
+    pub const PLAIN: ExprCtx = ExprCtx { allow_agg: false, aliases: false };
+}
+
+fn err(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::Error, message)
+}
+
+/// SQLite's ordinal for error messages: 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+impl<'c> Resolver<'c> {
+    pub fn new(catalog: &'c Catalog) -> Resolver<'c> {
+        Resolver { catalog, next_cursor: 0, subqueries: Subqueries::default(), views: Vec::new(), depth: 0 }
+    }
+
+    /// A new cursor number.
+    pub fn cursor(&mut self) -> u32 {
+        self.next_cursor += 1;
+        self.next_cursor - 1
+    }
+
+    /// Resolves a SELECT in the scope `outer` (None at the top level) and stores it; returns
+    /// its id.
+    pub fn select(&mut self, select: &ast::Select, outer: Option<&Scope<'_>>) -> Result<u32> {
+        let q = self.query(select, outer)?;
+        self.subqueries.queries.push(q);
+        Ok((self.subqueries.queries.len() - 1) as u32)
+    }
+
+    /// Resolves a SELECT into a [`Query`].
+    pub fn query(&mut self, select: &ast::Select, outer: Option<&Scope<'_>>) -> Result<Query> {
+        if self.depth >= MAX_QUERY_DEPTH {
+            return Err(err("too many levels of nested subqueries"));
+        }
+        self.depth += 1;
+        let r = self.query_inner(select, outer);
+        self.depth -= 1;
+        r
+    }
+
+    fn query_inner(&mut self, select: &ast::Select, outer: Option<&Scope<'_>>) -> Result<Query> {
+        if select.with.is_some() {
+            return Err(err("WITH clauses are not supported yet"));
+        }
+        let (limit, offset) = match &select.limit {
+            None => (None, None),
+            Some(l) => {
+                let limit = self.plain_expr(&l.limit)?;
+                let offset = l.offset.as_ref().map(|o| self.plain_expr(o)).transpose()?;
+                (Some(limit), offset)
+            }
+        };
+        let cores_ast: Vec<(Option<ast::CompoundOp>, &SelectCore)> = select.cores().collect();
+        let compound = cores_ast.len() > 1;
+        // Resolve the cores right to left, as SQLite walks pPrior; put them back in order.
+        let mut cores: Vec<Option<Core>> = (0..cores_ast.len()).map(|_| None).collect();
+        let mut order_by = Vec::new();
+        let mut correlated = false;
+        for i in (0..cores_ast.len()).rev() {
+            let last = i == cores_ast.len() - 1;
+            let own_order = if !compound && last { &select.order_by[..] } else { &[] };
+            let (core, terms, corr) = self.core(cores_ast[i].1, outer, own_order)?;
+            correlated |= corr;
+            if !compound {
+                order_by = terms;
+            }
+            if i + 1 < cores_ast.len() {
+                let next = cores[i + 1].as_ref().expect("resolved");
+                if next.result.len() != core.result.len() {
+                    let op = cores_ast[i + 1].0.expect("compound operator");
+                    return Err(err(format!(
+                        "SELECTs to the left and right of {} do not have the same number of result columns",
+                        compound_name(op)
+                    )));
+                }
+            }
+            cores[i] = Some(core);
+        }
+        let cores: Vec<Core> = cores.into_iter().map(|c| c.expect("resolved")).collect();
+        let columns = out_columns(cores_ast[0].1, &cores[0]);
+        if compound && !select.order_by.is_empty() {
+            order_by = self.compound_order_by(&select.order_by, &cores_ast, &cores)?;
+        }
+        let ops = cores_ast.iter().skip(1).map(|(op, _)| op.expect("compound operator")).collect();
+        Ok(Query { cores, ops, order_by, limit, offset, columns, correlated })
+    }
+
+    /// An expression that may name nothing (LIMIT, OFFSET).
+    fn plain_expr(&mut self, e: &Expr) -> Result<Ir> {
+        let scope = Scope::new(&[], &[], None);
+        let (ir, _) = self.expr(e, &scope, ExprCtx::PLAIN)?;
+        Ok(ir)
+    }
+
+    /// Resolves one core; returns it with its ORDER BY terms (for a simple select) and
+    /// whether it is correlated.
+    fn core(
+        &mut self,
+        core: &SelectCore,
+        outer: Option<&Scope<'_>>,
+        order_by: &[ast::OrderingTerm],
+    ) -> Result<(Core, Vec<OrderTerm>, bool)> {
+        let sel = match core {
+            SelectCore::Values(rows) => return self.values(rows, outer, order_by),
+            SelectCore::Select(s) => s,
+        };
+        if !sel.windows.is_empty() {
+            return Err(err("window functions are not supported yet"));
+        }
+        let (sources, join_terms) = self.from(sel.from.as_ref(), outer)?;
+        let scope = Scope::new(&sources, &[], outer);
+        // Result columns, `*` expanded.
+        let items = self.result_items(&sel.columns, &sources)?;
+        let mut result = Vec::with_capacity(items.len());
+        let mut names = Vec::with_capacity(items.len());
+        let mut has_agg = false;
+        for item in &items {
+            let (ir, agg, name, decltype) = self.result_item(item, &scope, &sources)?;
+            has_agg |= agg;
+            result.push(ir);
+            names.push((name, decltype));
+        }
+        let aggregate = has_agg || !sel.group_by.is_empty();
+        let aliases: Vec<Alias<'_>> = sel
+            .columns
+            .iter()
+            .filter_map(|c| match c {
+                ResultColumn::Expr { expr, alias: Some(a), .. } => Some(Alias { name: a.as_str(), expr }),
+                _ => None,
+            })
+            .collect();
+        let scope = Scope { sources: &sources, aliases: &aliases, parent: outer, correlated: scope.correlated };
+        let having = match &sel.having {
+            None => None,
+            Some(h) => {
+                if !aggregate {
+                    return Err(err("HAVING clause on a non-aggregate query"));
+                }
+                Some(self.expr(h, &scope, ExprCtx { allow_agg: true, aliases: true })?.0)
+            }
+        };
+        let mut where_clause = match &sel.where_clause {
+            None => None,
+            Some(w) => Some(self.expr(w, &scope, ExprCtx { allow_agg: false, aliases: true })?.0),
+        };
+        let mut resolved_joins = Vec::with_capacity(join_terms.len());
+        for t in join_terms {
+            let on = match &t.on {
+                None => None,
+                Some(e) => {
+                    let (ir, _) = self.expr(e, &scope, ExprCtx { allow_agg: false, aliases: true })?;
+                    self.check_on_clause(&ir, &sources, t.index)?;
+                    Some(ir)
+                }
+            };
+            resolved_joins.push((t.index, t.using, on));
+        }
+        let correlated = scope.correlated.get();
+        let mut sources = sources;
+        for (index, using, on) in resolved_joins {
+            for eq in using {
+                from::attach_on(&mut sources, &mut where_clause, index, eq);
+            }
+            if let Some(on) = on {
+                from::attach_on(&mut sources, &mut where_clause, index, on);
+            }
+        }
+        let scope =
+            Scope { sources: &sources, aliases: &aliases, parent: outer, correlated: std::cell::Cell::new(correlated) };
+        let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, aggregate)?;
+        let mut group_by = Vec::with_capacity(sel.group_by.len());
+        for (i, g) in sel.group_by.iter().enumerate() {
+            let ir = match result_number(g, "GROUP", i, result.len())? {
+                Some(k) => self.copy_result(&result[k], g)?,
+                None => self.expr(g, &scope, ExprCtx { allow_agg: true, aliases: true })?.0,
+            };
+            if contains_aggregate(&ir) {
+                return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
+            }
+            group_by.push(ir);
+        }
+        let correlated = scope.correlated.get();
+        let core = Core {
+            sources,
+            where_clause,
+            result,
+            names,
+            values: Vec::new(),
+            group_by,
+            having,
+            distinct: sel.distinct,
+            aggregate: aggregate || contains_agg_any(&order_terms),
+        };
+        Ok((core, order_terms, correlated))
+    }
+
+    /// A VALUES core: rows of expressions with no sources.
+    fn values(
+        &mut self,
+        rows: &[Vec<Expr>],
+        outer: Option<&Scope<'_>>,
+        order_by: &[ast::OrderingTerm],
+    ) -> Result<(Core, Vec<OrderTerm>, bool)> {
+        let scope = Scope::new(&[], &[], outer);
+        let mut irs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut out = Vec::with_capacity(row.len());
+            for e in row {
+                out.push(self.expr(e, &scope, ExprCtx::PLAIN)?.0);
+            }
+            irs.push(out);
+        }
+        let mut irs = irs.into_iter();
+        let result = irs.next().unwrap_or_default();
+        let values: Vec<Vec<Ir>> = irs.collect();
+        let order_terms = self.order_by(order_by, &scope, &[], &result, false)?;
+        let correlated = scope.correlated.get();
+        let names = from::values_names(result.len());
+        let core = Core {
+            sources: Vec::new(),
+            where_clause: None,
+            result,
+            names,
+            values,
+            group_by: Vec::new(),
+            having: None,
+            distinct: false,
+            aggregate: false,
+        };
+        Ok((core, order_terms, correlated))
+    }
+
+    /// ORDER BY of a simple select (`resolveOrderGroupBy`): an alias or a number names a
+    /// result column; any other term is an expression, which names a result column when it
+    /// equals one.
+    fn order_by(
+        &mut self,
+        terms: &[ast::OrderingTerm],
+        scope: &Scope<'_>,
+        columns: &[ResultColumn],
+        result: &[Ir],
+        aggregate: bool,
+    ) -> Result<Vec<OrderTerm>> {
+        let mut out = Vec::with_capacity(terms.len());
+        for (i, t) in terms.iter().enumerate() {
+            let bare = skip_collate(&t.expr);
+            let by_alias = match bare {
+                Expr::Column(c) if c.table.is_none() && c.schema.is_none() => columns.iter().position(
+                    |rc| matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().eq_ignore_ascii_case(&c.column)),
+                ),
+                _ => None,
+            };
+            let column = match by_alias {
+                Some(k) => Some(k),
+                None => result_number(&t.expr, "ORDER", i, result.len())?,
+            };
+            let (expr, result_column) = match column {
+                Some(k) => (self.copy_result(&result[k], &t.expr)?, Some(k)),
+                None => {
+                    let (ir, _) = self.expr(&t.expr, scope, ExprCtx { allow_agg: aggregate, aliases: true })?;
+                    let k = result.iter().rposition(|r| ir_equal(&ir, ir.root, r, r.root));
+                    (ir, k)
+                }
+            };
+            out.push(OrderTerm {
+                expr,
+                desc: t.order == Some(SortOrder::Desc),
+                nulls_first: t.nulls.map(|n| n == ast::NullsOrder::First),
+                result_column,
+            });
+        }
+        Ok(out)
+    }
+
+    /// ORDER BY of a compound select (`resolveCompoundOrderBy`): every term must name a
+    /// result column by number, by alias of the first select, or by an expression equal to a
+    /// result column of some select.
+    fn compound_order_by(
+        &mut self,
+        terms: &[ast::OrderingTerm],
+        cores_ast: &[(Option<ast::CompoundOp>, &SelectCore)],
+        cores: &[Core],
+    ) -> Result<Vec<OrderTerm>> {
+        let n = cores[0].result.len();
+        let mut out = Vec::with_capacity(terms.len());
+        for (i, t) in terms.iter().enumerate() {
+            let bare = skip_collate(&t.expr);
+            let mut column = result_number(&t.expr, "ORDER", i, n)?;
+            if column.is_none()
+                && let Expr::Column(c) = bare
+                && c.table.is_none()
+                && let SelectCore::Select(first) = cores_ast[0].1
+            {
+                column = first.columns.iter().position(
+                    |rc| matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().eq_ignore_ascii_case(&c.column)),
+                );
+            }
+            if column.is_none() {
+                for core in cores {
+                    let scope = Scope::new(&core.sources, &[], None);
+                    if let Ok((ir, _)) = self.expr(bare, &scope, ExprCtx::PLAIN) {
+                        column = core.result.iter().position(|r| ir_equal(&ir, ir.root, r, r.root));
+                    }
+                    if column.is_some() {
+                        break;
+                    }
+                }
+            }
+            let Some(k) = column else {
+                return Err(err(format!(
+                    "{} ORDER BY term does not match any column in the result set",
+                    ordinal(i + 1)
+                )));
+            };
+            let expr = self.copy_result(&cores[0].result[k], &t.expr)?;
+            out.push(OrderTerm {
+                expr,
+                desc: t.order == Some(SortOrder::Desc),
+                nulls_first: t.nulls.map(|n| n == ast::NullsOrder::First),
+                result_column: Some(k),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A copy of a result expression standing for an ORDER BY / GROUP BY term, wrapped in the
+    /// term's COLLATE if it has one (`resolveAlias`).
+    fn copy_result(&mut self, result: &Ir, term: &Expr) -> Result<Ir> {
+        let mut ir = result.clone();
+        if let Expr::Collate { collation, .. } = term {
+            let c = Collation::from_name(collation);
+            if c.is_none() {
+                return Err(err(format!("no such collation sequence: {collation}")));
+            }
+            ir.root = ir.add(Kind::Collate { operand: ir.root, name: collation.clone(), collation: c });
+        }
+        Ok(ir)
+    }
+
+    /// An ON clause may name only its own join's tables and those to the left
+    /// (`sqlite3SelectCheckOnClauses`).
+    fn check_on_clause(&self, ir: &Ir, sources: &[Source], join: usize) -> Result<()> {
+        let right: Vec<u32> = sources[join + 1..].iter().map(|s| s.cursor).collect();
+        if ir.nodes.iter().any(|n| matches!(&n.kind, Kind::Ref(r) if right.contains(&r.source))) {
+            return Err(err("ON clause references tables to its right"));
+        }
+        Ok(())
+    }
+
+    /// Lowers and resolves one expression; returns it and whether it holds an aggregate
+    /// function at its own level.
+    pub fn expr(&mut self, e: &Expr, scope: &Scope<'_>, ctx: ExprCtx) -> Result<(Ir, bool)> {
+        let mut ir = lower_for_compile(e)?;
+        let agg = self.resolve_ir(&mut ir, scope, ctx)?;
+        Ok((ir, agg))
+    }
+
+    /// Resolves every name of `ir` in place (`resolveExprStep`, pre-order): columns,
+    /// functions, subqueries. Returns whether an aggregate function appears outside any
+    /// other aggregate's arguments.
+    fn resolve_ir(&mut self, ir: &mut Ir, scope: &Scope<'_>, ctx: ExprCtx) -> Result<bool> {
+        let mut has_agg = false;
+        // (node, inside an aggregate's arguments)
+        let mut stack: Vec<(NodeId, bool)> = vec![(ir.root, false)];
+        while let Some((id, in_agg)) = stack.pop() {
+            match ir.kind(id).clone() {
+                Kind::Column(c) => match self.lookup(scope, &c, ctx)? {
+                    names::Found::Column(r) => ir.nodes[id].kind = Kind::Ref(r),
+                    names::Found::Value(v) => ir.nodes[id].kind = literal_kind(v),
+                    names::Found::Truth(b) => {
+                        ir.nodes[id].kind = Kind::TrueFalse { value: b, parse_time: false };
+                        ir.nodes[id].always = Some(b);
+                    }
+                    names::Found::Alias(alias_expr) => {
+                        let alias_ir = lower_for_compile(alias_expr)?;
+                        let root = ir.graft(&alias_ir);
+                        if !ctx.allow_agg && contains_aggregate_ast(alias_expr) {
+                            return Err(err(format!("misuse of aliased aggregate {}", c.column)));
+                        }
+                        ir.nodes[id] = ir.nodes[root].clone();
+                        // The substituted expression resolves in the same scope, without
+                        // aliases (an alias cannot name another).
+                        let sub = ExprCtx { aliases: false, ..ctx };
+                        let mut sub_ir = Ir { nodes: std::mem::take(&mut ir.nodes), root: id };
+                        let agg = self.resolve_ir(&mut sub_ir, scope, sub)?;
+                        ir.nodes = sub_ir.nodes;
+                        has_agg |= agg && !in_agg;
+                    }
+                },
+                Kind::Function { name, args, distinct, order_by } => {
+                    let allow = ctx.allow_agg && !in_agg;
+                    if let Some(e) = function_error(ir, &name, &args, distinct, order_by, allow) {
+                        return Err(e);
+                    }
+                    let is_agg = crate::eval::scalar::lookup(&name, args.len())
+                        .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate);
+                    has_agg |= is_agg && !in_agg;
+                    for &a in args.iter().rev() {
+                        stack.push((a, in_agg || is_agg));
+                    }
+                }
+                Kind::SelectAst { select, exists } => {
+                    let id_q = self.select(&select, Some(scope))?;
+                    let q = self.subqueries.get(id_q);
+                    if !exists && q.columns.len() != 1 {
+                        return Err(err(format!("sub-select returns {} columns - expected 1", q.columns.len())));
+                    }
+                    let affinity = q.columns.first().and_then(|c| c.affinity);
+                    ir.nodes[id].kind = Kind::Subquery { id: id_q, exists, affinity };
+                }
+                Kind::InSelectAst { operand, select } => {
+                    stack.push((operand, in_agg));
+                    let id_q = self.select(&select, Some(scope))?;
+                    let n = self.subqueries.get(id_q).columns.len();
+                    let expected = match ir.kind(operand) {
+                        Kind::Vector(items) => items.len(),
+                        _ => 1,
+                    };
+                    if n != expected {
+                        return Err(err(format!("sub-select returns {n} columns - expected {expected}")));
+                    }
+                    ir.nodes[id].kind = Kind::InSubquery { operand, id: id_q };
+                }
+                _ => {
+                    for c in ir.walk_children(id).into_iter().rev() {
+                        stack.push((c, in_agg));
+                    }
+                }
+            }
+        }
+        Ok(has_agg)
+    }
+}
+
+/// The name of a compound operator in error messages.
+pub(crate) fn compound_name(op: ast::CompoundOp) -> &'static str {
+    match op {
+        ast::CompoundOp::Union => "UNION",
+        ast::CompoundOp::UnionAll => "UNION ALL",
+        ast::CompoundOp::Intersect => "INTERSECT",
+        ast::CompoundOp::Except => "EXCEPT",
+    }
+}
+
+fn literal_kind(v: Value) -> Kind {
+    Kind::Literal { value: v, float_token: false, small_int: false }
+}
+
+fn skip_collate(mut e: &Expr) -> &Expr {
+    while let Expr::Collate { operand, .. } = e {
+        e = operand;
+    }
+    e
+}
+
+/// A term that is an integer constant names result column k (1-based): `Some(k - 1)`; out of
+/// range is SQLite's error.
+fn result_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<usize>> {
+    let Expr::Literal(Literal::Integer(text)) = skip_collate(term) else {
+        return Ok(None);
+    };
+    let (v, status) = crate::eval::convert::dec_or_hex_to_i64(text);
+    if status != crate::eval::convert::AtoiStatus::Ok || v < 1 || v as usize > n || v > 0xffff {
+        return Err(err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1))));
+    }
+    Ok(Some(v as usize - 1))
+}
+
+/// Whether an expression holds an aggregate function call (outside subqueries).
+pub(crate) fn contains_aggregate(ir: &Ir) -> bool {
+    ir.nodes.iter().any(|n| match &n.kind {
+        Kind::Function { name, args, .. } => crate::eval::scalar::lookup(name, args.len())
+            .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate),
+        _ => false,
+    })
+}
+
+fn contains_agg_any(terms: &[OrderTerm]) -> bool {
+    terms.iter().any(|t| contains_aggregate(&t.expr))
+}
+
+/// Whether a syntax tree holds an aggregate call (outside subqueries).
+fn contains_aggregate_ast(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if let Expr::Function(f) = e {
+            let n = match &f.args {
+                ast::FunctionArgs::Star => 0,
+                ast::FunctionArgs::List { args, .. } => args.len(),
+            };
+            if crate::eval::scalar::lookup(&f.name, n)
+                .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate)
+            {
+                return true;
+            }
+        }
+        e.push_children(&mut stack);
+    }
+    false
+}
+
+/// Structural equality of two resolved expressions (`sqlite3ExprCompare`), iteratively.
+pub(crate) fn ir_equal(a: &Ir, ra: NodeId, b: &Ir, rb: NodeId) -> bool {
+    let mut stack = vec![(ra, rb)];
+    while let Some((x, y)) = stack.pop() {
+        let (kx, ky) = (a.kind(x), b.kind(y));
+        let same = match (kx, ky) {
+            (Kind::Literal { value: v1, .. }, Kind::Literal { value: v2, .. }) => values_identical(v1, v2),
+            (Kind::TrueFalse { value: v1, .. }, Kind::TrueFalse { value: v2, .. }) => v1 == v2,
+            (Kind::Ref(r1), Kind::Ref(r2)) => r1.source == r2.source && r1.column == r2.column,
+            (Kind::Variable(n1), Kind::Variable(n2)) => n1 == n2,
+            (Kind::Unary(o1, _), Kind::Unary(o2, _)) => o1 == o2,
+            (Kind::Binary(o1, ..), Kind::Binary(o2, ..)) => o1 == o2,
+            (Kind::IsNull { negated: n1, .. }, Kind::IsNull { negated: n2, .. }) => n1 == n2,
+            (Kind::Truth { truth: t1, negated: n1, .. }, Kind::Truth { truth: t2, negated: n2, .. }) => {
+                t1 == t2 && n1 == n2
+            }
+            (Kind::Between { .. }, Kind::Between { .. }) => true,
+            (Kind::In { items: i1, .. }, Kind::In { items: i2, .. }) => i1.len() == i2.len(),
+            (Kind::Cast { affinity: a1, .. }, Kind::Cast { affinity: a2, .. }) => a1 == a2,
+            (Kind::Collate { name: n1, .. }, Kind::Collate { name: n2, .. }) => n1.eq_ignore_ascii_case(n2),
+            (
+                Kind::Function { name: n1, args: a1, distinct: d1, .. },
+                Kind::Function { name: n2, args: a2, distinct: d2, .. },
+            ) => n1.eq_ignore_ascii_case(n2) && a1.len() == a2.len() && d1 == d2,
+            (
+                Kind::Case { operand: o1, pairs: p1, else_expr: e1 },
+                Kind::Case { operand: o2, pairs: p2, else_expr: e2 },
+            ) => o1.is_some() == o2.is_some() && p1.len() == p2.len() && e1.is_some() == e2.is_some(),
+            (Kind::Vector(i1), Kind::Vector(i2)) => i1.len() == i2.len(),
+            (Kind::Subquery { id: i1, .. }, Kind::Subquery { id: i2, .. }) => i1 == i2,
+            (Kind::InSubquery { id: i1, .. }, Kind::InSubquery { id: i2, .. }) => i1 == i2,
+            _ => false,
+        };
+        if !same {
+            return false;
+        }
+        let (cx, cy) = (a.walk_children(x), b.walk_children(y));
+        if cx.len() != cy.len() {
+            return false;
+        }
+        stack.extend(cx.into_iter().zip(cy));
+    }
+    true
+}
+
+/// Values equal for expression comparison: same type and same value (0 and 0.0 differ).
+fn values_identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Real(x), Value::Real(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+/// The result columns of a query, named as SQLite names them (`sqlite3GenerateColumnNames`
+/// with short column names).
+fn out_columns(core_ast: &SelectCore, core: &Core) -> Vec<OutColumn> {
+    let names = from::result_names(core_ast, core);
+    core.result
+        .iter()
+        .zip(names)
+        .map(|(ir, (name, decltype))| OutColumn {
+            name,
+            affinity: ir.affinity(ir.root),
+            collation: ir.collation(ir.root).ok().flatten().unwrap_or_default(),
+            decltype,
+        })
+        .collect()
+}
+
+impl Source {
+    /// The source's table, if it reads one.
+    pub fn table(&self) -> Option<&std::rc::Rc<crate::storage::Table>> {
+        match &self.kind {
+            SourceKind::Table(t) => Some(t),
+            SourceKind::Subquery(_) => None,
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! SELECT (SQLite's select.c): the loops of a core, result rows, DISTINCT, ORDER BY through a
+//! sorter (or none when the loops deliver the order), LIMIT and OFFSET, and where the rows go
+//! ([`Dest`]).
+//!
+//! The shape of a simple SELECT:
+//!
+//! ```text
+//!   LIMIT / OFFSET counters           (a LIMIT of 0 jumps to the end)
+//!   [open sorter] [open DISTINCT set]
+//!   loops over the sources, WHERE terms at the level where they can be tested
+//!     result columns → registers
+//!     [DISTINCT: skip a row already seen]
+//!     sorter insert  |  [OFFSET: skip] → destination → [LIMIT: stop]
+//!   end loops
+//!   [sorter: sort, then for each row: OFFSET, destination, LIMIT]
+//! ```
+
+use std::rc::Rc;
+
+use super::query::{Core, OrderTerm, Query};
+use super::{Compiler, err};
+use crate::btree::KeyInfo;
+use crate::error::Result;
+use crate::eval::ir::Ir;
+use crate::format::value::Collation;
+use crate::schema::Affinity;
+use crate::vdbe::Label;
+use crate::vdbe::op::{Op, Reg};
+
+/// Where a query's rows go (SQLite's SelectDest).
+#[derive(Clone, Debug)]
+pub(crate) enum Dest {
+    /// Result rows of the statement.
+    Output,
+    /// The first row's first column into a register, then stop (a scalar subquery).
+    Mem(Reg),
+    /// 1 into the register at the first row, then stop (EXISTS).
+    Exists(Reg),
+    /// Each row's one column, with an affinity, into an ephemeral index (IN's right side).
+    Set { cursor: u32, affinity: Option<Affinity> },
+    /// Each row appended to an ephemeral table (a materialized subquery).
+    Table { cursor: u32 },
+    /// Each row into an ephemeral index keyed by all its columns (UNION, INTERSECT).
+    Union { cursor: u32 },
+    /// Each row removed from an ephemeral index (EXCEPT).
+    Except { cursor: u32 },
+}
+
+impl Dest {
+    /// Destinations that stop after one row.
+    fn single_row(&self) -> bool {
+        matches!(self, Dest::Mem(_) | Dest::Exists(_))
+    }
+}
+
+/// LIMIT and OFFSET counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Limits {
+    pub limit: Option<Reg>,
+    pub offset: Option<Reg>,
+}
+
+/// How the result rows of a core are finished.
+pub(crate) struct RowSink<'a> {
+    pub dest: &'a Dest,
+    pub n_columns: u32,
+    /// ORDER BY through a sorter: the cursor and the terms.
+    pub sorter: Option<(u32, &'a [OrderTerm])>,
+    /// DISTINCT: the set of rows seen.
+    pub distinct: Option<u32>,
+    pub limits: Limits,
+    /// Where to go when the rows are done (LIMIT reached, single-row destination).
+    pub brk: Label,
+}
+
+impl Compiler<'_> {
+    /// Compiles a query sending its rows to `dest`.
+    pub fn query(&mut self, q: &Query, dest: &Dest) -> Result<()> {
+        if q.cores.len() > 1 {
+            return self.compound(q, dest);
+        }
+        let core = &q.cores[0];
+        let brk = self.b.label();
+        let limits = self.limits(q, dest, brk)?;
+        // DISTINCT keys compare under each result column's collation.
+        let distinct = if core.distinct {
+            let cursor = self.b.cursor();
+            let collations = q.columns.iter().map(|c| c.collation).collect();
+            self.open_set(cursor, collations);
+            self.plan_row("USE TEMP B-TREE FOR DISTINCT".to_string());
+            Some(cursor)
+        } else {
+            None
+        };
+        let n_columns = core.result.len() as u32;
+        let order_by = (!q.order_by.is_empty() && !dest.single_row_unordered()).then_some(&q.order_by[..]);
+        if core.aggregate {
+            let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
+            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            self.aggregate_core(core, &sink)?;
+            if let Some((cursor, terms)) = sorter {
+                self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
+                self.sorter_output(cursor, terms, &sink)?;
+            }
+        } else if !core.values.is_empty() {
+            let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
+            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            self.values_rows(core, &sink)?;
+            if let Some((cursor, terms)) = sorter {
+                self.sorter_output(cursor, terms, &sink)?;
+            }
+        } else {
+            let wi = self.where_begin(core, order_by)?;
+            let sorter = match order_by {
+                Some(terms) if !wi.ordered => {
+                    self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
+                    Some((self.open_sorter_late(terms, wi.top), terms))
+                }
+                _ => None,
+            };
+            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            let cont = wi.cont;
+            self.result_row(&core.result, &sink, cont)?;
+            self.where_end(wi)?;
+            if let Some((cursor, terms)) = sorter {
+                self.sorter_output(cursor, terms, &sink)?;
+            }
+        }
+        self.b.resolve(brk);
+        Ok(())
+    }
+
+    /// The LIMIT and OFFSET counters (`computeLimitRegisters`). A scalar subquery or EXISTS
+    /// stops after one row whatever its LIMIT (SQLite rewrites LIMIT x as LIMIT x<>0).
+    pub fn limits(&mut self, q: &Query, dest: &Dest, brk: Label) -> Result<Limits> {
+        let mut limits = Limits::default();
+        if let Some(l) = &q.limit {
+            let r = self.b.reg();
+            self.expr_into(l, l.root, r)?;
+            self.b.emit(Op::MustBeInt { reg: r, target: None });
+            if dest.single_row() {
+                // x<>0: 1 for any limit but 0 (a negative limit is none).
+                let zero = self.b.reg();
+                self.b.emit(Op::Integer { dest: zero, value: 0 });
+                self.b.emit(Op::Compare {
+                    op: crate::eval::compare::CmpOp::Ne,
+                    lhs: r,
+                    rhs: zero,
+                    affinity: None,
+                    collation: Collation::Binary,
+                    nulls: crate::vdbe::op::NullMode::Unknown { jump_if_null: false },
+                    output: crate::vdbe::op::CmpOutput::Store(r),
+                });
+            }
+            self.b.emit(Op::IfNot { reg: r, target: brk.addr(), jump_if_null: false });
+            limits.limit = Some(r);
+            if let Some(o) = &q.offset {
+                let ro = self.b.reg();
+                let combined = self.b.reg();
+                self.expr_into(o, o.root, ro)?;
+                self.b.emit(Op::MustBeInt { reg: ro, target: None });
+                self.b.emit(Op::OffsetLimit { limit: r, dest: combined, offset: ro });
+                limits.offset = Some(ro);
+            }
+        } else if dest.single_row() {
+            let r = self.b.reg();
+            self.b.emit(Op::Integer { dest: r, value: 1 });
+            limits.limit = Some(r);
+        }
+        Ok(limits)
+    }
+
+    /// Computes the result columns of the current row and finishes it (`selectInnerLoop`).
+    /// `cont` is where the next row starts.
+    pub fn result_row(&mut self, result: &[Ir], sink: &RowSink<'_>, cont: Label) -> Result<()> {
+        let n = sink.n_columns;
+        let res = self.b.regs(n);
+        for (i, ir) in result.iter().enumerate() {
+            self.expr_into(ir, ir.root, res + i as u32)?;
+        }
+        self.finish_row(res, sink, cont)
+    }
+
+    /// Finishes a row whose columns are in `res..`: DISTINCT, then the sorter or the
+    /// destination.
+    pub fn finish_row(&mut self, res: Reg, sink: &RowSink<'_>, cont: Label) -> Result<()> {
+        let n = sink.n_columns;
+        if let Some(d) = sink.distinct {
+            self.b.emit(Op::Found { cursor: d, key: res, count: n, target: cont.addr(), negated: false });
+            self.b.emit(Op::IdxInsert { cursor: d, start: res, count: n });
+        }
+        match sink.sorter {
+            Some((cursor, terms)) => self.sorter_insert(cursor, terms, res, n),
+            None => self.emit_row(sink, res, cont),
+        }
+    }
+
+    /// Sends one finished row to the destination, with OFFSET and LIMIT
+    /// (`disposeOfResult` and the LIMIT check of `selectInnerLoop`).
+    pub fn emit_row(&mut self, sink: &RowSink<'_>, res: Reg, cont: Label) -> Result<()> {
+        let n = sink.n_columns;
+        if let Some(o) = sink.limits.offset {
+            self.b.emit(Op::IfPos { reg: o, target: cont.addr(), decrement: 1 });
+        }
+        match sink.dest {
+            Dest::Output => {
+                self.b.emit(Op::ResultRow { start: res, count: n });
+            }
+            Dest::Mem(r) => {
+                self.b.emit(Op::Copy { src: res, dest: *r, count: 1 });
+            }
+            Dest::Exists(r) => {
+                self.b.emit(Op::Integer { dest: *r, value: 1 });
+            }
+            Dest::Set { cursor, affinity } => {
+                if let Some(a) = affinity.filter(|a| *a != Affinity::Blob) {
+                    self.b.emit(Op::Affinity { start: res, affinities: Rc::from(vec![a; n as usize]) });
+                }
+                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
+            }
+            Dest::Table { cursor } => {
+                let rowid = self.b.reg();
+                self.b.emit(Op::NewRowid { cursor: *cursor, dest: rowid });
+                self.b.emit(Op::Insert { cursor: *cursor, start: res, count: n, rowid, opts: Default::default() });
+            }
+            Dest::Union { cursor } => {
+                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
+            }
+            Dest::Except { cursor } => {
+                let skip = self.b.label();
+                self.b.emit(Op::Found { cursor: *cursor, key: res, count: n, target: skip.addr(), negated: true });
+                self.b.emit(Op::Delete { cursor: *cursor, count_change: false });
+                self.b.resolve(skip);
+            }
+        }
+        if let Some(l) = sink.limits.limit {
+            self.b.emit(Op::DecrJumpZero { reg: l, target: sink.brk.addr() });
+        }
+        Ok(())
+    }
+
+    /// The key order of an ORDER BY sorter.
+    fn sort_key_info(&self, terms: &[OrderTerm]) -> Result<Rc<KeyInfo>> {
+        let mut collations = Vec::with_capacity(terms.len());
+        let mut descending = Vec::with_capacity(terms.len());
+        for t in terms {
+            if let Some(nf) = t.nulls_first
+                && nf == t.desc
+            {
+                return Err(err("NULLS FIRST / NULLS LAST other than the default order is not supported yet"));
+            }
+            collations.push(self.collation_of(&t.expr, t.expr.root)?);
+            descending.push(t.desc);
+        }
+        Ok(Rc::new(KeyInfo { collations, descending }))
+    }
+
+    /// Opens a sorter for ORDER BY now.
+    pub fn open_sorter(&mut self, terms: &[OrderTerm]) -> u32 {
+        let cursor = self.b.cursor();
+        let key_info = self.sort_key_info(terms).unwrap_or_default();
+        self.b.emit(Op::SorterOpen { cursor, key_info });
+        cursor
+    }
+
+    /// Opens a sorter whose open instruction goes at `at` (before the loops, which are
+    /// already written); the key order is checked first.
+    fn open_sorter_late(&mut self, terms: &[OrderTerm], at: crate::vdbe::op::Addr) -> u32 {
+        let cursor = self.b.cursor();
+        let key_info = self.sort_key_info(terms).unwrap_or_default();
+        *self.b.op_mut(at) = Op::SorterOpen { cursor, key_info };
+        cursor
+    }
+
+    /// Inserts the current row into the ORDER BY sorter: the sort keys (a term that is a
+    /// result column reuses its value), then the result columns.
+    fn sorter_insert(&mut self, cursor: u32, terms: &[OrderTerm], res: Reg, n: u32) -> Result<()> {
+        let k = terms.len() as u32;
+        let rec = self.b.regs(k + n);
+        for (i, t) in terms.iter().enumerate() {
+            let dest = rec + i as u32;
+            match t.result_column {
+                Some(c) if !matches!(t.expr.kind(t.expr.root), crate::eval::ir::Kind::Collate { .. }) => {
+                    self.b.emit(Op::Copy { src: res + c as u32, dest, count: 1 });
+                }
+                _ => self.expr_into(&t.expr, t.expr.root, dest)?,
+            }
+        }
+        self.b.emit(Op::Copy { src: res, dest: rec + k, count: n });
+        self.b.emit(Op::SorterInsert { cursor, start: rec, count: k + n });
+        Ok(())
+    }
+
+    /// Reads the sorted rows out to the destination (`generateSortTail`).
+    pub fn sorter_output(&mut self, cursor: u32, terms: &[OrderTerm], sink: &RowSink<'_>) -> Result<()> {
+        let n = sink.n_columns;
+        let k = terms.len() as u32;
+        let done = self.b.label();
+        self.b.emit(Op::SorterSort { cursor, if_empty: done.addr() });
+        let top = self.b.current_addr();
+        let cont = self.b.label();
+        let res = self.b.regs(n);
+        for i in 0..n {
+            self.b.emit(Op::Column { cursor, column: k + i, dest: res + i });
+        }
+        let direct =
+            RowSink { dest: sink.dest, n_columns: n, sorter: None, distinct: None, limits: sink.limits, brk: sink.brk };
+        self.emit_row(&direct, res, cont)?;
+        self.b.resolve(cont);
+        self.b.emit(Op::SorterNext { cursor, target: top });
+        self.b.resolve(done);
+        Ok(())
+    }
+
+    /// A core's rows without its own loops: for a core with no FROM clause (and VALUES).
+    pub fn values_rows(&mut self, core: &Core, sink: &RowSink<'_>) -> Result<()> {
+        let rows = std::iter::once(&core.result).chain(core.values.iter());
+        for row in rows {
+            let cont = self.b.label();
+            self.result_row(row, sink, cont)?;
+            self.b.resolve(cont);
+        }
+        Ok(())
+    }
+}
+
+impl Dest {
+    /// A single-row destination ignores ORDER BY only when it is EXISTS (the order cannot
+    /// change whether a row exists).
+    fn single_row_unordered(&self) -> bool {
+        matches!(self, Dest::Exists(_))
+    }
+}

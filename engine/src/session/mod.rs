@@ -1,0 +1,263 @@
+//! A connection's state beneath its statements (the parts of SQLite's `sqlite3` struct that
+//! statements share): the database, the transaction mode, SQL savepoints, the statements in
+//! progress, and the counters `changes()` and `last_insert_rowid()` report.
+//!
+//! Transaction rules, as SQLite's (vdbeaux.c `sqlite3VdbeHalt`, vdbe.c `OP_Transaction`,
+//! `OP_AutoCommit`, `OP_Savepoint`):
+//!
+//! - Autocommit mode (no BEGIN, no open SAVEPOINT): a statement's first step starts a read or
+//!   write transaction; it ends when no statement is in progress any more: committed when
+//!   the statements succeeded, rolled back when one failed.
+//! - A write statement that may fail part-way (`ProgramInfo::may_abort`) inside an explicit
+//!   transaction runs under a statement savepoint, so that an ABORT undoes that statement
+//!   only. FAIL keeps what the statement did; ROLLBACK, I/O errors and corruption undo the
+//!   whole transaction and return to autocommit mode.
+//! - Deviation from SQLite: an autocommit write finishes its transaction only when no other
+//!   statement of the connection is still reading (SQLite commits at once and downgrades the
+//!   readers' transaction). The data is the same; the commit comes later.
+
+mod pragma;
+
+pub use pragma::pragma_writes;
+
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::sql::ast::TransactionKind;
+use crate::storage::Database;
+use crate::vdbe::op::{OnError, TxnOp};
+use crate::vfs::Vfs;
+
+/// A connection's shared state.
+pub struct Session {
+    pub db: Database,
+    pub vfs: Arc<dyn Vfs>,
+    /// No BEGIN or SAVEPOINT is in effect.
+    pub autocommit: bool,
+    /// SQL savepoint names, outermost first; savepoint `i` is pager savepoint `i`.
+    pub savepoints: Vec<String>,
+    /// The transaction was opened by the outermost SAVEPOINT (its RELEASE commits).
+    pub txn_from_savepoint: bool,
+    /// Statements started and not yet finished.
+    pub active_statements: usize,
+    /// Some statement since the transaction began failed in a way that rolls back the whole
+    /// autocommit transaction when the last statement finishes.
+    pending_rollback: bool,
+    pub last_insert_rowid: i64,
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE.
+    pub changes: i64,
+    pub total_changes: i64,
+    /// PRAGMA case_sensitive_like.
+    pub case_sensitive_like: bool,
+}
+
+/// What a statement holds of the transaction while it runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatementTxn {
+    /// The statement's first step started it.
+    pub active: bool,
+    /// The pager savepoint number of its statement journal, if it has one.
+    pub savepoint: Option<usize>,
+    /// It began a write transaction.
+    pub writes: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("db", &self.db)
+            .field("vfs", &self.vfs.name())
+            .field("autocommit", &self.autocommit)
+            .field("savepoints", &self.savepoints)
+            .field("active_statements", &self.active_statements)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn new(db: Database, vfs: Arc<dyn Vfs>) -> Session {
+        Session {
+            db,
+            vfs,
+            autocommit: true,
+            savepoints: Vec::new(),
+            txn_from_savepoint: false,
+            active_statements: 0,
+            pending_rollback: false,
+            last_insert_rowid: 0,
+            changes: 0,
+            total_changes: 0,
+            case_sensitive_like: false,
+        }
+    }
+
+    /// OP_Transaction: starts or joins the transaction a statement needs. `stmt_journal`:
+    /// the statement may abort part-way and so needs its own savepoint when it shares the
+    /// transaction with others (an explicit transaction). `Busy` leaves everything as it
+    /// was, so that the step can be retried.
+    pub fn begin_statement(&mut self, txn: &mut StatementTxn, write: bool, stmt_journal: bool) -> Result<()> {
+        self.db.begin_txn(write)?;
+        if !txn.active {
+            txn.active = true;
+            self.active_statements += 1;
+        }
+        if write {
+            txn.writes = true;
+            // The pager holds one savepoint per open SQL savepoint once the transaction writes.
+            if !self.savepoints.is_empty() && self.db.savepoint_count() < self.savepoints.len() {
+                self.db.open_savepoints(self.savepoints.len())?;
+            }
+            if stmt_journal && !self.autocommit && txn.savepoint.is_none() {
+                let n = self.savepoints.len();
+                self.db.open_savepoints(n + 1)?;
+                txn.savepoint = Some(n);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a statement that finished without error (sqlite3VdbeHalt): its savepoint is
+    /// released, and in autocommit mode the transaction ends when it was the last statement.
+    /// On `Busy` at commit the statement stays active and the call may be repeated.
+    pub fn end_statement_ok(&mut self, txn: &mut StatementTxn) -> Result<()> {
+        if !txn.active {
+            return Ok(());
+        }
+        if let Some(i) = txn.savepoint.take() {
+            self.db.release_savepoint(i)?;
+        }
+        self.finish(txn)
+    }
+
+    /// Ends a statement that failed with `err`, undoing what the error's `action` and kind
+    /// require (sqlite3VdbeHalt's error branch).
+    pub fn end_statement_err(&mut self, txn: &mut StatementTxn, err: &Error, action: OnError) {
+        if !txn.active {
+            return;
+        }
+        // isSpecialError: I/O errors and out-of-memory undo the whole transaction, even for a
+        // statement that only read; a full disk only when there is no statement journal.
+        let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem);
+        let full = err.code() == ErrorCode::Full;
+        let busy = err.is_busy();
+        let whole = special || (full && txn.savepoint.is_none()) || (action == OnError::Rollback && txn.writes);
+        if whole {
+            self.rollback_all();
+        } else if let Some(i) = txn.savepoint.take() {
+            let undo = (action == OnError::Abort || full) && !busy;
+            if undo && self.db.rollback_to_savepoint(i).is_err() {
+                self.rollback_all();
+            }
+            let _ = self.db.release_savepoint(i);
+        } else if self.autocommit && txn.writes && action != OnError::Fail {
+            self.pending_rollback = true;
+        }
+        let _ = self.finish(txn);
+    }
+
+    /// The statement is no longer active: in autocommit mode the last one ends the
+    /// transaction (commit, or rollback when one failed).
+    fn finish(&mut self, txn: &mut StatementTxn) -> Result<()> {
+        if self.autocommit && self.active_statements == 1 {
+            if self.pending_rollback {
+                self.pending_rollback = false;
+                let _ = self.db.rollback_txn();
+            } else {
+                self.db.commit_txn()?;
+            }
+        }
+        txn.active = false;
+        txn.writes = false;
+        self.active_statements -= 1;
+        Ok(())
+    }
+
+    /// Rolls the whole transaction back and returns to autocommit mode.
+    pub fn rollback_all(&mut self) {
+        let _ = self.db.rollback_txn();
+        self.autocommit = true;
+        self.savepoints.clear();
+        self.txn_from_savepoint = false;
+        self.pending_rollback = false;
+    }
+
+    /// Runs a transaction-control statement (OP_AutoCommit, OP_Savepoint).
+    pub fn txn_control(&mut self, op: &TxnOp) -> Result<()> {
+        let err = |m: &str| Err(Error::new(ErrorCode::Error, m.to_string()));
+        match op {
+            TxnOp::Begin(kind) => {
+                if !self.autocommit {
+                    return err("cannot start a transaction within a transaction");
+                }
+                if *kind != TransactionKind::Deferred {
+                    self.db.begin_write_txn(*kind == TransactionKind::Exclusive)?;
+                }
+                self.autocommit = false;
+                Ok(())
+            }
+            TxnOp::Commit => {
+                if self.autocommit {
+                    return err("cannot commit - no transaction is active");
+                }
+                self.commit_all()
+            }
+            TxnOp::Rollback => {
+                if self.autocommit {
+                    return err("cannot rollback - no transaction is active");
+                }
+                self.rollback_all();
+                Ok(())
+            }
+            TxnOp::Savepoint(name) => {
+                if self.autocommit {
+                    self.autocommit = false;
+                    self.txn_from_savepoint = true;
+                }
+                self.savepoints.push(name.to_string());
+                Ok(())
+            }
+            TxnOp::Release(name) | TxnOp::RollbackTo(name) => {
+                let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) else {
+                    return Err(Error::new(ErrorCode::Error, format!("no such savepoint: {name}")));
+                };
+                if matches!(op, TxnOp::Release(_)) {
+                    if i == 0 && self.txn_from_savepoint {
+                        // Releasing the outermost savepoint of a transaction it began commits.
+                        return self.commit_all();
+                    }
+                    if self.db.savepoint_count() > i {
+                        self.db.release_savepoint(i)?;
+                    }
+                    self.savepoints.truncate(i);
+                } else {
+                    if self.db.savepoint_count() > i {
+                        self.db.rollback_to_savepoint(i)?;
+                    }
+                    self.savepoints.truncate(i + 1);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// COMMIT: ends the transaction; on `Busy` it stays open and COMMIT may be retried.
+    fn commit_all(&mut self) -> Result<()> {
+        if self.active_statements == 0 {
+            self.db.commit_txn()?;
+        }
+        self.autocommit = true;
+        self.savepoints.clear();
+        self.txn_from_savepoint = false;
+        Ok(())
+    }
+
+    /// The value of `random()` and friends: bytes from the Vfs, so runs are reproducible.
+    pub fn fill_random(&self, buf: &mut [u8]) {
+        self.vfs.randomness(buf);
+    }
+
+    /// The current time for CURRENT_TIMESTAMP & co., from the Vfs.
+    pub fn current_time_ms(&self) -> i64 {
+        self.vfs.current_time_ms()
+    }
+}

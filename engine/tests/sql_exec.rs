@@ -1,0 +1,310 @@
+//! The SQL executor against real SQLite, feature by feature: each script runs statement by
+//! statement on the engine and on rusqlite, and every row, value type, changes() count and
+//! error must agree (see `exec/mod.rs`).
+
+mod exec;
+
+use touchstone_engine::conn::Connection;
+use touchstone_engine::params;
+
+fn check(script: &str) {
+    let problems = exec::compare_script(script, false);
+    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+}
+
+const SEED_TABLE: &str = "
+CREATE TABLE test (id INTEGER PRIMARY KEY, name TEXT, value REAL);
+INSERT INTO test VALUES (1, 'one', 1.5), (2, 'two', 2.5), (3, 'three', NULL), (4, NULL, -4);
+INSERT INTO test(name, value) VALUES ('five', 5), ('six', '6'), ('seven', 'x7');
+";
+
+#[test]
+fn constants_and_expressions() {
+    check(
+        "SELECT 1, 'a', 2.5, NULL, x'00ff';
+         SELECT 1 + 2 * 3, 7 / 2, 7.0 / 2, 7 % 3, -7 % 3, 1 / 0, 9223372036854775807 + 1;
+         SELECT 'a' || 1 || 2.5, NULL || 'x', 1 = 1.0, '1' = 1, NULL IS NULL, 1 IS NOT 2;
+         SELECT CASE WHEN 1 THEN 'y' ELSE 'n' END, CASE 2 WHEN 1 THEN 'a' WHEN 2 THEN 'b' END;
+         SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT), typeof(CAST('1e3' AS NUMERIC));
+         SELECT 5 BETWEEN 1 AND 10, 'b' IN ('a', 'b'), 3 NOT IN (1, 2, NULL), NULL IN ();
+         SELECT 'abc' LIKE 'A%', 'abc' GLOB 'A*', 'a_c' LIKE 'a\\_c' ESCAPE '\\';
+         SELECT abs(-3), coalesce(NULL, 2), ifnull(NULL, 'z'), nullif(1, 1), iif(0, 'a', 'b');
+         SELECT length('héllo'), lower('ABC'), upper('abc'), substr('hello', 2, 3), instr('hello', 'l');
+         SELECT replace('aaa', 'a', 'bb'), trim('  x '), ltrim('xxy', 'x'), hex('AB'), quote('it''s');
+         SELECT typeof(1), typeof(1.0), typeof('a'), typeof(x'00'), typeof(NULL), round(2.567, 2);
+         SELECT min(3, 1, 2), max('a', 'b'), printf('%d-%5.2f-%s', 3, 3.14159, 'x');
+         SELECT 'a' < 'b' COLLATE NOCASE, 'A' = 'a' COLLATE NOCASE, 'a ' = 'a' COLLATE RTRIM;
+         SELECT 1 < 'a', x'01' > 'z', NULL < 1;
+         SELECT 0.1 + 0.2, 1e308 * 10, -0.0, 100.0, 1.0e-5, 123456789012345678.0;",
+    );
+}
+
+#[test]
+fn seed_benchmark_shape() {
+    check(&format!(
+        "{SEED_TABLE}
+         SELECT * FROM test WHERE id = 2;
+         SELECT * FROM test WHERE id = 99;
+         SELECT * FROM test WHERE id IN (1, 3, 5);
+         SELECT * FROM test WHERE id > 2 AND id <= 5;
+         SELECT * FROM test WHERE id >= '3';
+         SELECT * FROM test WHERE id = 2.0;
+         SELECT * FROM test WHERE id = 2.5;
+         SELECT rowid, _rowid_, oid, * FROM test ORDER BY value;
+         SELECT typeof(value) FROM test;
+         EXPLAIN QUERY PLAN SELECT * FROM test WHERE id = 1;"
+    ));
+}
+
+#[test]
+fn where_order_limit() {
+    check(&format!(
+        "{SEED_TABLE}
+         SELECT name FROM test WHERE value > 2 ORDER BY name;
+         SELECT name FROM test ORDER BY value DESC, name LIMIT 3;
+         SELECT name FROM test ORDER BY 1 LIMIT 2 OFFSET 2;
+         SELECT name FROM test LIMIT -1 OFFSET 5;
+         SELECT DISTINCT value > 2 FROM test;
+         SELECT id FROM test WHERE name IS NULL OR value IS NULL;
+         SELECT id FROM test WHERE NOT (value > 0);
+         SELECT id, name FROM test WHERE name LIKE '%e%' ORDER BY id DESC;"
+    ));
+}
+
+#[test]
+fn indexes_serve_lookups_and_order() {
+    check(&format!(
+        "{SEED_TABLE}
+         CREATE INDEX tn ON test(name);
+         CREATE INDEX tv ON test(value DESC, name);
+         SELECT * FROM test WHERE name = 'two';
+         SELECT * FROM test WHERE name > 'o' ORDER BY name;
+         SELECT name FROM test WHERE value BETWEEN 1 AND 5;
+         SELECT name, value FROM test ORDER BY value DESC, name;
+         SELECT * FROM test WHERE name IN ('one', 'six', 'nope');
+         EXPLAIN QUERY PLAN SELECT * FROM test WHERE name = 'two';
+         EXPLAIN QUERY PLAN SELECT name FROM test WHERE value > 1;
+         CREATE UNIQUE INDEX tu ON test(name);
+         INSERT INTO test(name) VALUES ('one');
+         INSERT OR IGNORE INTO test(name) VALUES ('one');
+         INSERT OR REPLACE INTO test(id, name) VALUES (50, 'one');
+         SELECT * FROM test ORDER BY id;"
+    ));
+}
+
+#[test]
+fn aggregates_and_grouping() {
+    check(&format!(
+        "{SEED_TABLE}
+         SELECT count(*), count(value), sum(value), total(value), avg(value), min(value), max(value) FROM test;
+         SELECT group_concat(name), group_concat(name, '-') FROM test;
+         SELECT id % 2, count(*), sum(id) FROM test GROUP BY id % 2 ORDER BY 1;
+         SELECT id % 3 AS k, count(*) FROM test GROUP BY k HAVING count(*) > 1;
+         SELECT name, max(id) FROM test;
+         SELECT name, min(value) FROM test WHERE value IS NOT NULL;
+         SELECT count(DISTINCT id % 3), sum(DISTINCT id % 3) FROM test;
+         SELECT count(*) FROM test WHERE 0;
+         SELECT sum(id) FROM test WHERE 0;
+         SELECT sum(9223372036854775807), sum(x) FROM (SELECT 9223372036854775807 AS x UNION ALL SELECT 1);
+         SELECT typeof(sum(value)), typeof(avg(id)) FROM test;"
+    ));
+}
+
+#[test]
+fn joins_and_subqueries() {
+    check(&format!(
+        "{SEED_TABLE}
+         CREATE TABLE tag (tid INTEGER PRIMARY KEY, test_id INTEGER, label TEXT);
+         INSERT INTO tag VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 3, 'c'), (4, 99, 'd');
+         SELECT t.name, g.label FROM test t JOIN tag g ON g.test_id = t.id ORDER BY 1, 2;
+         SELECT t.id, g.label FROM test t LEFT JOIN tag g ON g.test_id = t.id ORDER BY 1, 2;
+         SELECT t.id, g.label FROM test t, tag g WHERE g.test_id = t.id AND g.label > 'a';
+         SELECT * FROM test CROSS JOIN tag WHERE tid = 1 AND id < 3;
+         SELECT id FROM test WHERE id IN (SELECT test_id FROM tag);
+         SELECT id FROM test WHERE id NOT IN (SELECT test_id FROM tag);
+         SELECT id, (SELECT count(*) FROM tag WHERE test_id = test.id) FROM test;
+         SELECT id FROM test WHERE EXISTS (SELECT 1 FROM tag WHERE test_id = id);
+         SELECT * FROM (SELECT id * 2 AS d FROM test) WHERE d > 4;
+         SELECT a.id, b.id FROM test a JOIN test b USING (id) WHERE a.id < 3;
+         SELECT * FROM test NATURAL JOIN test WHERE id = 1;
+         SELECT (SELECT name FROM test WHERE id = 2), (SELECT 1 WHERE 0);"
+    ));
+}
+
+#[test]
+fn compound_selects() {
+    check(&format!(
+        "{SEED_TABLE}
+         SELECT id FROM test UNION SELECT id + 1 FROM test ORDER BY 1;
+         SELECT id FROM test UNION ALL SELECT id FROM test ORDER BY 1 DESC LIMIT 4;
+         SELECT id FROM test INTERSECT SELECT id * 2 FROM test;
+         SELECT id FROM test EXCEPT SELECT id * 2 FROM test;
+         SELECT 1, 'a' UNION SELECT 1, 'a' UNION SELECT 2, 'b';
+         SELECT name FROM test EXCEPT SELECT 'one' ORDER BY name;"
+    ));
+}
+
+#[test]
+fn dml_and_changes() {
+    check(&format!(
+        "{SEED_TABLE}
+         UPDATE test SET value = value * 2 WHERE id < 3;
+         UPDATE test SET name = upper(name);
+         UPDATE test SET id = id + 100 WHERE id = 1;
+         DELETE FROM test WHERE value IS NULL;
+         SELECT * FROM test ORDER BY id;
+         INSERT INTO test SELECT id + 1000, name, value FROM test;
+         SELECT count(*) FROM test;
+         REPLACE INTO test VALUES (2, 'r', 0);
+         DELETE FROM test;
+         SELECT count(*) FROM test;"
+    ));
+}
+
+#[test]
+fn constraints() {
+    check(
+        "CREATE TABLE c (a INTEGER PRIMARY KEY, b TEXT NOT NULL, c INT UNIQUE, d CHECK (d > 0), e DEFAULT 'dflt');
+         INSERT INTO c(a, b, c, d) VALUES (1, 'x', 1, 1);
+         INSERT INTO c(a, b, c, d) VALUES (1, 'y', 2, 2);
+         INSERT INTO c(a, b, c, d) VALUES (2, NULL, 2, 2);
+         INSERT INTO c(a, b, c, d) VALUES (3, 'z', 1, 3);
+         INSERT INTO c(a, b, c, d) VALUES (4, 'w', 4, 0);
+         INSERT INTO c(b, c, d) VALUES ('v', NULL, NULL);
+         INSERT INTO c(b, c, d) VALUES ('u', NULL, NULL);
+         INSERT OR IGNORE INTO c(a, b) VALUES (1, 'q');
+         INSERT OR REPLACE INTO c(a, b, c) VALUES (9, 'r', 1);
+         UPDATE c SET c = 2;
+         UPDATE OR IGNORE c SET c = 5;
+         INSERT INTO c(a, b) VALUES ('abc', 'x');
+         SELECT * FROM c ORDER BY a;",
+    );
+}
+
+#[test]
+fn affinity_on_storage() {
+    check(
+        "CREATE TABLE a (i INTEGER, r REAL, t TEXT, n NUMERIC, b BLOB, x);
+         INSERT INTO a VALUES ('1', '1', 1, '1.0', '1', '1');
+         INSERT INTO a VALUES ('1.5', 2, 2.5, '1e2', 1, 1.0);
+         INSERT INTO a VALUES ('abc', 'abc', x'41', ' 12 ', NULL, 'x');
+         SELECT i, typeof(i), r, typeof(r), t, typeof(t), n, typeof(n), b, typeof(b), x, typeof(x) FROM a;
+         SELECT count(*) FROM a WHERE t = 1;
+         SELECT count(*) FROM a WHERE i = '1';",
+    );
+}
+
+#[test]
+fn errors_agree() {
+    check(
+        "CREATE TABLE t (a);
+         SELECT * FROM nope;
+         SELECT nope FROM t;
+         SELECT a FROM t GROUP BY nope;
+         CREATE TABLE t (b);
+         SELECT count(*) FROM t HAVING a;
+         SELECT max();
+         SELEC 1;
+         INSERT INTO t VALUES (1, 2);
+         SELECT (SELECT 1, 2);
+         SELECT 1 UNION SELECT 1, 2;",
+    );
+}
+
+#[test]
+fn transactions_and_savepoints() {
+    check(
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b UNIQUE);
+         BEGIN;
+         INSERT INTO t VALUES (1, 1);
+         INSERT INTO t VALUES (2, 1);
+         INSERT INTO t VALUES (3, 3);
+         SAVEPOINT s1;
+         INSERT INTO t VALUES (4, 4);
+         ROLLBACK TO s1;
+         INSERT INTO t VALUES (5, 5);
+         RELEASE s1;
+         COMMIT;
+         SELECT * FROM t;
+         BEGIN;
+         DELETE FROM t;
+         ROLLBACK;
+         SELECT count(*) FROM t;
+         COMMIT;
+         INSERT OR ROLLBACK INTO t VALUES (9, 1);
+         SELECT count(*) FROM t;",
+    );
+}
+
+#[test]
+fn views_and_pragmas() {
+    check(&format!(
+        "{SEED_TABLE}
+         PRAGMA user_version;
+         PRAGMA user_version = 7;
+         PRAGMA user_version;
+         PRAGMA table_info(test);
+         PRAGMA page_size;
+         PRAGMA synchronous;
+         PRAGMA cache_size;"
+    ));
+}
+
+/// The rusqlite-shaped API: binding, typed reads, counters.
+#[test]
+fn api_in_rusqlite_shape() {
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE test (id INTEGER PRIMARY KEY, name TEXT, value REAL)").unwrap();
+    assert!(db.is_autocommit());
+    for i in 0..100i64 {
+        let n = db.execute("INSERT INTO test VALUES (?, ?, ?)", params![i, format!("n{i}"), i as f64 / 2.0]).unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(db.last_insert_rowid(), i);
+    }
+    let mut stmt = db.prepare("SELECT * FROM test WHERE id = ?1").unwrap();
+    for i in [0i64, 42, 99] {
+        let mut rows = stmt.query(params![i]).unwrap();
+        let row = rows.next().unwrap().expect("a row");
+        assert_eq!(row.get::<_, i64>(0).unwrap(), i);
+        assert_eq!(row.get::<_, String>("name").unwrap(), format!("n{i}"));
+        assert_eq!(row.get::<_, f64>(2).unwrap(), i as f64 / 2.0);
+        assert!(row.get::<_, i64>(1).is_err(), "TEXT is not an i64, as in rusqlite");
+        drop(rows);
+    }
+    let named = db
+        .query_row("SELECT :a + :b", &[(":a", &1i64 as &dyn touchstone_engine::conn::ToSql), (":b", &2i64)], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap();
+    assert_eq!(named, 3);
+    assert_eq!(db.execute("UPDATE test SET value = 0 WHERE id < 10", ()).unwrap(), 10);
+    assert_eq!(db.changes(), 10);
+    assert!(db.execute("SELECT 1", ()).is_err(), "execute of a query is an error");
+    assert!(db.execute("SELECT ?", ()).is_err(), "missing parameters are an error");
+    db.execute_batch("BEGIN; DELETE FROM test WHERE id >= 50;").unwrap();
+    assert!(!db.is_autocommit());
+    db.execute_batch("ROLLBACK").unwrap();
+    let count: i64 = db.query_row("SELECT count(*) FROM test", (), |r| r.get(0)).unwrap();
+    assert_eq!(count, 100);
+    let ids: Vec<i64> = db
+        .prepare("SELECT id FROM test WHERE id < 3 ORDER BY id DESC")
+        .unwrap()
+        .query_map((), |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, vec![2, 1, 0]);
+}
+
+/// A statement prepared before the schema changed is compiled again when stepped.
+#[test]
+fn schema_change_recompiles() {
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE t (a); INSERT INTO t VALUES (1);").unwrap();
+    let mut stmt = db.prepare("SELECT * FROM t").unwrap();
+    db.execute_batch("DROP TABLE t; CREATE TABLE t (a, b); INSERT INTO t VALUES (2, 3);").unwrap();
+    let mut rows = stmt.query(()).unwrap();
+    let row = rows.next().unwrap().unwrap();
+    assert_eq!(row.len(), 2);
+    assert_eq!(row.get::<_, i64>(1).unwrap(), 3);
+}
