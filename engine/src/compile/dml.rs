@@ -122,6 +122,13 @@ impl Compiler<'_> {
                 }
             }
         }
+        if matches!(ins.source, InsertSource::DefaultValues) {
+            if !ins.columns.is_empty() {
+                return Err(err(format!("0 values for {} columns", targets.len())));
+            }
+            // Every column takes its default, the rowid a new number.
+            targets.clear();
+        }
         let on_conflict = ins.or_conflict;
         let mut r = Resolver::new(self.catalog);
         r.next_cursor = self.b.reserve_next();
