@@ -265,6 +265,27 @@ fn insert_default_values() {
     );
 }
 
+/// An ORDER BY or GROUP BY term that is an integer literal of 31 bits under unary + and -
+/// names a result column, or is out of range (`sqlite3ExprIsInteger`); a larger literal is a
+/// constant expression.
+#[test]
+fn integer_order_and_group_terms() {
+    check(
+        "SELECT 1 ORDER BY -1;
+         SELECT 1 ORDER BY -(0);
+         SELECT 1, 2 ORDER BY +2, -(-(1));
+         SELECT 1 ORDER BY 9999999999;
+         SELECT 1 ORDER BY 2147483648;
+         SELECT 1 ORDER BY 2147483647;
+         SELECT 1 ORDER BY -2147483648;
+         SELECT 1 ORDER BY 0x10;
+         SELECT 1 GROUP BY -1;
+         SELECT 1 GROUP BY 4294967296;
+         SELECT 1 UNION SELECT 2 ORDER BY -1;
+         SELECT 1 UNION SELECT 2 ORDER BY 9999999999;",
+    );
+}
+
 /// The rusqlite-shaped API: binding, typed reads, counters.
 #[test]
 fn api_in_rusqlite_shape() {

@@ -544,14 +544,33 @@ fn skip_collate(mut e: &Expr) -> &Expr {
 /// A term that is an integer constant names result column k (1-based): `Some(k - 1)`; out of
 /// range is SQLite's error.
 fn result_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<usize>> {
-    let Expr::Literal(Literal::Integer(text)) = skip_collate(term) else {
+    let Some(v) = integer_constant(skip_collate(term)) else {
         return Ok(None);
     };
-    let (v, status) = crate::eval::convert::dec_or_hex_to_i64(text);
-    if status != crate::eval::convert::AtoiStatus::Ok || v < 1 || v as usize > n || v > 0xffff {
+    if v < 1 || v as usize > n || v > 0xffff {
         return Err(err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1))));
     }
     Ok(Some(v as usize - 1))
+}
+
+/// The value of an integer literal that fits in 31 bits (SQLite's EP_IntValue), under any
+/// number of unary `+` and `-` (`sqlite3ExprIsInteger`): `-1` and `-(0)` are integers, a
+/// literal past 2147483647 is not (it is a constant expression).
+fn integer_constant(mut e: &Expr) -> Option<i64> {
+    let mut sign = 1;
+    loop {
+        match e {
+            Expr::Literal(Literal::Integer(text)) if crate::eval::ir::fits_int32(text) => {
+                return Some(sign * crate::eval::convert::dec_or_hex_to_i64(text).0);
+            }
+            Expr::Unary { op: ast::UnaryOp::Plus, operand } => e = operand,
+            Expr::Unary { op: ast::UnaryOp::Neg, operand } => {
+                sign = -sign;
+                e = operand;
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Whether an expression holds an aggregate function call (outside subqueries).
