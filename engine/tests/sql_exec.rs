@@ -286,6 +286,32 @@ fn integer_order_and_group_terms() {
     );
 }
 
+/// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
+/// (sqlite3VdbeHalt); a no-op statement shows the counters.
+#[test]
+fn changes_after_failed_statements() {
+    check(
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b UNIQUE, c NOT NULL);
+         INSERT INTO t VALUES (1, 1, 1), (2, 2, 2);
+         INSERT INTO t VALUES (3, 3, 3), (4, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT OR FAIL INTO t VALUES (6, 6, 6), (7, 1, 7);
+         CREATE TABLE IF NOT EXISTS t (x);
+         BEGIN;
+         INSERT OR FAIL INTO t VALUES (9, 9, 9), (10, 1, 7);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT INTO t VALUES (11, 11, 11), (12, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT OR ROLLBACK INTO t VALUES (14, 14, 14), (15, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         UPDATE OR FAIL t SET c = NULL WHERE a > 0;
+         CREATE TABLE IF NOT EXISTS t (x);
+         UPDATE OR FAIL t SET b = 1;
+         CREATE TABLE IF NOT EXISTS t (x);
+         SELECT * FROM t;",
+    );
+}
+
 /// The rusqlite-shaped API: binding, typed reads, counters.
 #[test]
 fn api_in_rusqlite_shape() {

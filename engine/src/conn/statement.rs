@@ -132,7 +132,19 @@ impl<'c> Statement<'c> {
                 }
                 Err(e) => {
                     let action = self.vm.error_action();
+                    let ending = self.vm.txn.active;
                     s.end_statement_err(&mut self.vm.txn, &e, action);
+                    if ending && self.vm.program().info.counts_changes {
+                        // sqlite3VdbeHalt: a failed statement's changes count only when its
+                        // FAIL resolution kept them; otherwise changes() becomes 0.
+                        let special = matches!(
+                            e.code(),
+                            ErrorCode::IoErr | ErrorCode::NoMem | ErrorCode::Full | ErrorCode::Interrupt
+                        );
+                        let kept = if action == OnError::Fail && !special { self.vm.changes } else { 0 };
+                        s.changes = kept;
+                        s.total_changes += kept;
+                    }
                     return Err(e);
                 }
             }
