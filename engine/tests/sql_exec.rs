@@ -267,7 +267,7 @@ fn insert_default_values() {
 
 /// An ORDER BY or GROUP BY term that is an integer literal of 31 bits under unary + and -
 /// names a result column, or is out of range (`sqlite3ExprIsInteger`); a larger literal is a
-/// constant expression.
+/// constant expression. The parser makes integers of `lit ISNULL` and `x AND 0`.
 #[test]
 fn integer_order_and_group_terms() {
     check(
@@ -282,7 +282,17 @@ fn integer_order_and_group_terms() {
          SELECT 1 GROUP BY -1;
          SELECT 1 GROUP BY 4294967296;
          SELECT 1 UNION SELECT 2 ORDER BY -1;
-         SELECT 1 UNION SELECT 2 ORDER BY 9999999999;",
+         SELECT 1 UNION SELECT 2 ORDER BY 9999999999;
+         SELECT 0 AS c0 ORDER BY (0) ISNULL;
+         SELECT 0 AS c0 ORDER BY (1) ISNULL;
+         SELECT 0 AS c0 ORDER BY 'x' NOTNULL;
+         SELECT 0 AS c0 ORDER BY -('x' IS NOT NULL);
+         SELECT 0 AS c0 ORDER BY NULL IS NOT NULL;
+         SELECT 0 AS c0 ORDER BY 1 AND 0;
+         SELECT 0 AS c0 ORDER BY 1 AND 1;
+         SELECT 0 AS c0 ORDER BY abs(1) AND 0;
+         SELECT 0 AS c0 GROUP BY 1 AND 0;
+         SELECT 0 AS c0 UNION SELECT 1 ORDER BY 1 IS NULL;",
     );
 }
 

@@ -553,20 +553,30 @@ fn result_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<u
     Ok(Some(v as usize - 1))
 }
 
-/// The value of an integer literal that fits in 31 bits (SQLite's EP_IntValue), under any
-/// number of unary `+` and `-` (`sqlite3ExprIsInteger`): `-1` and `-(0)` are integers, a
-/// literal past 2147483647 is not (it is a constant expression).
+/// The value of an integer that fits in 31 bits (SQLite's EP_IntValue), under any number of
+/// unary `+` and `-` (`sqlite3ExprIsInteger`): `-1` and `-(0)` are integers, a literal past
+/// 2147483647 is not (it is a constant expression). The parser makes integers of some
+/// expressions too: `'x' ISNULL`, `1 IS NOT NULL` (`sqlite3PExprIsNull`), `a AND 0`
+/// (`sqlite3ExprAnd`).
 fn integer_constant(mut e: &Expr) -> Option<i64> {
     let mut sign = 1;
     loop {
         match e {
-            Expr::Literal(Literal::Integer(text)) if crate::eval::ir::fits_int32(text) => {
-                return Some(sign * crate::eval::convert::dec_or_hex_to_i64(text).0);
+            Expr::Literal(Literal::Integer(text)) => {
+                return crate::eval::ir::fits_int32(text)
+                    .then(|| sign * crate::eval::convert::dec_or_hex_to_i64(text).0);
             }
             Expr::Unary { op: ast::UnaryOp::Plus, operand } => e = operand,
             Expr::Unary { op: ast::UnaryOp::Neg, operand } => {
                 sign = -sign;
                 e = operand;
+            }
+            Expr::IsNull { .. } | Expr::Binary { op: ast::BinaryOp::And | ast::BinaryOp::Is | ast::BinaryOp::IsNot, .. } => {
+                let ir = lower_for_compile(e).ok()?;
+                return match &ir.nodes[ir.root].kind {
+                    Kind::Literal { value: Value::Integer(v), small_int: true, .. } => Some(sign * v),
+                    _ => None,
+                };
             }
             _ => return None,
         }
