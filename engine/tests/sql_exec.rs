@@ -296,6 +296,33 @@ fn integer_order_and_group_terms() {
     );
 }
 
+/// Aggregates in ORDER BY: a one-row aggregate query codes no ORDER BY (its aggregates
+/// are still computed), nor does a query without FROM; elsewhere a query that is not an
+/// aggregate one rejects them when it codes them.
+#[test]
+fn aggregates_in_order_by() {
+    check(
+        "CREATE TABLE t (a, b);
+         INSERT INTO t VALUES (1, 2), (3, 4), (-9223372036854775808, 5);
+         SELECT 1 ORDER BY count(*);
+         SELECT 0 ORDER BY max(1);
+         SELECT count(*) ORDER BY abs(-9223372036854775808);
+         SELECT max(a) FROM t WHERE a > 0 ORDER BY abs(-9223372036854775808);
+         SELECT count(*) FROM t ORDER BY max(abs(a));
+         SELECT count(*) FROM t WHERE a > 0 ORDER BY max(abs(a));
+         SELECT a FROM t GROUP BY a ORDER BY count(*), a;
+         SELECT a FROM t ORDER BY count(*);
+         SELECT 1 FROM t ORDER BY 1, count(*);
+         SELECT a FROM t ORDER BY count(*), nosuch;
+         SELECT DISTINCT b FROM t ORDER BY count(*);
+         SELECT (SELECT 1 ORDER BY count(*));
+         SELECT * FROM (SELECT 1 ORDER BY count(*));
+         SELECT EXISTS (SELECT a FROM t ORDER BY count(*));
+         INSERT INTO t SELECT 1, 2 ORDER BY count(*);
+         SELECT * FROM t;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

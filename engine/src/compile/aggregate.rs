@@ -45,9 +45,11 @@ struct AggCall {
 }
 
 impl Compiler<'_> {
-    /// Compiles an aggregate core, sending its rows to `sink`.
-    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>) -> Result<()> {
-        if self.simple_count(core, sink)? {
+    /// Compiles an aggregate core, sending its rows to `sink`. The aggregate calls of
+    /// `unsorted` (ORDER BY terms of a one-row query) are computed too, as SQLite's AggInfo
+    /// holds them, though nothing is sorted on them.
+    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>, unsorted: &[OrderTerm]) -> Result<()> {
+        if unsorted.iter().all(|t| !super::resolve::contains_aggregate(&t.expr)) && self.simple_count(core, sink)? {
             return Ok(());
         }
         // The output expressions, with each aggregate call replaced by its result register.
@@ -57,11 +59,13 @@ impl Compiler<'_> {
             Some((_, terms)) => terms.iter().map(clone_term).collect(),
             None => Vec::new(),
         };
+        let mut unsorted: Vec<Ir> = unsorted.iter().map(|t| t.expr.clone()).collect();
         let mut calls: Vec<AggCall> = Vec::new();
         {
             let mut irs: Vec<&mut Ir> = result.iter_mut().collect();
             irs.extend(having.iter_mut());
             irs.extend(order.iter_mut().map(|t| &mut t.expr));
+            irs.extend(unsorted.iter_mut());
             for ir in irs {
                 self.extract_aggregates(ir, &mut calls)?;
             }

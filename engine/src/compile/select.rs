@@ -21,7 +21,7 @@ use super::query::{Core, OrderTerm, Query};
 use super::{Compiler, err};
 use crate::btree::KeyInfo;
 use crate::error::Result;
-use crate::eval::ir::Ir;
+use crate::eval::ir::{Ir, Kind};
 use crate::format::value::Collation;
 use crate::schema::Affinity;
 use crate::vdbe::Label;
@@ -93,11 +93,28 @@ impl Compiler<'_> {
             None
         };
         let n_columns = core.result.len() as u32;
-        let order_by = (!q.order_by.is_empty() && !dest.single_row_unordered()).then_some(&q.order_by[..]);
+        let mut order_by = (!q.order_by.is_empty() && !dest.single_row_unordered()).then_some(&q.order_by[..]);
+        // ORDER BY terms whose aggregates are computed though the rows are not sorted on them.
+        let mut unsorted: &[OrderTerm] = &[];
+        if core.aggregate && core.group_by.is_empty() {
+            // One row: SQLite codes no ORDER BY; the aggregates in it are still computed.
+            unsorted = order_by.unwrap_or_default();
+            order_by = None;
+        } else if !core.aggregate && core.values.is_empty() {
+            if core.sources.is_empty() {
+                // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is
+                // then never coded.
+                order_by = None;
+            } else if let Some(name) = order_by.unwrap_or_default().iter().find_map(|t| aggregate_call(&t.expr)) {
+                // An aggregate in the ORDER BY of a query that is not an aggregate one, where
+                // SQLite codes it (TK_AGG_FUNCTION without an AggInfo).
+                return Err(err(format!("misuse of aggregate: {name}()")));
+            }
+        }
         if core.aggregate {
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
             let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
-            self.aggregate_core(core, &sink)?;
+            self.aggregate_core(core, &sink, unsorted)?;
             if let Some((cursor, terms)) = sorter {
                 self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
                 self.sorter_output(cursor, terms, &sink)?;
@@ -322,6 +339,19 @@ impl Compiler<'_> {
         }
         Ok(())
     }
+}
+
+/// The name of the first aggregate function call in `ir`, as written.
+fn aggregate_call(ir: &Ir) -> Option<String> {
+    ir.nodes.iter().find_map(|n| match &n.kind {
+        Kind::Function { name, args, .. }
+            if crate::eval::scalar::lookup(name, args.len())
+                .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate) =>
+        {
+            Some(name.clone())
+        }
+        _ => None,
+    })
 }
 
 impl Dest {

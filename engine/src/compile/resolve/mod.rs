@@ -255,7 +255,9 @@ impl<'c> Resolver<'c> {
         }
         let scope =
             Scope { sources: &sources, aliases: &aliases, parent: outer, correlated: std::cell::Cell::new(correlated) };
-        let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, aggregate)?;
+        // Aggregates are allowed in ORDER BY whatever the query (NC_AllowAgg), but do not make
+        // it an aggregate query: code generation rejects them where it codes them.
+        let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, true)?;
         let mut group_by = Vec::with_capacity(sel.group_by.len());
         for (i, g) in sel.group_by.iter().enumerate() {
             let ir = match result_number(g, "GROUP", i, result.len())? {
@@ -277,7 +279,7 @@ impl<'c> Resolver<'c> {
             group_by,
             having,
             distinct: sel.distinct,
-            aggregate: aggregate || contains_agg_any(&order_terms),
+            aggregate,
         };
         Ok((core, order_terms, correlated))
     }
@@ -571,7 +573,8 @@ fn integer_constant(mut e: &Expr) -> Option<i64> {
                 sign = -sign;
                 e = operand;
             }
-            Expr::IsNull { .. } | Expr::Binary { op: ast::BinaryOp::And | ast::BinaryOp::Is | ast::BinaryOp::IsNot, .. } => {
+            Expr::IsNull { .. }
+            | Expr::Binary { op: ast::BinaryOp::And | ast::BinaryOp::Is | ast::BinaryOp::IsNot, .. } => {
                 let ir = lower_for_compile(e).ok()?;
                 return match &ir.nodes[ir.root].kind {
                     Kind::Literal { value: Value::Integer(v), small_int: true, .. } => Some(sign * v),
@@ -590,10 +593,6 @@ pub(crate) fn contains_aggregate(ir: &Ir) -> bool {
             .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate),
         _ => false,
     })
-}
-
-fn contains_agg_any(terms: &[OrderTerm]) -> bool {
-    terms.iter().any(|t| contains_aggregate(&t.expr))
 }
 
 /// Whether a syntax tree holds an aggregate call (outside subqueries).
