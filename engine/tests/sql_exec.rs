@@ -323,6 +323,22 @@ fn aggregates_in_order_by() {
     );
 }
 
+/// The loops of an aggregate query read the columns of every aggregate's arguments, those
+/// of its ORDER BY included, also through a covering index.
+#[test]
+fn aggregate_arguments_in_order_by_through_covering_indexes() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b INTEGER, c INTEGER, d INT PRIMARY KEY);
+         INSERT INTO t1 VALUES (1, 2, 3, 4), (5, 6, 7, 8);
+         SELECT 1 FROM t1 WHERE d GROUP BY 1.5e+308 ORDER BY (total(a)) != 1, 1;
+         SELECT max(d) FROM t1 AS x3, t1 AS x4 ORDER BY (count(x4.a)) IS NULL, 1;
+         SELECT max(d) FROM t1 AS x3, t1 AS x4 GROUP BY x3.d ORDER BY (count(x4.a)) IS NULL, 1;
+         CREATE INDEX i1 ON t1 (b);
+         SELECT max(x3.b) FROM t1 AS x3, t1 AS x4 ORDER BY (count(x4.a)) IS NULL, 1;
+         SELECT max(x3.b) FROM t1 AS x3, t1 AS x4 GROUP BY x3.b ORDER BY sum(x4.c), 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

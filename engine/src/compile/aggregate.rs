@@ -225,7 +225,8 @@ impl Compiler<'_> {
         self.reset_accumulators(calls, bare_regs, bare.len());
         let first_flag = self.b.reg();
         self.b.emit(Op::Integer { dest: first_flag, value: 0 });
-        let wi = self.where_begin_with(core, None, false)?;
+        let args = call_arguments(calls);
+        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
         self.update_accumulators(calls, bare, bare_regs, has_minmax, first_flag)?;
         self.b.emit(Op::Integer { dest: first_flag, value: 1 });
         self.where_end(wi)?;
@@ -272,7 +273,8 @@ impl Compiler<'_> {
         let n = needed.len() as u32;
         let sorter = self.b.cursor();
         self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
-        let wi = self.where_begin_with(core, None, false)?;
+        let args = call_arguments(calls);
+        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
         let rec = self.b.regs(k + n);
         for (i, g) in core.group_by.iter().enumerate() {
             self.expr_into(g, g.root, rec + i as u32)?;
@@ -386,6 +388,18 @@ impl Compiler<'_> {
         self.b.resolve(skip);
         Ok(true)
     }
+}
+
+/// The arguments of the aggregate calls, each as an expression of its own (the loops read
+/// their columns, wherever the call stands).
+fn call_arguments(calls: &[AggCall]) -> Vec<Ir> {
+    let mut out = Vec::new();
+    for c in calls {
+        if let Kind::Function { args, .. } = c.ir.kind(c.node) {
+            out.extend(args.iter().map(|&a| Ir { nodes: c.ir.nodes.clone(), root: a }));
+        }
+    }
+    out
 }
 
 fn clone_term(t: &OrderTerm) -> OrderTerm {

@@ -627,7 +627,7 @@ impl Compiler<'_> {
     fn collect_rowids(&mut self, core: &Core) -> Result<u32> {
         let set = self.b.cursor();
         self.b.emit(Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(1))) });
-        let wi = self.where_begin_with(core, None, false)?;
+        let wi = self.where_begin_with(core, None, false, &[])?;
         let r = self.b.reg();
         let cursor = core.sources[0].cursor;
         let rowid =

@@ -66,20 +66,26 @@ impl Compiler<'_> {
     /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
     /// deliver. Whole rows are read (no covering index) when `need_rows`.
     pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
-        self.where_begin_with(core, order_by, false)
+        self.where_begin_with(core, order_by, false, &[])
     }
 
+    /// [`Compiler::where_begin`], the loops also reading the columns of `reads` (expressions
+    /// outside the core computed in the loops, such as the aggregates of an ORDER BY).
     pub fn where_begin_with(
         &mut self,
         core: &Core,
         order_by: Option<&[OrderTerm]>,
         need_rows: bool,
+        reads: &[&Ir],
     ) -> Result<WhereInfo> {
         let top = self.b.emit(crate::vdbe::op::Op::Noop);
         let brk = self.b.label();
         let terms = split_terms(self, core);
         let mut used = BTreeSet::new();
         self.core_columns(core, order_by, &mut used);
+        for ir in reads {
+            self.expr_columns(ir, &mut used);
+        }
         let mut plan = choose(core, &terms, &used, !need_rows)?;
         let ordered = match order_by {
             Some(ob) => order_satisfied(core, &mut plan, ob),
