@@ -339,6 +339,23 @@ fn aggregate_arguments_in_order_by_through_covering_indexes() {
     );
 }
 
+/// A constant function call is computed where it is first needed, once per run
+/// (sqlite3ExprCodeRunJustOnce's OP_Once), so a statement that never gets there raises none
+/// of its errors.
+#[test]
+fn constant_calls_run_once_where_needed() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         SELECT abs(-9223372036854775808) FROM t1;
+         SELECT 1 FROM t1 WHERE a = abs(-9223372036854775808);
+         SELECT * FROM t1 AS x1, (SELECT abs(-9223372036854775808) + a AS c0 FROM t1 LIMIT 1) AS x2;
+         INSERT INTO t1 VALUES (1), (2);
+         SELECT CASE WHEN a > 5 THEN abs(-9223372036854775808) ELSE lower('X') END FROM t1;
+         SELECT a, upper('x') || a FROM t1;
+         SELECT abs(-9223372036854775808) FROM t1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]
