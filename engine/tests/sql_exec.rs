@@ -356,6 +356,20 @@ fn constant_calls_run_once_where_needed() {
     );
 }
 
+/// A FROM subquery is filled where its loop starts, inside the loops before it, as SQLite
+/// does: when an outer loop has no rows it is never computed (nor are its errors raised).
+#[test]
+fn from_subqueries_fill_where_their_loop_starts() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         SELECT * FROM t1 AS x1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY 1 LIMIT '1.5') AS x2;
+         INSERT INTO t1 VALUES (1), (2);
+         SELECT * FROM t1 AS x1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY 1 LIMIT '1.5') AS x2;
+         SELECT * FROM t1 AS x1 LEFT JOIN (SELECT a * 10 AS c0 FROM t1) AS x2 ON x2.c0 > x1.a ORDER BY 1, 2;
+         SELECT * FROM (SELECT a AS c0 FROM t1) AS x1, (SELECT a AS c1 FROM t1) AS x2 WHERE c0 = c1 ORDER BY 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

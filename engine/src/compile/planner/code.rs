@@ -99,7 +99,10 @@ impl Compiler<'_> {
                 coded[t] = true;
             }
         }
-        // Open every cursor, fill every FROM subquery.
+        // Open every cursor. A FROM subquery is filled by a subroutine, called (once) where
+        // its loop starts, inside the loops before it: as SQLite does, nothing computes it
+        // when an outer loop has no rows.
+        let mut fills: Vec<Option<(Reg, u32)>> = vec![None; core.sources.len()];
         for lp in &plan {
             let src = &core.sources[lp.source];
             match &src.kind {
@@ -114,7 +117,14 @@ impl Compiler<'_> {
                 }
                 SourceKind::Subquery(id) => {
                     self.cursors.insert(src.cursor, CursorSource::Ephemeral);
+                    let ret = self.b.reg();
+                    let skip = self.b.label();
+                    self.b.emit(Op::Goto { target: skip.addr() });
+                    let fill = self.b.current_addr();
                     self.materialize(*id, src.cursor, &src.name)?;
+                    self.b.emit(Op::Return { ret });
+                    self.b.resolve(skip);
+                    fills[lp.source] = Some((ret, fill));
                 }
             }
         }
@@ -136,6 +146,9 @@ impl Compiler<'_> {
             } else {
                 None
             };
+            if let Some((ret, fill)) = fills[lp.source] {
+                self.b.emit(Op::Gosub { ret, target: fill });
+            }
             let (step, in_loops, consumed, null_cursors) =
                 self.loop_start(core, lp, &terms, level_brk, cont, &mut corrupt)?;
             avail |= 1 << lp.source;
