@@ -370,6 +370,27 @@ fn from_subqueries_fill_where_their_loop_starts() {
     );
 }
 
+/// The ORDER BY of a FROM subquery is dropped where it cannot change the result (the outer
+/// query is ordered or a join, the subquery has no LIMIT and is no aggregate, the outer
+/// query has no aggregate but count, min and max): never computed, it raises no error.
+#[test]
+fn superfluous_order_by_of_from_subqueries() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         INSERT INTO t1 VALUES (1), (2), (-9223372036854775808);
+         SELECT * FROM t1 AS x1, (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2;
+         SELECT * FROM (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2;
+         SELECT * FROM (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2 ORDER BY 1;
+         SELECT * FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT * FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a) LIMIT 5) AS x2 ORDER BY 1;
+         SELECT sum(c0) FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT count(c0) FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT max(c0) FROM t1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2;
+         SELECT * FROM t1, (SELECT max(a) AS c0 FROM t1 AS x3 GROUP BY a ORDER BY abs(a)) AS x2;
+         SELECT 1 UNION SELECT c0 FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) ORDER BY 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -148,6 +148,8 @@ impl<'c> Resolver<'c> {
             let last = i == cores_ast.len() - 1;
             let own_order = if !compound && last { &select.order_by[..] } else { &[] };
             let (core, terms, corr) = self.core(cores_ast[i].1, outer, own_order)?;
+            // A compound's ORDER BY reaches every arm (multiSelectOrderBy).
+            self.omit_subquery_order(&core, !select.order_by.is_empty());
             correlated |= corr;
             if !compound {
                 order_by = terms;
@@ -171,6 +173,39 @@ impl<'c> Resolver<'c> {
         }
         let ops = cores_ast.iter().skip(1).map(|(op, _)| op.expect("compound operator")).collect();
         Ok(Query { cores, ops, order_by, limit, offset, columns, correlated })
+    }
+
+    /// Drops the ORDER BY of the FROM subqueries of `core` where it cannot change the result
+    /// (sqlite3Select, tag-select-0230): the outer query is ordered itself (`outer_ordered`)
+    /// or a join, the subquery has no LIMIT and is not an aggregate, and the outer query has
+    /// no aggregate whose value depends on row order (anything but count, min and max). An
+    /// ORDER BY dropped this way is never computed, nor are its errors raised.
+    fn omit_subquery_order(&mut self, core: &Core, outer_ordered: bool) {
+        if !outer_ordered && core.sources.len() < 2 {
+            return;
+        }
+        let order_agg = core.aggregate
+            && core.result.iter().any(|ir| {
+                ir.nodes.iter().any(|n| match &n.kind {
+                    Kind::Function { name, args, .. } => {
+                        crate::eval::scalar::lookup(name, args.len())
+                            .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate)
+                            && !["count", "min", "max"].iter().any(|f| name.eq_ignore_ascii_case(f))
+                    }
+                    _ => false,
+                })
+            });
+        if order_agg {
+            return;
+        }
+        for source in &core.sources {
+            if let SourceKind::Subquery(id) = source.kind {
+                let q = &mut self.subqueries.queries[id as usize];
+                if q.limit.is_none() && !q.cores.last().is_some_and(|c| c.aggregate) {
+                    q.order_by.clear();
+                }
+            }
+        }
     }
 
     /// An expression that may name nothing (LIMIT, OFFSET).
