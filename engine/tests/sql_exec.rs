@@ -391,6 +391,34 @@ fn superfluous_order_by_of_from_subqueries() {
     );
 }
 
+/// An index entry's estimated width counts the rowid (`estimateIndexWidth`), so an index
+/// on every column of a table is no narrower than the table: SQLite scans the table, which
+/// also decides the order group_concat() sees.
+#[test]
+fn covering_scans_only_through_narrower_indexes() {
+    check(
+        "CREATE TABLE t1 (a INT, b INTEGER);
+         CREATE INDEX i1 ON t1 (a, b);
+         INSERT INTO t1 VALUES (0, 0), (-1, 1);
+         SELECT group_concat(a) FROM t1;
+         SELECT max(a) FROM t1 HAVING group_concat(a);
+         EXPLAIN QUERY PLAN SELECT group_concat(a) FROM t1;
+         CREATE TABLE t (a);
+         CREATE INDEX i ON t (a);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM t;
+         CREATE TABLE u (a, b, c TEXT);
+         CREATE INDEX ui ON u (a);
+         CREATE INDEX uj ON u (c);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM u;
+         EXPLAIN QUERY PLAN SELECT a FROM u;
+         EXPLAIN QUERY PLAN SELECT c FROM u;
+         CREATE TABLE v (a INTEGER PRIMARY KEY, b);
+         CREATE INDEX vi ON v (b);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM v;
+         EXPLAIN QUERY PLAN SELECT b FROM v;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]
