@@ -419,6 +419,20 @@ fn covering_scans_only_through_narrower_indexes() {
     );
 }
 
+/// A compound's ORDER BY term on a result column with a collation is read from the result
+/// row (its expression names the first SELECT's sources, whose cursors have moved on).
+#[test]
+fn compound_order_by_collated_columns() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b INTEGER);
+         INSERT INTO t1 VALUES (0, 0), (2, 1);
+         SELECT a COLLATE NOCASE FROM t1 UNION SELECT 1 ORDER BY 1;
+         SELECT a COLLATE NOCASE, b FROM t1 UNION SELECT 0, 1 ORDER BY 1, 2 DESC;
+         SELECT a, b FROM t1 UNION ALL SELECT 'A', 'b' ORDER BY 1 COLLATE NOCASE, 2;
+         SELECT a COLLATE NOCASE FROM t1 ORDER BY 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -290,17 +290,19 @@ impl Compiler<'_> {
     }
 
     /// Inserts the current row into the ORDER BY sorter: the sort keys (a term that is a
-    /// result column reuses its value), then the result columns.
+    /// result column reuses its value, whatever COLLATE it adds: the collation is the key's,
+    /// the value is the same; a compound's terms can only be read so, as their expressions
+    /// name the first SELECT's sources), then the result columns.
     fn sorter_insert(&mut self, cursor: u32, terms: &[OrderTerm], res: Reg, n: u32) -> Result<()> {
         let k = terms.len() as u32;
         let rec = self.b.regs(k + n);
         for (i, t) in terms.iter().enumerate() {
             let dest = rec + i as u32;
             match t.result_column {
-                Some(c) if !matches!(t.expr.kind(t.expr.root), crate::eval::ir::Kind::Collate { .. }) => {
+                Some(c) => {
                     self.b.emit(Op::Copy { src: res + c as u32, dest, count: 1 });
                 }
-                _ => self.expr_into(&t.expr, t.expr.root, dest)?,
+                None => self.expr_into(&t.expr, t.expr.root, dest)?,
             }
         }
         self.b.emit(Op::Copy { src: res, dest: rec + k, count: n });
