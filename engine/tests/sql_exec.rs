@@ -433,6 +433,30 @@ fn compound_order_by_collated_columns() {
     );
 }
 
+/// INSERT ... SELECT and multi-row VALUES insert each row as the co-routine makes it, so
+/// errors and constraint failures come in row order; a SELECT that reads the table being
+/// written is collected first.
+#[test]
+fn insert_select_rows_in_order() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         CREATE TABLE t2 (a INT NOT NULL);
+         INSERT INTO t2 VALUES ((0) + (NULL)), (zeroblob(1e15));
+         INSERT INTO t2 VALUES (1), (2), (NULL), (abs(-9223372036854775808));
+         INSERT INTO t1 VALUES (1), (NULL), (3);
+         INSERT INTO t2 SELECT a FROM t1;
+         INSERT INTO t2 SELECT CASE WHEN a = 3 THEN abs(-9223372036854775808) ELSE a END FROM t1 ORDER BY a DESC;
+         INSERT OR IGNORE INTO t2 SELECT a FROM t1;
+         INSERT INTO t2 SELECT a + 10 FROM t2;
+         INSERT INTO t2 SELECT (SELECT max(a) FROM t2) + a FROM t1 WHERE a IS NOT NULL;
+         INSERT INTO t1 SELECT a FROM t1 LIMIT 2;
+         INSERT INTO t1 VALUES (1), (2) UNION ALL SELECT 5;
+         INSERT INTO t1 SELECT 7 UNION SELECT 8 ORDER BY 1 DESC;
+         SELECT rowid, * FROM t1;
+         SELECT rowid, * FROM t2;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

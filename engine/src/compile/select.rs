@@ -44,6 +44,8 @@ pub(crate) enum Dest {
     Union { cursor: u32 },
     /// Each row removed from an ephemeral index (EXCEPT).
     Except { cursor: u32 },
+    /// Each row into registers from `start` on, then a Yield to the co-routine's caller.
+    Coroutine { ret: Reg, start: Reg },
 }
 
 impl Dest {
@@ -242,6 +244,10 @@ impl Compiler<'_> {
             }
             Dest::Union { cursor } => {
                 self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
+            }
+            Dest::Coroutine { ret, start } => {
+                self.b.emit(Op::Copy { src: res, dest: *start, count: n });
+                self.b.emit(Op::Yield { ret: *ret, on_end: 0 });
             }
             Dest::Except { cursor } => {
                 let skip = self.b.label();
