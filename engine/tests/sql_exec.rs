@@ -457,6 +457,24 @@ fn insert_select_rows_in_order() {
     );
 }
 
+/// NOT NULL with REPLACE puts the column's default in place, then checks again as ABORT:
+/// a NULL default fails.
+#[test]
+fn not_null_replace_with_null_default() {
+    check(
+        "CREATE TABLE t1 (a INT NOT NULL DEFAULT NULL, b NOT NULL DEFAULT 5);
+         REPLACE INTO t1 VALUES (NULL, NULL);
+         REPLACE INTO t1 VALUES (1, NULL);
+         INSERT OR REPLACE INTO t1 (a) VALUES (2);
+         UPDATE OR REPLACE t1 SET b = NULL;
+         UPDATE OR REPLACE t1 SET a = NULL;
+         SELECT * FROM t1;
+         CREATE TABLE t2 (a NOT NULL ON CONFLICT REPLACE DEFAULT NULL);
+         INSERT INTO t2 VALUES (NULL);
+         SELECT count(*) FROM t2;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -339,7 +339,9 @@ impl Compiler<'_> {
     ) -> Result<crate::eval::affinity::RecordPath> {
         let def = &table.def;
         let resolve = |c: Option<ConflictResolution>| or.or(c).unwrap_or(ConflictResolution::Abort);
-        // NOT NULL.
+        // NOT NULL. A column whose REPLACE put its default in place is checked again as
+        // ABORT (the second pass of sqlite3GenerateConstraintChecks): a NULL default fails.
+        let mut replaced = Vec::new();
         for (j, col) in def.columns.iter().enumerate() {
             if !col.not_null || Some(j) == def.rowid_alias {
                 continue;
@@ -359,6 +361,7 @@ impl Compiler<'_> {
                     self.b.emit(Op::NotNull { reg, target: ok.addr() });
                     self.default_value(table, j, reg)?;
                     self.b.resolve(ok);
+                    replaced.push((reg, message));
                 }
                 a => {
                     self.b.emit(Op::HaltIfNull {
@@ -368,6 +371,13 @@ impl Compiler<'_> {
                     });
                 }
             }
+        }
+        for (reg, message) in replaced {
+            self.b.emit(Op::HaltIfNull {
+                reg,
+                message: Rc::from(format!("NOT NULL constraint failed: {message}")),
+                action: on_error(ConflictResolution::Abort),
+            });
         }
         // Column affinities, before CHECK constraints and index keys.
         let needs_affinity = !def.checks.is_empty() || !table.indexes.is_empty();
