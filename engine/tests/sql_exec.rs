@@ -419,8 +419,9 @@ fn covering_scans_only_through_narrower_indexes() {
     );
 }
 
-/// A compound's ORDER BY term on a result column with a collation is read from the result
-/// row (its expression names the first SELECT's sources, whose cursors have moved on).
+/// A compound's ORDER BY term on a result column (with a collation, or an aggregate) is read
+/// from the result row: its expression names the first SELECT's sources, whose cursors have
+/// moved on.
 #[test]
 fn compound_order_by_collated_columns() {
     check(
@@ -429,7 +430,11 @@ fn compound_order_by_collated_columns() {
          SELECT a COLLATE NOCASE FROM t1 UNION SELECT 1 ORDER BY 1;
          SELECT a COLLATE NOCASE, b FROM t1 UNION SELECT 0, 1 ORDER BY 1, 2 DESC;
          SELECT a, b FROM t1 UNION ALL SELECT 'A', 'b' ORDER BY 1 COLLATE NOCASE, 2;
-         SELECT a COLLATE NOCASE FROM t1 ORDER BY 1;",
+         SELECT a COLLATE NOCASE FROM t1 ORDER BY 1;
+         SELECT max(a) FROM t1 UNION ALL SELECT 0 GROUP BY 7 ORDER BY 1 DESC;
+         SELECT sum(a) FROM t1 GROUP BY a EXCEPT SELECT max(a) FROM t1 UNION ALL SELECT count(x2.a) FROM t1 AS x2 LEFT JOIN t1 AS x3 ON x3.a GROUP BY x3.a ORDER BY 1 DESC;
+         SELECT a, count(*) FROM t1 GROUP BY a ORDER BY 2 COLLATE nocase, 1 DESC;
+         SELECT a, max(a) FROM t1 GROUP BY a UNION SELECT 1, 2 ORDER BY 2, 1;",
     );
 }
 

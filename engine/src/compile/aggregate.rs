@@ -64,7 +64,9 @@ impl Compiler<'_> {
         {
             let mut irs: Vec<&mut Ir> = result.iter_mut().collect();
             irs.extend(having.iter_mut());
-            irs.extend(order.iter_mut().map(|t| &mut t.expr));
+            // A term naming a result column is read from the result row (`sorter_insert`); in
+            // a compound its expression names another SELECT's sources.
+            irs.extend(order.iter_mut().filter(|t| t.result_column.is_none()).map(|t| &mut t.expr));
             irs.extend(unsorted.iter_mut());
             for ir in irs {
                 self.extract_aggregates(ir, &mut calls)?;
@@ -72,7 +74,8 @@ impl Compiler<'_> {
         }
         // Bare columns: what the output reads of the sources outside aggregates.
         let mut bare = BTreeSet::new();
-        for ir in result.iter().chain(having.iter()).chain(order.iter().map(|t| &t.expr)) {
+        let order_exprs = order.iter().filter(|t| t.result_column.is_none()).map(|t| &t.expr);
+        for ir in result.iter().chain(having.iter()).chain(order_exprs) {
             self.expr_columns(ir, &mut bare);
         }
         let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
