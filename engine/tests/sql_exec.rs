@@ -480,6 +480,20 @@ fn not_null_replace_with_null_default() {
     );
 }
 
+/// Columns of the right side of a LEFT JOIN can be NULL whatever their declaration
+/// (EP_CanBeNull): IN and NOT IN keep their NULL checks.
+#[test]
+fn left_join_columns_can_be_null() {
+    check(
+        "CREATE TABLE t1 (a INTEGER PRIMARY KEY, b INTEGER, e INTEGER NOT NULL);
+         INSERT INTO t1 (e) VALUES (-1);
+         SELECT abs((x2.e) IN (SELECT 0 FROM t1 AS x3)) FROM t1 AS x1 LEFT JOIN t1 AS x2 ON (0) + (x2.a);
+         SELECT (x2.a) IN (SELECT 0 FROM t1 AS x3), (x2.rowid) NOT IN (SELECT 5 FROM t1) FROM t1 AS x1 LEFT JOIN t1 AS x2 ON 0;
+         SELECT x2.e = 1, x2.e IS NULL, x2.* FROM t1 AS x1 LEFT JOIN t1 AS x2 ON 0 WHERE x2.e IS NULL;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 USING (e) WHERE x2.e NOT IN (SELECT 7);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

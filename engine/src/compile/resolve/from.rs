@@ -320,7 +320,7 @@ pub(super) fn column_ref(s: &Source, j: usize) -> ColRef {
         column: if is_alias { None } else { Some(j as u32) },
         affinity: c.affinity,
         collation: if is_alias { None } else { Some(c.collation) },
-        not_null: c.not_null || is_alias,
+        not_null: (c.not_null || is_alias) && !s.null_row(),
     }
 }
 

@@ -19,7 +19,7 @@ mod names;
 
 use std::cell::Cell;
 
-use super::query::{Core, OrderTerm, OutColumn, Query, Source, SourceKind, Subqueries};
+use super::query::{Core, JoinType, OrderTerm, OutColumn, Query, Source, SourceKind, Subqueries};
 use crate::error::{Error, ErrorCode, Result};
 use crate::eval::constant::check::function_error;
 use crate::eval::ir::{Ir, Kind, NodeId, lower_for_compile};
@@ -720,6 +720,12 @@ fn out_columns(core_ast: &SelectCore, core: &Core) -> Vec<OutColumn> {
 }
 
 impl Source {
+    /// The right side of a LEFT JOIN: its columns are NULL on the null row, whatever their
+    /// declaration (SQLite's EP_CanBeNull).
+    pub fn null_row(&self) -> bool {
+        self.join == JoinType::Left
+    }
+
     /// The source's table, if it reads one.
     pub fn table(&self) -> Option<&std::rc::Rc<crate::storage::Table>> {
         match &self.kind {

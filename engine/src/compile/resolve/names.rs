@@ -106,7 +106,7 @@ impl Resolver<'_> {
                 column: if is_alias { None } else { Some(j as u32) },
                 affinity: col.affinity,
                 collation: if is_alias { None } else { Some(col.collation) },
-                not_null: col.not_null || is_alias,
+                not_null: (col.not_null || is_alias) && !src.null_row(),
             });
         }
         if matches > 1 {
@@ -127,7 +127,7 @@ impl Resolver<'_> {
                 column: None,
                 affinity: Some(Affinity::Integer),
                 collation: None,
-                not_null: true,
+                not_null: !src.null_row(),
             }));
         }
         Ok(None)
