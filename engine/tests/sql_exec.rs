@@ -292,7 +292,11 @@ fn integer_order_and_group_terms() {
          SELECT 0 AS c0 ORDER BY 1 AND 1;
          SELECT 0 AS c0 ORDER BY abs(1) AND 0;
          SELECT 0 AS c0 GROUP BY 1 AND 0;
-         SELECT 0 AS c0 UNION SELECT 1 ORDER BY 1 IS NULL;",
+         SELECT 0 AS c0 UNION SELECT 1 ORDER BY 1 IS NULL;
+         SELECT 0 AS c0 ORDER BY ((0) IS NULL) IS NULL;
+         SELECT 0 AS c0 ORDER BY ((0) IS NULL) IS NOT NULL;
+         SELECT 0 AS c0 ORDER BY -((0) ISNULL) NOTNULL;
+         SELECT 0 AS c0 ORDER BY (1 IS NOT NULL) IS NULL;",
     );
 }
 

@@ -616,7 +616,20 @@ fn build(
     };
     Ok(match plan {
         Plan::Unary(op) => push(nodes, Kind::Unary(op, c[0])),
-        Plan::IsNull { negated } => push(nodes, Kind::IsNull { negated, operand: c[0] }),
+        Plan::IsNull { negated } => {
+            // sqlite3PExprIsNull on an operand the parser has already made a literal: an
+            // integer from an inner ISNULL or a folded AND, under unary + and -.
+            let mut x = c[0];
+            while let Kind::Unary(UnaryOp::Plus | UnaryOp::Neg, inner) = nodes[x].kind {
+                x = inner;
+            }
+            let literal = matches!(&nodes[x].kind, Kind::Literal { value, .. } if !matches!(value, Value::Null));
+            if literal && !nodes[x].from_id {
+                push(nodes, int_literal(i64::from(negated)))
+            } else {
+                push(nodes, Kind::IsNull { negated, operand: c[0] })
+            }
+        }
         Plan::Truth { truth, negated } => push(nodes, Kind::Truth { truth, negated, operand: c[0] }),
         Plan::InAsEq { negated } => {
             let plus = push(nodes, Kind::Unary(UnaryOp::Plus, c[1]));
