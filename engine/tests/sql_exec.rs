@@ -12,6 +12,12 @@ fn check(script: &str) {
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
 }
 
+/// [`check`], error messages compared too.
+fn check_messages(script: &str) {
+    let problems = exec::compare_script(script, true);
+    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+}
+
 const SEED_TABLE: &str = "
 CREATE TABLE test (id INTEGER PRIMARY KEY, name TEXT, value REAL);
 INSERT INTO test VALUES (1, 'one', 1.5), (2, 'two', 2.5), (3, 'three', NULL), (4, NULL, -4);
@@ -495,6 +501,26 @@ fn left_join_columns_can_be_null() {
          SELECT (x2.a) IN (SELECT 0 FROM t1 AS x3), (x2.rowid) NOT IN (SELECT 5 FROM t1) FROM t1 AS x1 LEFT JOIN t1 AS x2 ON 0;
          SELECT x2.e = 1, x2.e IS NULL, x2.* FROM t1 AS x1 LEFT JOIN t1 AS x2 ON 0 WHERE x2.e IS NULL;
          SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 USING (e) WHERE x2.e NOT IN (SELECT 7);",
+    );
+}
+
+/// Which error SQLite reports: ORDER BY and GROUP BY terms are checked against 1..65535 in
+/// turn, then against the result columns, then GROUP BY for aggregates; of several misused
+/// aggregates in an ORDER BY, the last one coded is named.
+#[test]
+fn order_and_group_by_error_messages() {
+    check_messages(
+        "CREATE TABLE t1 (a, b, c, d);
+         SELECT 4, 5 FROM t1 GROUP BY 4, -2;
+         SELECT 4, 5 FROM t1 GROUP BY 4, 3;
+         SELECT DISTINCT 1, min(b), 3 FROM t1 GROUP BY 2, -1;
+         SELECT DISTINCT 1, min(b), 3 FROM t1 GROUP BY 2, 1;
+         SELECT a FROM t1 ORDER BY 7, -1;
+         SELECT a FROM t1 ORDER BY 7, nosuch;
+         SELECT a FROM t1 ORDER BY ((count(a)) NOT IN (NULL, count(a), count(c), max(b))) IS TRUE, 1;
+         SELECT a FROM t1 ORDER BY max(DISTINCT 2.5) DESC, group_concat(c) DESC, 1;
+         SELECT a FROM t1 ORDER BY max(a) + count(b);
+         SELECT a FROM t1 ORDER BY CASE count(a) WHEN max(b) THEN min(c) ELSE total(d) END;",
     );
 }
 

@@ -107,9 +107,10 @@ impl Compiler<'_> {
                 // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is
                 // then never coded.
                 order_by = None;
-            } else if let Some(name) = order_by.unwrap_or_default().iter().find_map(|t| aggregate_call(&t.expr)) {
+            } else if let Some(name) = order_by.unwrap_or_default().iter().rev().find_map(|t| aggregate_call(&t.expr)) {
                 // An aggregate in the ORDER BY of a query that is not an aggregate one, where
-                // SQLite codes it (TK_AGG_FUNCTION without an AggInfo).
+                // SQLite codes it (TK_AGG_FUNCTION without an AggInfo). Coding goes on after
+                // the error and each one replaces the message: the last one coded is reported.
                 return Err(err(format!("misuse of aggregate: {name}()")));
             }
         }
@@ -349,9 +350,10 @@ impl Compiler<'_> {
     }
 }
 
-/// The name of the first aggregate function call in `ir`, as written.
+/// The name of the last aggregate function call coded in `ir` (nodes come in code order,
+/// operands first), as written.
 fn aggregate_call(ir: &Ir) -> Option<String> {
-    ir.nodes.iter().find_map(|n| match &n.kind {
+    ir.nodes.iter().rev().find_map(|n| match &n.kind {
         Kind::Function { name, args, .. }
             if crate::eval::scalar::lookup(name, args.len())
                 .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate) =>

@@ -293,16 +293,25 @@ impl<'c> Resolver<'c> {
         // Aggregates are allowed in ORDER BY whatever the query (NC_AllowAgg), but do not make
         // it an aggregate query: code generation rejects them where it codes them.
         let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, true)?;
-        let mut group_by = Vec::with_capacity(sel.group_by.len());
+        // GROUP BY in SQLite's three steps: each term (numbers checked against 1..65535),
+        // then numbers against the result and replaced by its expressions, then no term may
+        // hold an aggregate.
+        let mut terms = Vec::with_capacity(sel.group_by.len());
         for (i, g) in sel.group_by.iter().enumerate() {
-            let ir = match result_number(g, "GROUP", i, result.len())? {
-                Some(k) => self.copy_result(&result[k], g)?,
-                None => self.expr(g, &scope, ExprCtx { allow_agg: true, aliases: true })?.0,
-            };
-            if contains_aggregate(&ir) {
-                return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
-            }
-            group_by.push(ir);
+            terms.push(match column_number(g, "GROUP", i, result.len())? {
+                Some(k) => Ok(k),
+                None => Err(self.expr(g, &scope, ExprCtx { allow_agg: true, aliases: true })?.0),
+            });
+        }
+        let mut group_by = Vec::with_capacity(terms.len());
+        for (i, (g, t)) in sel.group_by.iter().zip(terms).enumerate() {
+            group_by.push(match t {
+                Ok(k) => self.copy_result(&result[in_range(k, "GROUP", i, result.len())?], g)?,
+                Err(ir) => ir,
+            });
+        }
+        if group_by.iter().any(contains_aggregate) {
+            return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
         let correlated = scope.correlated.get();
         let core = Core {
@@ -366,7 +375,10 @@ impl<'c> Resolver<'c> {
         result: &[Ir],
         aggregate: bool,
     ) -> Result<Vec<OrderTerm>> {
-        let mut out = Vec::with_capacity(terms.len());
+        // Each term in turn: an alias, a column number (checked against 1..65535 here), or
+        // an expression; then the numbers are checked against the result and replaced by the
+        // result expressions (`sqlite3ResolveOrderGroupBy`).
+        let mut resolved: Vec<std::result::Result<usize, (Ir, Option<usize>)>> = Vec::with_capacity(terms.len());
         for (i, t) in terms.iter().enumerate() {
             let bare = skip_collate(&t.expr);
             let by_alias = match bare {
@@ -376,16 +388,26 @@ impl<'c> Resolver<'c> {
                 _ => None,
             };
             let column = match by_alias {
-                Some(k) => Some(k),
-                None => result_number(&t.expr, "ORDER", i, result.len())?,
+                Some(k) => Some(k + 1),
+                None => column_number(&t.expr, "ORDER", i, result.len())?,
             };
-            let (expr, result_column) = match column {
-                Some(k) => (self.copy_result(&result[k], &t.expr)?, Some(k)),
+            resolved.push(match column {
+                Some(k) => Ok(k),
                 None => {
                     let (ir, _) = self.expr(&t.expr, scope, ExprCtx { allow_agg: aggregate, aliases: true })?;
                     let k = result.iter().rposition(|r| ir_equal(&ir, ir.root, r, r.root));
-                    (ir, k)
+                    Err((ir, k))
                 }
+            });
+        }
+        let mut out = Vec::with_capacity(terms.len());
+        for (i, (t, r)) in terms.iter().zip(resolved).enumerate() {
+            let (expr, result_column) = match r {
+                Ok(k) => {
+                    let k = in_range(k, "ORDER", i, result.len())?;
+                    (self.copy_result(&result[k], &t.expr)?, Some(k))
+                }
+                Err(e) => e,
             };
             out.push(OrderTerm {
                 expr,
@@ -581,13 +603,32 @@ fn skip_collate(mut e: &Expr) -> &Expr {
 /// A term that is an integer constant names result column k (1-based): `Some(k - 1)`; out of
 /// range is SQLite's error.
 fn result_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<usize>> {
+    column_number(term, kind, i, n)?.map(|k| in_range(k, kind, i, n)).transpose()
+}
+
+/// The column number (from 1) an integer term names, checked only against 1..65535 (the
+/// check `resolveOrderGroupBy` makes while it goes through the terms).
+fn column_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<usize>> {
     let Some(v) = integer_constant(skip_collate(term)) else {
         return Ok(None);
     };
-    if v < 1 || v as usize > n || v > 0xffff {
-        return Err(err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1))));
+    if v < 1 || v > 0xffff {
+        return Err(out_of_range(kind, i, n));
     }
-    Ok(Some(v as usize - 1))
+    Ok(Some(v as usize))
+}
+
+/// Column number `k` (from 1) of the `i`th term checked against the `n` result columns
+/// (`sqlite3ResolveOrderGroupBy`); the column's index.
+fn in_range(k: usize, kind: &str, i: usize, n: usize) -> Result<usize> {
+    if k > n {
+        return Err(out_of_range(kind, i, n));
+    }
+    Ok(k - 1)
+}
+
+fn out_of_range(kind: &str, i: usize, n: usize) -> Error {
+    err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1)))
 }
 
 /// The value of an integer that fits in 31 bits (SQLite's EP_IntValue), under any number of
