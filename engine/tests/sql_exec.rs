@@ -506,7 +506,8 @@ fn left_join_columns_can_be_null() {
 
 /// Which error SQLite reports: ORDER BY and GROUP BY terms are checked against 1..65535 in
 /// turn, then against the result columns, then GROUP BY for aggregates; of several misused
-/// aggregates in an ORDER BY, the last one coded is named.
+/// aggregates in an ORDER BY, the last one coded is named, and one an AND / OR with a known
+/// side leaves out is not coded at all.
 #[test]
 fn order_and_group_by_error_messages() {
     check_messages(
@@ -520,7 +521,12 @@ fn order_and_group_by_error_messages() {
          SELECT a FROM t1 ORDER BY ((count(a)) NOT IN (NULL, count(a), count(c), max(b))) IS TRUE, 1;
          SELECT a FROM t1 ORDER BY max(DISTINCT 2.5) DESC, group_concat(c) DESC, 1;
          SELECT a FROM t1 ORDER BY max(a) + count(b);
-         SELECT a FROM t1 ORDER BY CASE count(a) WHEN max(b) THEN min(c) ELSE total(d) END;",
+         SELECT a FROM t1 ORDER BY CASE count(a) WHEN max(b) THEN min(c) ELSE total(d) END;
+         SELECT 0 FROM t1 ORDER BY CAST(((max(a)) IN ()) AS INTEGER), 1;
+         SELECT 0 FROM t1 ORDER BY (max(a) IN ()) + 1, 1;
+         SELECT 0 FROM t1 ORDER BY max(a) AND 0;
+         SELECT 0 FROM t1 ORDER BY max(a) OR 1;
+         SELECT 0 FROM t1 ORDER BY max(a) AND 1;",
     );
 }
 

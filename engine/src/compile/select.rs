@@ -350,18 +350,32 @@ impl Compiler<'_> {
     }
 }
 
-/// The name of the last aggregate function call coded in `ir` (nodes come in code order,
-/// operands first), as written.
+/// The name of the last aggregate function call that coding `ir` reaches (operands first;
+/// an AND / OR with a known-true or known-false side is coded as its simplified form,
+/// `sqlite3ExprSimplifiedAndOr`), as written.
 fn aggregate_call(ir: &Ir) -> Option<String> {
-    ir.nodes.iter().rev().find_map(|n| match &n.kind {
-        Kind::Function { name, args, .. }
-            if crate::eval::scalar::lookup(name, args.len())
-                .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate) =>
+    let mut last = None;
+    // (node, children visited)
+    let mut stack = vec![(ir.simplified_and_or(ir.root), false)];
+    while let Some((id, visited)) = stack.pop() {
+        if let Kind::Function { name, args, .. } = ir.kind(id)
+            && crate::eval::scalar::lookup(name, args.len())
+                .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate)
         {
-            Some(name.clone())
+            // Its arguments are not coded: the call itself is the error.
+            last = Some(name.clone());
+            continue;
         }
-        _ => None,
-    })
+        if visited {
+            continue;
+        }
+        stack.push((id, true));
+        let children = ir.walk_children(id);
+        for &c in children.iter().rev() {
+            stack.push((ir.simplified_and_or(c), false));
+        }
+    }
+    last
 }
 
 impl Dest {
