@@ -530,6 +530,36 @@ fn order_and_group_by_error_messages() {
     );
 }
 
+/// UNION keeps, of rows that compare equal, the right side's (the first of its equal ones),
+/// as SQLite's merge of the sorted sides does; EXCEPT and INTERSECT keep the left side's and
+/// never run their right side after an empty left side.
+#[test]
+fn compound_rows_that_compare_equal() {
+    check(
+        "CREATE TABLE t (a);
+         INSERT INTO t VALUES (1), (1.0), (2.0), (2);
+         CREATE TABLE u (a);
+         INSERT INTO u VALUES (2), (2.0), (1.0), (1);
+         SELECT 1 UNION SELECT 1.0;
+         SELECT 1.0 UNION SELECT 1 ORDER BY 1;
+         SELECT 'a' COLLATE NOCASE UNION SELECT 'A';
+         SELECT a FROM t UNION SELECT a FROM u;
+         SELECT a FROM u UNION SELECT a FROM t ORDER BY 1 DESC;
+         SELECT 2 UNION SELECT a FROM t;
+         SELECT 1 UNION ALL SELECT 1.0 UNION SELECT 7;
+         SELECT 7 UNION SELECT 1 UNION ALL SELECT 1.0;
+         SELECT 1 UNION SELECT 1.0 UNION SELECT 2 UNION SELECT 1 UNION SELECT 3;
+         SELECT 1 UNION SELECT 1.0 EXCEPT SELECT 5;
+         SELECT 1 UNION SELECT 1.0 INTERSECT SELECT 1;
+         SELECT 1.0 EXCEPT SELECT 2 UNION SELECT 1;
+         SELECT a FROM t INTERSECT SELECT a FROM u;
+         SELECT a FROM u INTERSECT SELECT a FROM t ORDER BY 1;
+         SELECT a FROM t WHERE 0 EXCEPT SELECT abs(-9223372036854775808);
+         SELECT a FROM t WHERE 0 INTERSECT SELECT abs(-9223372036854775808);
+         SELECT a FROM t INTERSECT SELECT abs(-9223372036854775808);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -2,6 +2,13 @@
 //! EXCEPT and INTERSECT collect rows into ephemeral indexes keyed by every column (so their
 //! result comes out in that index's order, as SQLite's does). Operators apply left to right:
 //! `a UNION b EXCEPT c` is `(a UNION b) EXCEPT c`. ORDER BY and LIMIT apply to the whole.
+//!
+//! SQLite 3.54 merges the sorted sides of UNION, EXCEPT and INTERSECT as co-routines
+//! (`multiSelectByMerge`); the indexes give the same rows, with the merge's choice among
+//! rows that compare equal (UNION keeps the right side's) and its early end (no right side
+//! after an empty left side of EXCEPT or INTERSECT). The merge's laziness is not modelled
+//! further: a side whose order comes from an index, not a sort, is read only as far as the
+//! merge needs, where the engine reads it whole.
 
 use super::Compiler;
 use super::query::{Core, Query};
@@ -44,19 +51,46 @@ impl Compiler<'_> {
                 self.compound_part(q, last - 1, sink, collations)?;
                 self.core_rows(&q.cores[last], sink)
             }
-            CompoundOp::Union | CompoundOp::Except => {
+            CompoundOp::Union => {
                 let idx = self.b.cursor();
                 self.open_set(idx, collations.to_vec());
-                self.plan_row(format!(
-                    "{} USING TEMP B-TREE",
-                    if op == CompoundOp::Union { "UNION" } else { "EXCEPT" }
-                ));
-                let into = Dest::Union { cursor: idx };
+                self.plan_row("UNION USING TEMP B-TREE".to_string());
                 let brk = self.b.label();
-                self.compound_part(q, last - 1, &plain_sink(&into, n, brk), collations)?;
-                let right =
-                    if op == CompoundOp::Union { Dest::Union { cursor: idx } } else { Dest::Except { cursor: idx } };
-                self.core_rows(&q.cores[last], &plain_sink(&right, n, brk))?;
+                self.compound_part(q, last - 1, &plain_sink(&Dest::Union { cursor: idx }, n, brk), collations)?;
+                // SQLite merges the sorted sides (multiSelectByMerge) and, of a left row and a
+                // right row that compare equal (1 and 1.0, 'a' and 'A' under NOCASE), outputs
+                // the right one; of equal rows of one side, the first. So the right side's
+                // rows, the first of equal ones kept, replace equal rows of the left side.
+                let right = self.b.cursor();
+                self.open_set(right, collations.to_vec());
+                self.core_rows(&q.cores[last], &plain_sink(&Dest::Union { cursor: right }, n, brk))?;
+                let done = self.b.label();
+                self.b.emit(Op::Rewind { cursor: right, if_empty: done.addr() });
+                let top = self.b.current_addr();
+                let row = self.b.regs(n);
+                for i in 0..n {
+                    self.b.emit(Op::Column { cursor: right, column: i, dest: row + i });
+                }
+                let insert = self.b.label();
+                self.b.emit(Op::Found { cursor: idx, key: row, count: n, target: insert.addr(), negated: true });
+                self.b.emit(Op::Delete { cursor: idx, count_change: false });
+                self.b.resolve(insert);
+                self.b.emit(Op::IdxInsert { cursor: idx, start: row, count: n });
+                self.b.emit(Op::Next { cursor: right, target: top });
+                self.b.resolve(done);
+                self.index_rows(idx, None, sink)
+            }
+            CompoundOp::Except => {
+                let idx = self.b.cursor();
+                self.open_set(idx, collations.to_vec());
+                self.plan_row("EXCEPT USING TEMP B-TREE".to_string());
+                let brk = self.b.label();
+                self.compound_part(q, last - 1, &plain_sink(&Dest::Union { cursor: idx }, n, brk), collations)?;
+                // The merge ends when the left side has no row: the right side never runs.
+                let output = self.b.label();
+                self.b.emit(Op::Rewind { cursor: idx, if_empty: output.addr() });
+                self.core_rows(&q.cores[last], &plain_sink(&Dest::Except { cursor: idx }, n, brk))?;
+                self.b.resolve(output);
                 self.index_rows(idx, None, sink)
             }
             CompoundOp::Intersect => {
@@ -67,7 +101,11 @@ impl Compiler<'_> {
                 self.compound_part(q, last - 1, &plain_sink(&Dest::Union { cursor: left }, n, brk), collations)?;
                 let right = self.b.cursor();
                 self.open_set(right, collations.to_vec());
+                // The merge ends when the left side has no row: the right side never runs.
+                let output = self.b.label();
+                self.b.emit(Op::Rewind { cursor: left, if_empty: output.addr() });
                 self.core_rows(&q.cores[last], &plain_sink(&Dest::Union { cursor: right }, n, brk))?;
+                self.b.resolve(output);
                 self.index_rows(left, Some(right), sink)
             }
         }
