@@ -560,6 +560,27 @@ fn compound_rows_that_compare_equal() {
     );
 }
 
+/// A column of a compound subquery in FROM takes the first SELECT's affinity, but none when
+/// it is TEXT and another SELECT may give a number, or numeric and another may give a text
+/// (`sqlite3SubqueryColumnTypes`).
+#[test]
+fn compound_subquery_column_affinity() {
+    check(
+        "CREATE TABLE t1 (a TEXT, b INTEGER, c REAL);
+         INSERT INTO t1 VALUES ('-1', 5, 2.5);
+         SELECT ((0) BETWEEN (NULL) AND (c0)) IN (0) FROM (SELECT a AS c0 FROM t1 AS x2 UNION SELECT 0) AS x1;
+         SELECT c0 = 5, c0 < '10', typeof(c0) FROM (SELECT b AS c0 FROM t1 UNION ALL SELECT 'x') ORDER BY 1;
+         SELECT c0 = 5, c0 < '10', typeof(c0) FROM (SELECT b AS c0 FROM t1 UNION ALL SELECT 7) ORDER BY 1;
+         SELECT c0 = 5, c0 < '10' FROM (SELECT CAST(b AS INTEGER) AS c0 FROM t1 UNION ALL SELECT 7) ORDER BY 1;
+         SELECT c0 = '-1', c0 = -1 FROM (SELECT a AS c0 FROM t1 UNION ALL SELECT 'z') ORDER BY 1;
+         SELECT c0 = '-1', c0 = -1 FROM (SELECT NULL AS c0 UNION ALL SELECT a FROM t1 UNION ALL SELECT 3) ORDER BY 1;
+         SELECT c0 = '5', c0 = 5 FROM (SELECT 1 AS c0 UNION ALL SELECT b FROM t1 UNION ALL SELECT x'00') ORDER BY 1;
+         SELECT x.c0 = t1.a, x.c0 = t1.b FROM (SELECT b AS c0 FROM t1 UNION SELECT 'q') AS x, t1;
+         SELECT c0 = '5' FROM (SELECT CASE WHEN 1 THEN b ELSE 'x' END AS c0 FROM t1 UNION SELECT 9);
+         SELECT c0 IN ('5', 9) FROM (SELECT b AS c0 FROM t1 UNION SELECT 9 || '');",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

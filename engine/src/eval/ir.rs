@@ -256,6 +256,37 @@ impl Ir {
         out
     }
 
+    /// The datatypes an expression may have (`sqlite3ExprDataType`): a mask of 0x01
+    /// numeric, 0x02 text, 0x04 blob; 0 for an expression that is always NULL.
+    pub fn data_type(&self, mut id: NodeId) -> u8 {
+        let by_affinity = |aff: Option<Affinity>| match aff {
+            Some(Affinity::Numeric | Affinity::Integer | Affinity::Real) => 0x05,
+            Some(Affinity::Text) => 0x06,
+            _ => 0x07,
+        };
+        loop {
+            return match self.kind(id) {
+                Kind::Collate { operand, .. } | Kind::Unary(UnaryOp::Plus, operand) => {
+                    id = *operand;
+                    continue;
+                }
+                Kind::Literal { value: Value::Null, .. } => 0x00,
+                Kind::Literal { value: Value::Text(_), .. } => 0x02,
+                Kind::Literal { value: Value::Blob(_), .. } => 0x04,
+                Kind::Binary(BinaryOp::Concat, ..) => 0x06,
+                Kind::Variable(_) | Kind::Function { .. } => 0x07,
+                Kind::Ref(_) | Kind::Cast { .. } | Kind::Vector(_) | Kind::Register { .. } => {
+                    by_affinity(self.affinity(id))
+                }
+                Kind::Subquery { exists: false, .. } => by_affinity(self.affinity(id)),
+                Kind::Case { pairs, else_expr, .. } => {
+                    pairs.iter().map(|&(_, then)| then).chain(*else_expr).fold(0, |m, e| m | self.data_type(e))
+                }
+                _ => 0x01,
+            };
+        }
+    }
+
     /// The affinity of an expression (`sqlite3ExprAffinity`): that of a column, of a CAST's
     /// type, of a scalar subquery's first column, through COLLATE; none for everything else.
     pub fn affinity(&self, mut id: NodeId) -> Option<Affinity> {

@@ -8,7 +8,7 @@ use super::{ExprCtx, Resolver, Scope, err};
 use crate::compile::query::{Core, JoinType, Query, Source, SourceColumn, SourceKind};
 use crate::error::Result;
 use crate::eval::ir::{ColRef, Ir, Kind};
-use crate::schema::TableDef;
+use crate::schema::{Affinity, TableDef};
 use crate::sql::ast::{
     self, BinaryOp, Expr, FromClause, JoinConstraint, JoinKind, JoinOperator, ResultColumn, SelectCore, TableOrSubquery,
 };
@@ -221,9 +221,10 @@ impl Resolver<'_> {
         let columns = unique_column_names(&q)
             .into_iter()
             .zip(&q.columns)
-            .map(|(n, c)| SourceColumn {
+            .enumerate()
+            .map(|(i, (n, c))| SourceColumn {
                 name: n,
-                affinity: c.affinity,
+                affinity: if q.cores.len() > 1 { compound_column_affinity(&q, i) } else { c.affinity },
                 collation: c.collation,
                 not_null: false,
                 decltype: c.decltype.clone(),
@@ -423,4 +424,43 @@ pub(super) fn result_names(core_ast: &SelectCore, core: &Core) -> Vec<(String, O
         SelectCore::Values(_) => values_names(core.result.len()),
         SelectCore::Select(_) => core.names.clone(),
     }
+}
+
+/// The affinity of column `i` of a compound subquery used as a table
+/// (`sqlite3SubqueryColumnTypes`): the first SELECT's with one, going right past those
+/// without; then, if it is TEXT and a SELECT to its right may give a number, or numeric and
+/// one may give a text, none (BLOB). SQLite's FLEXNUM, for a CAST in the first SELECT, is
+/// NUMERIC here (they compare alike).
+fn compound_column_affinity(q: &Query, i: usize) -> Option<Affinity> {
+    let expr = |k: usize| {
+        let ir = &q.cores[k].result[i];
+        (ir, ir.root)
+    };
+    let (first, root) = expr(0);
+    let mut k = 0;
+    let mut mask = 0u8;
+    let mut aff = first.affinity(root);
+    while aff.is_none() && k + 1 < q.cores.len() {
+        let (ir, id) = expr(k);
+        mask |= ir.data_type(id);
+        k += 1;
+        let (ir, id) = expr(k);
+        aff = ir.affinity(id);
+    }
+    let numeric = |a: Option<Affinity>| matches!(a, Some(Affinity::Numeric | Affinity::Integer | Affinity::Real));
+    if (aff == Some(Affinity::Text) || numeric(aff)) && q.cores.len() > 1 {
+        for j in k + 1..q.cores.len() {
+            let (ir, id) = expr(j);
+            mask |= ir.data_type(id);
+        }
+        if aff == Some(Affinity::Text) && mask & 0x01 != 0 {
+            aff = Some(Affinity::Blob);
+        } else if numeric(aff) && mask & 0x02 != 0 {
+            aff = Some(Affinity::Blob);
+        }
+        if numeric(aff) && matches!(first.kind(root), Kind::Cast { .. }) {
+            aff = Some(Affinity::Numeric);
+        }
+    }
+    aff
 }
