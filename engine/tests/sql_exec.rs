@@ -581,6 +581,24 @@ fn compound_subquery_column_affinity() {
     );
 }
 
+/// From the third loop of a join on, outside LEFT JOINs, an empty table ends the join before
+/// any loop runs (OP_IfEmpty), so the terms of the outer loops raise no error.
+#[test]
+fn empty_inner_tables_end_joins_early() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b BLOB);
+         CREATE TABLE t2 (a INTEGER, b INTEGER, c BLOB NOT NULL);
+         INSERT INTO t1 VALUES (NULL, NULL);
+         SELECT * FROM t1 AS x1, t1 AS x2 ON like(abs(x1.a), like(0, 0, 10)) CROSS JOIN t2 AS x3 ON abs(x3.c);
+         SELECT * FROM t1 AS x1, t1 AS x2 ON like(abs(x1.a), like(0, 0, 10)) LEFT JOIN t2 AS x3 ON abs(x3.c);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON like(abs(x1.a), like(0, 0, 10)) CROSS JOIN t2 AS x3;
+         SELECT * FROM t1 AS x1, t2 AS x2 ON like(abs(x1.a), like(0, 0, 10));
+         SELECT * FROM t1 AS x1, t1 AS x2, t1 AS x4 CROSS JOIN t2 AS x3 WHERE like(abs(x1.a), like(0, 0, 10));
+         INSERT INTO t2 VALUES (1, 2, 3);
+         SELECT * FROM t1 AS x1, t1 AS x2 ON like(abs(x1.a), like(0, 0, 10)) CROSS JOIN t2 AS x3 ON abs(x3.c);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

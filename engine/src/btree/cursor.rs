@@ -285,6 +285,13 @@ impl Btree {
         Ok(())
     }
 
+    /// Whether the tree has no entry, from its root page alone (sqlite3BtreeIsEmpty); the
+    /// cursor is left at the root.
+    pub fn is_empty(&mut self, c: &Cursor) -> Result<bool> {
+        let mut cur = c.state();
+        Ok(!self.move_to_root(&mut cur)?)
+    }
+
     /// Moves to the first entry; false when the tree is empty.
     pub fn first(&mut self, c: &Cursor) -> Result<bool> {
         let mut cur = c.state();

@@ -133,6 +133,21 @@ impl Vm {
                     return jump(*if_empty);
                 }
             }
+            Op::IfEmpty { cursor, target } => {
+                let bt = s.db.btree();
+                let c = self.cursor_mut(*cursor)?;
+                let empty = match &mut c.kind {
+                    CursorKind::Btree(b) => {
+                        b.invalidate();
+                        bt.is_empty(&b.cursor)?
+                    }
+                    CursorKind::Ephemeral(e) => !e.rewind(),
+                    CursorKind::Sorter(_) => return Err(Error::internal("IfEmpty on a sorter")),
+                };
+                if empty {
+                    return jump(*target);
+                }
+            }
             Op::Next { cursor, target } | Op::Prev { cursor, target } => {
                 let forward = matches!(op, Op::Next { .. });
                 let bt = s.db.btree();

@@ -400,6 +400,11 @@ pub enum Op {
         cursor: CursorId,
         if_empty: Addr,
     },
+    /// Jump to `target` when the b-tree of `cursor` has no entry (read from its root page).
+    IfEmpty {
+        cursor: CursorId,
+        target: Addr,
+    },
     /// Move to the last entry; jump to `if_empty` when there is none.
     Last {
         cursor: CursorId,
@@ -658,6 +663,7 @@ impl Op {
             Op::SorterOpen { .. } => "SorterOpen",
             Op::Close { .. } => "Close",
             Op::Rewind { .. } => "Rewind",
+            Op::IfEmpty { .. } => "IfEmpty",
             Op::Last { .. } => "Last",
             Op::Next { .. } => "Next",
             Op::Prev { .. } => "Prev",
@@ -710,6 +716,7 @@ impl Op {
             Op::Goto { target }
             | Op::Gosub { target, .. }
             | Op::Once { target }
+            | Op::IfEmpty { target, .. }
             | Op::If { target, .. }
             | Op::IfNot { target, .. }
             | Op::IsNull { target, .. }

@@ -103,8 +103,11 @@ impl Compiler<'_> {
         // its loop starts, inside the loops before it: as SQLite does, nothing computes it
         // when an outer loop has no rows.
         let mut fills: Vec<Option<(Reg, u32)>> = vec![None; core.sources.len()];
-        for lp in &plan {
+        // A LEFT JOIN at this level or one before it (other than the first).
+        let mut left_seen = false;
+        for (ii, lp) in plan.iter().enumerate() {
             let src = &core.sources[lp.source];
+            left_seen |= ii > 0 && src.join == JoinType::Left;
             match &src.kind {
                 SourceKind::Table(t) => {
                     self.cursors.insert(src.cursor, CursorSource::Table(t.clone()));
@@ -112,6 +115,11 @@ impl Compiler<'_> {
                         matches!(lp.access, Access::CoveringScan { .. } | Access::Index { covering: true, .. });
                     if !index_only {
                         self.open_read(src.cursor, t.root, TreeSpec::Table);
+                        // sqlite3WhereBegin: from the third loop on, outside LEFT JOINs, an
+                        // empty table ends the whole join before any loop runs.
+                        if ii >= 2 && !left_seen {
+                            self.b.emit(Op::IfEmpty { cursor: src.cursor, target: brk.addr() });
+                        }
                     }
                     self.uses_db = true;
                 }
