@@ -599,6 +599,21 @@ fn empty_inner_tables_end_joins_early() {
     );
 }
 
+/// A compound's ORDER BY term without its own COLLATE sorts by the column's collation in the
+/// compound: the leftmost SELECT's that has one.
+#[test]
+fn compound_order_by_collations() {
+    check(
+        "CREATE TABLE t2 (a INTEGER, b INTEGER, c INTEGER);
+         INSERT INTO t2 VALUES ('B', 'B', 'B'), (-1, 0, 'a');
+         SELECT CASE WHEN ((c) != (c)) THEN (0) ELSE (c) END FROM t2 UNION SELECT (0) + ((0) COLLATE NOCASE) ORDER BY 1;
+         SELECT CASE WHEN 1 THEN c END FROM t2 UNION SELECT 'x' COLLATE NOCASE ORDER BY 1;
+         SELECT CASE WHEN 1 THEN c END FROM t2 UNION ALL SELECT 'x' COLLATE NOCASE ORDER BY 1 COLLATE BINARY;
+         SELECT c FROM t2 UNION SELECT 'x' COLLATE NOCASE ORDER BY 1;
+         SELECT 1 + (c COLLATE NOCASE) FROM t2 UNION SELECT 'x' ORDER BY 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -26,7 +26,7 @@ impl Compiler<'_> {
         let n_columns = q.columns.len() as u32;
         let collations = self.compound_collations(q);
         let order_by = (!q.order_by.is_empty()).then_some(&q.order_by[..]);
-        let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
+        let sorter = order_by.map(|terms| (self.open_compound_sorter(terms, &collations), terms));
         if sorter.is_some() {
             self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
         }

@@ -287,6 +287,22 @@ impl Compiler<'_> {
         cursor
     }
 
+    /// Opens a sorter for a compound's ORDER BY: a term without its own COLLATE sorts by its
+    /// column's collation in the compound, `collations` (multiSelectOrderByKeyInfo).
+    pub fn open_compound_sorter(&mut self, terms: &[OrderTerm], collations: &[Collation]) -> u32 {
+        let cursor = self.b.cursor();
+        let mut key_info = self.sort_key_info(terms).unwrap_or_default();
+        let info = Rc::make_mut(&mut key_info);
+        for (i, t) in terms.iter().enumerate() {
+            let explicit = matches!(t.expr.kind(t.expr.root), Kind::Collate { .. });
+            if let (false, Some(k)) = (explicit, t.result_column) {
+                info.collations[i] = collations[k];
+            }
+        }
+        self.b.emit(Op::SorterOpen { cursor, key_info });
+        cursor
+    }
+
     /// Opens a sorter whose open instruction goes at `at` (before the loops, which are
     /// already written); the key order is checked first.
     fn open_sorter_late(&mut self, terms: &[OrderTerm], at: crate::vdbe::op::Addr) -> u32 {
