@@ -562,7 +562,7 @@ fn compound_rows_that_compare_equal() {
 
 /// A column of a compound subquery in FROM takes the first SELECT's affinity, but none when
 /// it is TEXT and another SELECT may give a number, or numeric and another may give a text
-/// (`sqlite3SubqueryColumnTypes`).
+/// (`sqlite3SubqueryColumnTypes`); one of REAL affinity reads integers as REAL.
 #[test]
 fn compound_subquery_column_affinity() {
     check(
@@ -577,7 +577,13 @@ fn compound_subquery_column_affinity() {
          SELECT c0 = '5', c0 = 5 FROM (SELECT 1 AS c0 UNION ALL SELECT b FROM t1 UNION ALL SELECT x'00') ORDER BY 1;
          SELECT x.c0 = t1.a, x.c0 = t1.b FROM (SELECT b AS c0 FROM t1 UNION SELECT 'q') AS x, t1;
          SELECT c0 = '5' FROM (SELECT CASE WHEN 1 THEN b ELSE 'x' END AS c0 FROM t1 UNION SELECT 9);
-         SELECT c0 IN ('5', 9) FROM (SELECT b AS c0 FROM t1 UNION SELECT 9 || '');",
+         SELECT c0 IN ('5', 9) FROM (SELECT b AS c0 FROM t1 UNION SELECT 9 || '');
+         CREATE TABLE r (a DOUBLE);
+         INSERT INTO r VALUES (1);
+         SELECT * FROM (SELECT a AS c0 FROM r UNION SELECT (0) = (0) FROM r) AS x1;
+         SELECT c0 + 0, typeof(c0) FROM (SELECT a AS c0 FROM r UNION ALL SELECT 7 UNION ALL SELECT '8') AS x1;
+         SELECT * FROM (SELECT CAST(a AS REAL) AS c0 FROM r UNION ALL SELECT 7) AS x1;
+         SELECT * FROM (SELECT 2 AS c0 UNION ALL SELECT a FROM r) AS x1;",
     );
 }
 

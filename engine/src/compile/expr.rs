@@ -153,8 +153,11 @@ impl Compiler<'_> {
                 Some(c) => self.b.emit(Op::Column { cursor: r.source, column: c, dest }),
             };
         }
+        // sqlite3ColumnDefault: a column of REAL affinity, of a table or of a subquery in FROM
+        // (a compound's may have met an integer), reads integers as REAL.
         let real_column = match (self.cursors.get(&r.source), r.column) {
             (Some(CursorSource::Table(t)), Some(c)) => t.def.columns[c as usize].affinity == Affinity::Real,
+            (Some(CursorSource::Ephemeral), Some(_)) => r.affinity == Some(Affinity::Real),
             _ => false,
         };
         if real_column {
