@@ -620,6 +620,25 @@ fn compound_order_by_collations() {
     );
 }
 
+/// A HAVING term made of constants and GROUP BY terms moves to WHERE (havingToWhere): a
+/// constant one decides before any loop runs, a grouped one filters rows before grouping.
+#[test]
+fn having_terms_move_to_where() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b TEXT);
+         INSERT INTO t1 DEFAULT VALUES;
+         SELECT ((0.5) COLLATE rtrim) LIKE ('') FROM t1 WHERE (0) + (like(0, a, -1)) GROUP BY ((0.5) COLLATE rtrim) LIKE ('') HAVING ((2.675) OR (((0.5) COLLATE rtrim) LIKE (''))) AND ((((0.5) COLLATE rtrim) LIKE ('')) | (((0.5) COLLATE rtrim) LIKE ('')));
+         INSERT INTO t1 VALUES (1, 'x'), (2, 'y'), (3, 'X'), (-9223372036854775808, 'z');
+         SELECT a, count(*) FROM t1 GROUP BY a HAVING a > 1;
+         SELECT a, count(*) FROM t1 GROUP BY a HAVING abs(a) > 1;
+         SELECT b, count(*) FROM t1 GROUP BY b HAVING abs(b) >= 0 AND count(*) > 0;
+         SELECT a, count(*) FROM t1 WHERE a < 3 GROUP BY a HAVING abs(a) > 1;
+         SELECT b COLLATE NOCASE, count(*) FROM t1 GROUP BY b COLLATE NOCASE HAVING b > 'a';
+         SELECT a, count(*) FROM t1 GROUP BY a HAVING 0 AND abs(-9223372036854775808);
+         SELECT a FROM t1 GROUP BY a HAVING (SELECT 1) AND a;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

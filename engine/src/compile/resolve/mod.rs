@@ -314,6 +314,12 @@ impl<'c> Resolver<'c> {
             return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
         let correlated = scope.correlated.get();
+        let mut having = having;
+        if let Some(h) = having.as_mut()
+            && !group_by.is_empty()
+        {
+            having_to_where(h, &group_by, &mut where_clause);
+        }
         let core = Core {
             sources,
             where_clause,
@@ -629,6 +635,67 @@ fn in_range(k: usize, kind: &str, i: usize, n: usize) -> Result<usize> {
 
 fn out_of_range(kind: &str, i: usize, n: usize) -> Error {
     err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1)))
+}
+
+/// `havingToWhere`: each AND-term of HAVING made only of constants and GROUP BY terms (of
+/// the BINARY collation), and not always false, moves to the end of WHERE, where it filters
+/// rows before they are grouped (a constant one before any loop runs); TRUE takes its place.
+fn having_to_where(h: &mut Ir, group_by: &[Ir], where_clause: &mut Option<Ir>) {
+    let mut stack = vec![h.root];
+    let mut terms = Vec::new();
+    while let Some(n) = stack.pop() {
+        if let Kind::Binary(ast::BinaryOp::And, l, r) = *h.kind(n) {
+            stack.push(r);
+            stack.push(l);
+        } else {
+            terms.push(n);
+        }
+    }
+    for t in terms {
+        if !constant_or_group_by(h, t, group_by) || h.node(t).always == Some(false) {
+            continue;
+        }
+        let moved = Ir { nodes: h.nodes.clone(), root: t };
+        *where_clause = Some(match where_clause.take() {
+            None => moved,
+            Some(w) => w.and(&moved),
+        });
+        let one = h.add(Kind::Literal { value: Value::Integer(1), float_token: false, small_int: true });
+        h.nodes[t] = h.nodes[one].clone();
+        h.nodes[t].always = Some(true);
+        h.nodes[t].parse_always = Some(true);
+    }
+}
+
+/// `sqlite3ExprIsConstantOrGroupBy`: node `t` of `h` is made only of constants (deterministic
+/// functions of constants) and terms equal to GROUP BY terms of the BINARY collation.
+fn constant_or_group_by(h: &Ir, t: NodeId, group_by: &[Ir]) -> bool {
+    let mut stack = vec![t];
+    while let Some(n) = stack.pop() {
+        let grouped = group_by
+            .iter()
+            .any(|g| ir_equal(h, n, g, g.root) && matches!(g.collation(g.root), Ok(None | Some(Collation::Binary))));
+        if grouped {
+            continue;
+        }
+        match h.kind(n) {
+            Kind::Column(_)
+            | Kind::Ref(_)
+            | Kind::Register { .. }
+            | Kind::SelectAst { .. }
+            | Kind::InSelectAst { .. }
+            | Kind::Subquery { .. }
+            | Kind::InSubquery { .. }
+            | Kind::Raise => return false,
+            Kind::Function { name, args, .. } => match crate::eval::scalar::lookup(name, args.len()) {
+                Ok(def) if def.deterministic && def.kind != crate::eval::scalar::FunctionKind::Aggregate => {}
+                _ => return false,
+            },
+            _ => {}
+        }
+        stack.extend(h.walk_children(n));
+    }
+    true
 }
 
 /// The value of an integer that fits in 31 bits (SQLite's EP_IntValue), under any number of
