@@ -639,6 +639,24 @@ fn having_terms_move_to_where() {
     );
 }
 
+/// An index loop with several IN constraints makes every IN set before the first IN loop
+/// starts, so an empty set, or a LEFT JOIN's null row, never steps an unopened set.
+#[test]
+fn several_in_constraints_on_one_index() {
+    check(
+        "CREATE TABLE t1 (a INT, b INT);
+         CREATE INDEX i1 ON t1 (a, a);
+         CREATE INDEX i2 ON t1 (b, a);
+         INSERT INTO t1 VALUES (1, 1), (2, 1), (2, 2);
+         SELECT 1 FROM t1 AS x13 LEFT JOIN t1 AS x15 ON x13.a INNER JOIN t1 AS x16 ON x13.a WHERE (x15.a) IN (SELECT x17.a FROM t1 AS x17 WHERE 'é');
+         SELECT x13.a, x15.a FROM t1 AS x13 LEFT JOIN t1 AS x15 ON x15.a IN (SELECT 1 WHERE 0);
+         SELECT x13.a, x15.a FROM t1 AS x13 LEFT JOIN t1 AS x15 ON x15.b IN (SELECT 1 WHERE 0) AND x15.a IN (1, 2) ORDER BY 1, 2;
+         SELECT x13.a, x15.a FROM t1 AS x13 LEFT JOIN t1 AS x15 ON x15.b IN (1, 2) AND x15.a IN (SELECT 2) ORDER BY 1, 2;
+         SELECT * FROM t1 WHERE b IN (1, 2) AND a IN (SELECT 2 UNION SELECT 1) ORDER BY 1, 2;
+         SELECT * FROM t1 WHERE b IN (SELECT 1 WHERE 0) AND a IN (SELECT 2);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

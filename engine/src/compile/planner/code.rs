@@ -483,6 +483,22 @@ impl Compiler<'_> {
         let key = self.b.regs(n_eq + 1);
         let mut consumed = Vec::new();
         let mut in_loops: Vec<(Label, Op)> = Vec::new();
+        // Every IN set is made before any IN loop starts: an empty one leaves the level at
+        // once, and the loops' steps (also run after a LEFT JOIN's null row) need every set
+        // open, as SQLite's, whose empty IN sets fall through (OP_Rewind with P2 0).
+        let mut in_sets = Vec::new();
+        for (p, &t) in eq.iter().enumerate() {
+            let k = constraint(t);
+            if k.op == ConstraintOp::In {
+                let col = &idx.def.columns[p];
+                let col_aff = match col.target {
+                    IndexTarget::Column(j) => table.def.columns[j].affinity,
+                    _ => Affinity::Blob,
+                };
+                in_sets.push(self.in_values(terms, t.term, Some(col_aff), col.collation)?);
+            }
+        }
+        let mut in_sets = in_sets.into_iter();
         // Where a failed seek goes: the next IN value, or out of the level.
         let mut fail = brk;
         for (p, &t) in eq.iter().enumerate() {
@@ -498,7 +514,7 @@ impl Compiler<'_> {
                     self.b.emit(Op::Null { dest, count: 1 });
                 }
                 ConstraintOp::In => {
-                    let eph = self.in_values(terms, t.term, Some(col_aff), col.collation)?;
+                    let eph = in_sets.next().ok_or_else(|| Error::internal("IN set missing"))?;
                     // A loop over the IN values; its step is placed after the index loop's.
                     let next_in = self.b.label();
                     self.b.emit(Op::Rewind { cursor: eph, if_empty: fail.addr() });
