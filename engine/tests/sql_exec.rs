@@ -657,6 +657,32 @@ fn several_in_constraints_on_one_index() {
     );
 }
 
+/// A range scan that runs towards the NULLs of its column (a DESC column forward, an ASC one
+/// in reverse) stops at them.
+#[test]
+fn range_scans_stop_at_nulls() {
+    check(
+        "CREATE TABLE t2 (a INTEGER PRIMARY KEY DESC);
+         INSERT INTO t2 VALUES (NULL);
+         SELECT a FROM t2 WHERE (0) > (a);
+         CREATE TABLE t3 (a INT PRIMARY KEY);
+         INSERT INTO t3 VALUES (NULL), (NULL), (-1);
+         SELECT a FROM t3 WHERE a < 0 ORDER BY a DESC;
+         SELECT a FROM t3 WHERE a > -5 ORDER BY a DESC;
+         CREATE TABLE t4 (a, b);
+         CREATE INDEX i4 ON t4 (a DESC);
+         CREATE INDEX i5 ON t4 (b, a DESC);
+         INSERT INTO t4 VALUES (NULL, 1), (-5, 1), (0, 1), (3, 1), (NULL, 2), (7, 2);
+         SELECT a FROM t4 WHERE a < 1;
+         SELECT a FROM t4 WHERE a <= 3 ORDER BY a DESC;
+         SELECT a FROM t4 WHERE a > -1;
+         SELECT a FROM t4 WHERE a < 1 ORDER BY a;
+         SELECT a FROM t4 WHERE b = 1 AND a < 1;
+         SELECT a FROM t4 WHERE b = 1 AND a > 0;
+         SELECT a FROM t4 WHERE b = 2 AND a < 10;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

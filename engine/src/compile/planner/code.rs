@@ -612,6 +612,16 @@ impl Compiler<'_> {
                 consumed.extend(k.whole.then_some(t.term));
                 Some((ek, matches!(k.op, ConstraintOp::Gt | ConstraintOp::Lt)))
             }
+            None if start.is_some() && range_col.is_some() && forward == desc => {
+                // The scan runs towards the NULLs (the end of a DESC column forward, the start
+                // of an ASC one in reverse): stop at them (SQLite's bStopAtNull).
+                let ek = self.b.regs(n_eq + 1);
+                if n_eq > 0 {
+                    self.b.emit(Op::Copy { src: key, dest: ek, count: n_eq });
+                }
+                self.b.emit(Op::Null { dest: ek + n_eq, count: 1 });
+                Some((ek, true))
+            }
             None => None,
         };
         let top = self.b.current_addr();
