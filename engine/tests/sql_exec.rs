@@ -683,6 +683,21 @@ fn range_scans_stop_at_nulls() {
     );
 }
 
+/// The right table of a LEFT JOIN is driven by its ON clause only: a WHERE term such as
+/// `x2.a ISNULL` must see the null row, not decide whether there is a match.
+#[test]
+fn left_join_right_table_driven_by_on_only() {
+    check(
+        "CREATE TABLE t1 (a INT NOT NULL);
+         CREATE INDEX i1 ON t1 (a);
+         INSERT INTO t1 VALUES (1);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 WHERE (x2.a) ISNULL;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = 5 WHERE (x2.a) ISNULL;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = 1 WHERE (x2.a) IS 1;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = 7 WHERE x2.a IS NULL OR x2.a = 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -136,7 +136,15 @@ fn best_access(
         .iter()
         .enumerate()
         .flat_map(|(t, term)| term.constraints.iter().enumerate().map(move |(k, c)| (ConsRef { term: t, k }, c)))
-        .filter(|(r, k)| usable(k, i, avail) && terms[r.term].on_level.is_none_or(|l| l == i))
+        // The right table of a LEFT JOIN is driven by its ON clause only: a WHERE term must
+        // see its null row (tag-20191211-001, constraintCompatibleWithOuterJoin).
+        .filter(|(r, k)| {
+            usable(k, i, avail)
+                && match src.join {
+                    JoinType::Left => terms[r.term].on_level == Some(i),
+                    _ => terms[r.term].on_level.is_none_or(|l| l == i),
+                }
+        })
         .collect();
     let table: Option<&Table> = match &src.kind {
         SourceKind::Table(t) => Some(t),
