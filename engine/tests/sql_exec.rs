@@ -698,6 +698,24 @@ fn left_join_right_table_driven_by_on_only() {
     );
 }
 
+/// A LEFT JOIN whose right table WHERE needs non-NULL is an inner join (SQLite's LEFT JOIN
+/// simplification), which the planner may reorder.
+#[test]
+fn left_joins_that_where_makes_inner() {
+    check(
+        "CREATE TABLE t1 (a INT NOT NULL);
+         CREATE INDEX i1 ON t1 (a);
+         INSERT INTO t1 VALUES (1), (2);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 WHERE x2.a = 1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 WHERE x2.a = 1;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = x1.a + 1 WHERE x2.a + 0 > 0 OR x2.a < 5;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = x1.a + 1 WHERE x2.a BETWEEN 0 AND 9;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = x1.a + 1 WHERE NOT x2.a;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = x1.a + 1 WHERE x2.a IN (1, 2);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.a = x1.a + 1 WHERE coalesce(x2.a, 1);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -314,6 +314,8 @@ impl<'c> Resolver<'c> {
             return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
         let correlated = scope.correlated.get();
+        let mut sources = sources;
+        simplify_left_joins(&mut sources, &mut where_clause);
         let mut having = having;
         if let Some(h) = having.as_mut()
             && !group_by.is_empty()
@@ -635,6 +637,72 @@ fn in_range(k: usize, kind: &str, i: usize, n: usize) -> Result<usize> {
 
 fn out_of_range(kind: &str, i: usize, n: usize) -> Error {
     err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1)))
+}
+
+/// A LEFT JOIN whose right table WHERE needs non-NULL (a row it keeps cannot be the null
+/// row: `x2.a = 5`, not `x2.a IS NULL`) is an inner join (sqlite3Select's LEFT JOIN
+/// simplification, `sqlite3ExprImpliesNonNullRow`); its ON clause joins WHERE.
+fn simplify_left_joins(sources: &mut [Source], where_clause: &mut Option<Ir>) {
+    for i in 0..sources.len() {
+        if sources[i].join != JoinType::Left {
+            continue;
+        }
+        let Some(w) = where_clause.as_ref() else { return };
+        if !implies_non_null_row(w, w.root, sources[i].cursor) {
+            continue;
+        }
+        sources[i].join = JoinType::Inner;
+        if let Some(on) = sources[i].on.take() {
+            *where_clause = Some(match where_clause.take() {
+                None => on,
+                Some(w) => w.and(&on),
+            });
+        }
+    }
+}
+
+/// `sqlite3ExprImpliesNonNullRow`: expression `id` of `ir` can be true only when the row of
+/// `cursor` is not the null row.
+fn implies_non_null_row(ir: &Ir, mut id: NodeId, cursor: u32) -> bool {
+    while let Kind::Collate { operand, .. } = ir.kind(id) {
+        id = *operand;
+    }
+    match ir.kind(id) {
+        Kind::IsNull { negated: true, operand } => id = *operand,
+        _ => {
+            while let Kind::Binary(ast::BinaryOp::And, l, r) = *ir.kind(id) {
+                if implies_non_null_row(ir, l, cursor) {
+                    return true;
+                }
+                id = r;
+            }
+        }
+    }
+    implies_walk(ir, id, cursor)
+}
+
+/// The walk of `impliesNotNullRow`: whether the expression reads a column of `cursor` in a
+/// way that makes it NULL (so not true) on the null row.
+fn implies_walk(ir: &Ir, id: NodeId, cursor: u32) -> bool {
+    match ir.kind(id) {
+        Kind::IsNull { .. }
+        | Kind::Binary(ast::BinaryOp::Is | ast::BinaryOp::IsNot, ..)
+        | Kind::Vector(_)
+        | Kind::Function { .. }
+        | Kind::Truth { .. }
+        | Kind::Case { .. }
+        | Kind::Subquery { .. }
+        | Kind::InSubquery { .. } => false,
+        Kind::Ref(r) => r.source == cursor,
+        Kind::Binary(ast::BinaryOp::And | ast::BinaryOp::Or, l, r) => {
+            implies_walk(ir, *l, cursor) && implies_walk(ir, *r, cursor)
+        }
+        Kind::In { operand, items } => !items.is_empty() && implies_walk(ir, *operand, cursor),
+        Kind::Between { operand, low, high } => {
+            implies_walk(ir, *operand, cursor) || (implies_walk(ir, *low, cursor) && implies_walk(ir, *high, cursor))
+        }
+        _ => ir.walk_children(id).into_iter().any(|c| implies_walk(ir, c, cursor)),
+    }
 }
 
 /// `havingToWhere`: each AND-term of HAVING made only of constants and GROUP BY terms (of
