@@ -716,6 +716,25 @@ fn left_joins_that_where_makes_inner() {
     );
 }
 
+/// `x IN (SELECT ...)` compares with the affinity of the subquery's column against x's; an
+/// index on x serves it only when that affinity suits the index (a TEXT index does not serve
+/// a numeric comparison).
+#[test]
+fn in_subquery_affinity_and_indexes() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b INTEGER, c INTEGER, d INTEGER);
+         CREATE TABLE t2 (a TEXT);
+         CREATE INDEX i1 ON t2 (a);
+         INSERT INTO t2 VALUES (0), ('3.0');
+         INSERT INTO t1 VALUES (3, 3, 3, 3);
+         SELECT * FROM t2 WHERE (a) IN (SELECT x1.a FROM t1 AS x1);
+         SELECT * FROM t2 WHERE a IN (3);
+         SELECT * FROM t2 WHERE a IN (SELECT 3);
+         SELECT * FROM t2 WHERE a IN (SELECT x1.a + 0 FROM t1 AS x1);
+         SELECT * FROM t2 WHERE a IN (SELECT CAST(x1.a AS TEXT) FROM t1 AS x1);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

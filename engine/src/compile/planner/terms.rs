@@ -223,10 +223,15 @@ fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<C
             let mut cons = Vec::new();
             side(*operand, Some(node), ConstraintOp::In, true, &mut cons);
             let mut cursors = BTreeSet::new();
-            c.query_refs(c.subqueries.get(*id), &mut cursors);
+            let q = c.subqueries.get(*id);
+            c.query_refs(q, &mut cursors);
             let pre = mask_of(core, &cursors);
+            // comparisonAffinity of IN (SELECT ...): the subquery's first column (of its last
+            // SELECT) against the left side.
+            let rhs_affinity = q.cores.last().and_then(|core| core.result.first()).and_then(|r| r.affinity(r.root));
             for mut k in cons {
                 k.rhs_prereq = pre;
+                k.affinity = comparison_affinity(rhs_affinity, ir.affinity(*operand));
                 if pre & (1 << k.source) == 0 {
                     out.push(k);
                 }
