@@ -735,6 +735,21 @@ fn in_subquery_affinity_and_indexes() {
     );
 }
 
+/// Without ORDER BY or DISTINCT, a row OFFSET skips is skipped before its result columns
+/// are computed, so they raise no error.
+#[test]
+fn offset_skips_rows_before_computing_them() {
+    check(
+        "CREATE TABLE t2 (a INT PRIMARY KEY NOT NULL);
+         INSERT INTO t2 VALUES (~(0)), (5), (7);
+         SELECT a, zeroblob(1000000001) FROM t2 LIMIT 1 OFFSET 3;
+         SELECT a, zeroblob(1000000001) FROM t2 LIMIT 1 OFFSET 2;
+         SELECT a, CASE WHEN a = 7 THEN abs(-9223372036854775808) END FROM t2 LIMIT 5 OFFSET 2;
+         SELECT DISTINCT a, zeroblob(1000000001) FROM t2 LIMIT 1 OFFSET 3;
+         SELECT count(*), zeroblob(1000000001) FROM t2 GROUP BY a LIMIT 1 OFFSET 3;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -194,11 +194,28 @@ impl Compiler<'_> {
     /// `cont` is where the next row starts.
     pub fn result_row(&mut self, result: &[Ir], sink: &RowSink<'_>, cont: Label) -> Result<()> {
         let n = sink.n_columns;
+        // Without a sorter or DISTINCT, a row OFFSET skips is skipped before its columns are
+        // computed (selectInnerLoop's codeOffset), so they raise no error.
+        let mut early_offset = None;
+        if sink.sorter.is_none()
+            && sink.distinct.is_none()
+            && let Some(o) = sink.limits.offset
+        {
+            self.b.emit(Op::IfPos { reg: o, target: cont.addr(), decrement: 1 });
+            early_offset = Some(RowSink {
+                dest: sink.dest,
+                n_columns: n,
+                sorter: None,
+                distinct: None,
+                limits: Limits { offset: None, ..sink.limits },
+                brk: sink.brk,
+            });
+        }
         let res = self.b.regs(n);
         for (i, ir) in result.iter().enumerate() {
             self.expr_into(ir, ir.root, res + i as u32)?;
         }
-        self.finish_row(res, sink, cont)
+        self.finish_row(res, early_offset.as_ref().unwrap_or(sink), cont)
     }
 
     /// Finishes a row whose columns are in `res..`: DISTINCT, then the sorter or the
