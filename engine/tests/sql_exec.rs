@@ -750,6 +750,21 @@ fn offset_skips_rows_before_computing_them() {
     );
 }
 
+/// After a LEFT JOIN's null row, the right table's loop ends: a cursor on its null row has
+/// no next row (OP_NullRow clears it), even when the loop left early after a seek.
+#[test]
+fn null_row_ends_the_right_loop() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b BLOB, c INTEGER, d INTEGER);
+         CREATE INDEX i1 ON t1 (d DESC);
+         INSERT INTO t1 VALUES (1, 2, 3, 0), (0, 0, 0, 0);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON (x2.d) > (NULL);
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON (x2.d) < (NULL) ORDER BY 1;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.d = NULL;
+         SELECT * FROM t1 AS x1 LEFT JOIN t1 AS x2 ON x2.d IN (SELECT NULL);",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -152,7 +152,11 @@ impl Vm {
                 let forward = matches!(op, Op::Next { .. });
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
-                c.null_row = false;
+                // OP_NullRow clears the b-tree cursor (sqlite3BtreeClearCursor): the next step
+                // of a cursor on its null row finds nothing, wherever it stood before.
+                if std::mem::replace(&mut c.null_row, false) {
+                    return Ok(None);
+                }
                 let more = match &mut c.kind {
                     CursorKind::Btree(b) => {
                         b.invalidate();
