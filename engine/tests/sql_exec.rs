@@ -765,6 +765,28 @@ fn null_row_ends_the_right_loop() {
     );
 }
 
+/// Name resolution adds the height of each expression to those it is resolved inside, as
+/// `sqlite3ResolveExprNames` does: nested subqueries end in "Expression tree is too large"
+/// from about 44 levels, where SQLite's do.
+#[test]
+fn nested_subqueries_are_limited_by_summed_heights() {
+    let nest = |open: &str, inner: &str, close: &str, n: usize| format!("{}{inner}{}", open.repeat(n), close.repeat(n));
+    let mut script = String::from("CREATE TABLE t (a);\n");
+    for n in [30, 42, 43, 44, 45, 60] {
+        let scalar = nest("(SELECT ", "1", ")", n);
+        script += &format!("SELECT {scalar};\n");
+        script += &format!("SELECT 1 WHERE {};\n", nest("EXISTS (SELECT 1 WHERE ", "1", ")", n));
+        script += &format!("SELECT {};\n", nest("1 IN (SELECT ", "1", ")", n));
+        script += &format!("SELECT {};\n", nest("(SELECT 1+", "1", ")", n / 2));
+        script += &format!("SELECT a FROM t ORDER BY {scalar};\n");
+        script += &format!("SELECT a FROM t LIMIT {scalar};\n");
+        script += &format!("INSERT INTO t VALUES ({scalar});\n");
+        script += &format!("UPDATE t SET a = {scalar};\n");
+        script += &format!("SELECT (SELECT * FROM (SELECT {scalar}));\n");
+    }
+    check_messages(&script);
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -15,6 +15,7 @@
 //! - `names`: looking up one name in the scopes.
 
 mod from;
+mod height;
 mod names;
 
 use std::cell::Cell;
@@ -29,6 +30,8 @@ use crate::storage::Catalog;
 
 pub(crate) use names::is_rowid_name;
 
+use crate::sql::parser::MAX_EXPR_DEPTH;
+
 /// The most subqueries and views nested in one another (SQLite's parser bounds the nesting
 /// of its grammar; this bounds the compiler's recursion whatever the parser accepts).
 pub(crate) const MAX_QUERY_DEPTH: usize = 200;
@@ -42,6 +45,9 @@ pub(crate) struct Resolver<'c> {
     /// Views being expanded, innermost last (a view that names itself is an error).
     views: Vec<String>,
     depth: usize,
+    /// The heights of the expressions being resolved, one inside another (SQLite's
+    /// `Parse.nHeight` during name resolution).
+    height: u32,
 }
 
 /// A result-column alias usable by name in WHERE, GROUP BY, HAVING and ORDER BY.
@@ -98,7 +104,7 @@ fn ordinal(n: usize) -> String {
 
 impl<'c> Resolver<'c> {
     pub fn new(catalog: &'c Catalog) -> Resolver<'c> {
-        Resolver { catalog, next_cursor: 0, subqueries: Subqueries::default(), views: Vec::new(), depth: 0 }
+        Resolver { catalog, next_cursor: 0, subqueries: Subqueries::default(), views: Vec::new(), depth: 0, height: 0 }
     }
 
     /// A new cursor number.
@@ -504,10 +510,24 @@ impl<'c> Resolver<'c> {
 
     /// Lowers and resolves one expression; returns it and whether it holds an aggregate
     /// function at its own level.
+    ///
+    /// As `sqlite3ResolveExprNames` does, the expression's height adds to the heights of the
+    /// expressions it is resolved inside (a subquery's expressions are resolved inside the
+    /// expression that holds the subquery); past [`MAX_EXPR_DEPTH`] that is SQLite's
+    /// "Expression tree is too large", so that nested subqueries are limited as in SQLite.
     pub fn expr(&mut self, e: &Expr, scope: &Scope<'_>, ctx: ExprCtx) -> Result<(Ir, bool)> {
-        let mut ir = lower_for_compile(e)?;
-        let agg = self.resolve_ir(&mut ir, scope, ctx)?;
-        Ok((ir, agg))
+        let h = height::expr_height(e);
+        if self.height + h > MAX_EXPR_DEPTH {
+            return Err(err(format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})")));
+        }
+        self.height += h;
+        let r = (|| {
+            let mut ir = lower_for_compile(e)?;
+            let agg = self.resolve_ir(&mut ir, scope, ctx)?;
+            Ok((ir, agg))
+        })();
+        self.height -= h;
+        r
     }
 
     /// Resolves every name of `ir` in place (`resolveExprStep`, pre-order): columns,
