@@ -787,6 +787,23 @@ fn nested_subqueries_are_limited_by_summed_heights() {
     check_messages(&script);
 }
 
+/// SQLITE_LIMIT_COLUMN: at most 2000 columns in a table and in a result set (`*`
+/// expanded).
+#[test]
+fn column_limits() {
+    let list = |prefix: &str, n: usize| (0..n).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>().join(", ");
+    let mut script = String::new();
+    for n in [2000, 2001] {
+        script += &format!("SELECT {};\n", vec!["1"; n].join(", "));
+        script += &format!("CREATE TABLE w{n} ({});\n", list("c", n));
+        script += &format!("CREATE TABLE u{n} ({} junk junk(;\n", list("c", n));
+    }
+    script += &format!("CREATE TABLE big ({});\n", list("c", 1000));
+    script += &format!("CREATE TABLE big2 ({});\n", list("d", 1001));
+    script += "SELECT * FROM big, big2;\nSELECT * FROM big;\n";
+    check_messages(&script);
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -240,6 +240,10 @@ impl<'c> Resolver<'c> {
         let scope = Scope::new(&sources, &[], outer);
         // Result columns, `*` expanded.
         let items = self.result_items(&sel.columns, &sources)?;
+        if items.len() > crate::sql::parser::MAX_COLUMN {
+            // selectExpander, after `*` is expanded (SQLITE_LIMIT_COLUMN).
+            return Err(err("too many columns in result set"));
+        }
         let mut result = Vec::with_capacity(items.len());
         let mut names = Vec::with_capacity(items.len());
         let mut has_agg = false;

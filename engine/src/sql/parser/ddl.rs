@@ -8,7 +8,7 @@ use super::super::ast::{
 use super::super::keyword::Keyword;
 use super::super::lexer::{TokenKind, dequote_number, is_space};
 use super::expr::blob_bytes;
-use super::{Parser, StoredEnd, StoredText};
+use super::{MAX_COLUMN, Parser, StoredEnd, StoredText};
 use crate::error::Result;
 
 /// Parser-stack cost charged for an expression inside a column or table definition.
@@ -54,11 +54,16 @@ impl Parser<'_> {
             return self.create_table_as(temp, if_not_exists, name);
         }
         self.expect(TokenKind::LParen)?;
+        let table_name = name.name.clone();
         let mut columns = Vec::new();
         let mut pending_name;
         loop {
             let (column, name) = self.column_def()?;
             columns.push(column);
+            if columns.len() == MAX_COLUMN + 1 {
+                // sqlite3AddColumn (SQLITE_LIMIT_COLUMN).
+                self.defer_error(format!("too many columns on {}", table_name.name));
+            }
             pending_name = name;
             if !self.eat(TokenKind::Comma) {
                 break;

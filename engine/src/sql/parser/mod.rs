@@ -39,6 +39,9 @@ pub const MAX_VARIABLE_NUMBER: u32 = 32766;
 /// SQLITE_MAX_COMPOUND_SELECT: the most cores of a compound SELECT.
 pub const MAX_COMPOUND_SELECT: usize = 500;
 
+/// SQLITE_MAX_COLUMN: the most columns of a table, and of a result set.
+pub const MAX_COLUMN: usize = 2000;
+
 /// SQLITE_MAX_EXPR_DEPTH: the greatest height of an expression tree.
 pub const MAX_EXPR_DEPTH: u32 = 1000;
 
