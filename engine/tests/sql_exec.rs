@@ -804,6 +804,26 @@ fn column_limits() {
     check_messages(&script);
 }
 
+/// VALUES rows of different lengths are SQLite's error, checked from the last row as
+/// SQLite resolves the rows (the engine once indexed past a short row: a panic).
+#[test]
+fn values_rows_of_different_lengths() {
+    check_messages(
+        "VALUES ( CAST ( 1 AS TEXT ) ) , ( NULL , 2 );
+         VALUES (1), (1, 2), (3);
+         VALUES (1, 2), (1), (3);
+         VALUES (nosuch1), (nosuch2);
+         VALUES (nosuch1), (1, 2);
+         VALUES (1, 2), (nosuch2);
+         SELECT * FROM (VALUES (1), (2, 3));
+         CREATE TABLE t (a, b);
+         INSERT INTO t VALUES (1, 2), (3);
+         INSERT INTO t VALUES (1), (3, 4);
+         INSERT INTO t VALUES (1, 2), (3, 4);
+         SELECT * FROM t;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

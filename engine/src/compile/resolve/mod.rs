@@ -354,14 +354,20 @@ impl<'c> Resolver<'c> {
         order_by: &[ast::OrderingTerm],
     ) -> Result<(Core, Vec<OrderTerm>, bool)> {
         let scope = Scope::new(&[], &[], outer);
-        let mut irs = Vec::with_capacity(rows.len());
-        for row in rows {
+        // SQLite's rows are the SELECTs of a compound, resolved from the last: each row is
+        // checked against the one after it once its own names are resolved.
+        let mut irs: Vec<Vec<Ir>> = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate().rev() {
             let mut out = Vec::with_capacity(row.len());
             for e in row {
                 out.push(self.expr(e, &scope, ExprCtx::PLAIN)?.0);
             }
+            if rows.get(i + 1).is_some_and(|next| next.len() != row.len()) {
+                return Err(err("all VALUES must have the same number of terms"));
+            }
             irs.push(out);
         }
+        irs.reverse();
         let mut irs = irs.into_iter();
         let result = irs.next().unwrap_or_default();
         let values: Vec<Vec<Ir>> = irs.collect();
