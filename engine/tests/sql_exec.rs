@@ -824,6 +824,20 @@ fn values_rows_of_different_lengths() {
     );
 }
 
+/// A subquery in FROM whose column has REAL affinity (a compound's, met by an integer)
+/// reads integers as REAL in every path: plain, aggregate, GROUP BY.
+#[test]
+fn real_columns_of_from_subqueries_in_aggregates() {
+    check(
+        "CREATE TABLE t2 (a DOUBLE);
+         INSERT INTO t2 VALUES (2.5);
+         SELECT min(c0) FROM (SELECT 0 AS c0 UNION SELECT a FROM t2) GROUP BY 1.5;
+         SELECT min(c0), max(c0) FROM (SELECT 0 AS c0 UNION SELECT a FROM t2);
+         SELECT c0, count(*) FROM (SELECT 0 AS c0 UNION ALL SELECT a FROM t2) GROUP BY c0 ORDER BY 1;
+         SELECT c0 FROM (SELECT 0 AS c0 UNION SELECT a FROM t2) ORDER BY 1;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -157,7 +157,7 @@ impl Compiler<'_> {
         // (a compound's may have met an integer), reads integers as REAL.
         let real_column = match (self.cursors.get(&r.source), r.column) {
             (Some(CursorSource::Table(t)), Some(c)) => t.def.columns[c as usize].affinity == Affinity::Real,
-            (Some(CursorSource::Ephemeral), Some(_)) => r.affinity == Some(Affinity::Real),
+            (Some(CursorSource::Ephemeral { real_columns }), Some(c)) => real_columns.get(c as usize) == Some(&true),
             _ => false,
         };
         if real_column {

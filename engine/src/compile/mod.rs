@@ -47,8 +47,9 @@ pub use statement::compile;
 pub(crate) enum CursorSource {
     /// A table of the database.
     Table(Rc<Table>),
-    /// An in-memory table (a materialized subquery or view).
-    Ephemeral,
+    /// An in-memory table (a materialized subquery or view): whether each column has REAL
+    /// affinity (its reads make integers REAL, as a table's do).
+    Ephemeral { real_columns: Rc<[bool]> },
 }
 
 /// A table cursor read through a covering index instead: the index cursor, and for each

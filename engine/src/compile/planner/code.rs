@@ -124,7 +124,8 @@ impl Compiler<'_> {
                     self.uses_db = true;
                 }
                 SourceKind::Subquery(id) => {
-                    self.cursors.insert(src.cursor, CursorSource::Ephemeral);
+                    let real_columns = src.columns.iter().map(|c| c.affinity == Some(Affinity::Real)).collect();
+                    self.cursors.insert(src.cursor, CursorSource::Ephemeral { real_columns });
                     let ret = self.b.reg();
                     let skip = self.b.label();
                     self.b.emit(Op::Goto { target: skip.addr() });
