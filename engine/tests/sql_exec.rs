@@ -838,6 +838,23 @@ fn real_columns_of_from_subqueries_in_aggregates() {
     );
 }
 
+/// A COLLATE on the column of a WHERE term does not stop an index serving it
+/// (exprMightBeIndexed), when the collation is the index's.
+#[test]
+fn collated_columns_use_indexes() {
+    check(
+        "CREATE TABLE t1 (a, b INTEGER);
+         CREATE INDEX i1 ON t1 (b);
+         INSERT INTO t1 VALUES (1, 0), (2, 1), (3, 2), (4, NULL);
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE (b COLLATE BINARY) <= 1;
+         SELECT * FROM t1 WHERE (b COLLATE BINARY) <= 1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE b COLLATE BINARY = 2;
+         SELECT * FROM t1 WHERE b COLLATE BINARY = 2;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE b COLLATE NOCASE = 2;
+         SELECT * FROM t1 WHERE b COLLATE NOCASE = 2;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -154,7 +154,11 @@ pub(crate) fn mask_of(core: &Core, cursors: &BTreeSet<u32>) -> u64 {
 }
 
 /// The source and column a node is, if it is a plain column reference of this core.
-fn column_of(core: &Core, ir: &Ir, node: NodeId) -> Option<(usize, Option<u32>)> {
+fn column_of(core: &Core, ir: &Ir, mut node: NodeId) -> Option<(usize, Option<u32>)> {
+    // exprMightBeIndexed: a COLLATE on the column is skipped (its collation is the term's).
+    while let Kind::Collate { operand, .. } = ir.kind(node) {
+        node = *operand;
+    }
     let Kind::Ref(r) = ir.kind(node) else { return None };
     core.sources.iter().position(|s| s.cursor == r.source).map(|i| (i, r.column))
 }
