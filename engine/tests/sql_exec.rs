@@ -8,7 +8,7 @@ use touchstone_engine::conn::Connection;
 use touchstone_engine::params;
 
 fn check(script: &str) {
-    let problems = exec::compare_script(script, false);
+    let problems = exec::compare_script(script, true);
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
 }
 
@@ -240,6 +240,35 @@ fn transactions_and_savepoints() {
 fn views_and_pragmas() {
     check(&format!(
         "{SEED_TABLE}
+         CREATE VIEW v AS SELECT id, name FROM test WHERE id < 4;
+         CREATE VIEW w(a, b) AS SELECT name, value FROM test;
+         CREATE VIEW bad AS SELECT * FROM nosuch;
+         CREATE VIEW v AS SELECT 1;
+         CREATE VIEW IF NOT EXISTS v AS SELECT 1;
+         CREATE TABLE v (x);
+         CREATE VIEW test AS SELECT 1;
+         SELECT * FROM v ORDER BY id;
+         SELECT b, a FROM w WHERE b > 2 ORDER BY a;
+         SELECT v.name, w.b FROM v JOIN w ON v.name = w.a ORDER BY 1;
+         SELECT count(*) FROM v;
+         SELECT * FROM bad;
+         INSERT INTO v VALUES (1, 2);
+         DELETE FROM v;
+         DROP TABLE v;
+         DROP VIEW test;
+         DROP VIEW nosuch;
+         DROP VIEW IF EXISTS nosuch;
+         SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY name;
+         DROP VIEW v;
+         SELECT * FROM v;
+         CREATE INDEX tn ON test(name COLLATE NOCASE);
+         REINDEX;
+         REINDEX test;
+         REINDEX tn;
+         REINDEX nocase;
+         REINDEX main.tn;
+         REINDEX nosuch;
+         SELECT name FROM test WHERE name = 'ONE' COLLATE NOCASE;
          PRAGMA user_version;
          PRAGMA user_version = 7;
          PRAGMA user_version;

@@ -101,6 +101,21 @@ impl Catalog {
             .find_map(|t| t.indexes.iter().find(|i| i.def.name.eq_ignore_ascii_case(name)).map(|i| (&**t, i)))
     }
 
+    /// The error for creating a table or view named `name` when that name is taken
+    /// (sqlite3StartTable's wording), or None when it is free.
+    fn name_conflict(&self, name: &str) -> Option<Error> {
+        let msg = if self.index(name).is_some() {
+            format!("there is already an index named {name}")
+        } else if self.view(name).is_some() {
+            format!("view {name} already exists")
+        } else if self.table(name).is_some() {
+            format!("table {name} already exists")
+        } else {
+            return None;
+        };
+        Some(Error::new(ErrorCode::Error, msg))
+    }
+
     fn name_taken(&self, name: &str) -> bool {
         self.table(name).is_some()
             || self.index(name).is_some()
@@ -278,18 +293,22 @@ impl Database {
                     return Err(Error::new(ErrorCode::Error, "TEMP tables are not supported yet"));
                 }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TABLE without stored text"))?;
-                if self.catalog.name_taken(ast.name.name.as_str()) {
-                    if ast.if_not_exists {
-                        return Ok(());
-                    }
-                    let what = if self.catalog.index(ast.name.name.as_str()).is_some() { "index" } else { "table" };
-                    return Err(Error::new(
-                        ErrorCode::Error,
-                        format!("{what} {} already exists", ast.name.name.as_str()),
-                    ));
+                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
+                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
                 }
                 let def = TableDef::from_ast(&ast)?;
                 self.create_table(def, stored)
+            }
+            Stmt::CreateView(ast) => {
+                check_schema_name(ast.name.schema_name())?;
+                if ast.temp {
+                    return Err(Error::new(ErrorCode::Error, "TEMP views are not supported yet"));
+                }
+                let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE VIEW without stored text"))?;
+                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
+                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
+                }
+                self.create_view(ast.name.name.as_str(), stored)
             }
             Stmt::CreateIndex(ast) => {
                 check_schema_name(ast.name.schema_name())?;
@@ -315,11 +334,12 @@ impl Database {
                 match d.kind {
                     DropKind::Table => self.drop_table(d.name.name.as_str(), d.if_exists),
                     DropKind::Index => self.drop_index(d.name.name.as_str(), d.if_exists),
-                    DropKind::View => Err(Error::new(ErrorCode::Error, "views are not supported yet")),
+                    DropKind::View => self.drop_view(d.name.name.as_str(), d.if_exists),
                     DropKind::Trigger => Err(Error::new(ErrorCode::Error, "triggers are not supported yet")),
                 }
             }
-            _ => Err(Error::new(ErrorCode::Error, "not a CREATE TABLE, CREATE INDEX or DROP statement")),
+            Stmt::Reindex(target) => self.reindex(target.as_ref()),
+            _ => Err(Error::new(ErrorCode::Error, "not a CREATE, DROP or REINDEX statement")),
         }
     }
 
@@ -398,6 +418,9 @@ impl Database {
 
     fn drop_table(&mut self, name: &str, if_exists: bool) -> Result<()> {
         let Some(table) = self.catalog.table(name).cloned() else {
+            if self.catalog.view(name).is_some() {
+                return Err(Error::new(ErrorCode::Error, format!("use DROP VIEW to delete view {name}")));
+            }
             if if_exists {
                 return Ok(());
             }
@@ -417,6 +440,88 @@ impl Database {
         self.bump_cookie()?;
         self.catalog.tables.retain(|t| t.def.name != tbl);
         self.catalog.others.retain(|o| o.tbl_name != tbl || o.kind == "trigger");
+        Ok(())
+    }
+
+    /// CREATE VIEW: a sqlite_schema row of type 'view' with root page 0; the SELECT is
+    /// resolved when a statement reads the view (as SQLite does, a view over a missing table
+    /// can be created; reading it is the error).
+    fn create_view(&mut self, name: &str, stored: String) -> Result<()> {
+        if self.bt.get_meta(offset::SCHEMA_FORMAT)? == 0 {
+            self.bt.update_meta(offset::SCHEMA_FORMAT, 4)?;
+            self.bt.update_meta(offset::TEXT_ENCODING, 1)?;
+        }
+        let rowid = self.insert_schema_row(&[
+            Value::text("view"),
+            Value::text(name),
+            Value::text(name),
+            Value::Integer(0),
+            Value::text(&stored),
+        ])?;
+        self.bump_cookie()?;
+        self.catalog.others.push(OtherObject {
+            kind: "view".to_string(),
+            name: name.to_string(),
+            tbl_name: name.to_string(),
+            schema_rowid: rowid,
+            sql: Some(stored),
+        });
+        Ok(())
+    }
+
+    /// REINDEX (sqlite3Reindex): every index; or those using a collation; or a table's; or
+    /// one index. Each is emptied and filled again from its table, as sqlite3RefillIndex
+    /// does; the schema does not change.
+    fn reindex(&mut self, target: Option<&crate::sql::ast::QualifiedName>) -> Result<()> {
+        if let Some(t) = target {
+            check_schema_name(t.schema_name())?;
+        }
+        let name = target.map(|t| t.name.name.clone());
+        let collation = name.as_deref().and_then(crate::format::value::Collation::from_name);
+        let mut chosen: Vec<(String, Index)> = Vec::new();
+        for table in &self.catalog.tables {
+            for index in &table.indexes {
+                let take = match (&name, collation) {
+                    (None, _) => true,
+                    (Some(_), Some(c)) if target.is_some_and(|t| t.schema.is_none()) => {
+                        index.def.columns.iter().any(|col| col.collation == c)
+                    }
+                    (Some(n), _) => table.def.name.eq_ignore_ascii_case(n) || index.def.name.eq_ignore_ascii_case(n),
+                };
+                if take {
+                    chosen.push((table.def.name.clone(), index.clone()));
+                }
+            }
+        }
+        let known = match &name {
+            None => true,
+            Some(n) => collation.is_some() || self.catalog.table(n).is_some() || self.catalog.index(n).is_some(),
+        };
+        if !known {
+            return Err(Error::new(ErrorCode::Error, "unable to identify the object to be reindexed"));
+        }
+        for (table, index) in chosen {
+            self.bt.clear_tree(index.root)?;
+            self.fill_index(&table, &index)?;
+        }
+        Ok(())
+    }
+
+    /// DROP VIEW (sqlite3DropTable with isView): its row goes, with any trigger on it.
+    fn drop_view(&mut self, name: &str, if_exists: bool) -> Result<()> {
+        let Some(view) = self.catalog.view(name).cloned() else {
+            if self.catalog.table(name).is_some() {
+                return Err(Error::new(ErrorCode::Error, format!("use DROP TABLE to delete table {name}")));
+            }
+            if if_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("no such view: {name}")));
+        };
+        let vname = view.name.clone();
+        self.delete_schema_rows(|_, n, t| n == vname || t == vname)?;
+        self.bump_cookie()?;
+        self.catalog.others.retain(|o| o.name != vname && o.tbl_name != vname);
         Ok(())
     }
 

@@ -52,6 +52,7 @@ pub fn sqlite_run(db: &rusqlite::Connection, sql: &str) -> Outcome {
 fn message(e: &rusqlite::Error) -> String {
     match e {
         rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         other => other.to_string(),
     }
 }

@@ -155,8 +155,11 @@ impl Resolver<'_> {
                     let name = alias_name.unwrap_or(vname);
                     return Ok(self.subquery_source(q, name, join));
                 }
+                // Inside a view the name is looked up in the view's schema, and SQLite's
+                // message names it ("main.t").
                 let qualified = match name.schema_name() {
                     Some(s) => format!("{s}.{tname}"),
+                    None if !self.views.is_empty() => format!("main.{tname}"),
                     None => tname.to_string(),
                 };
                 Err(err(format!("no such table: {qualified}")))
