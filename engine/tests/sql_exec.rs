@@ -127,7 +127,12 @@ fn joins_and_subqueries() {
          SELECT * FROM (SELECT id * 2 AS d FROM test) WHERE d > 4;
          SELECT a.id, b.id FROM test a JOIN test b USING (id) WHERE a.id < 3;
          SELECT * FROM test NATURAL JOIN test WHERE id = 1;
-         SELECT (SELECT name FROM test WHERE id = 2), (SELECT 1 WHERE 0);"
+         SELECT (SELECT name FROM test WHERE id = 2), (SELECT 1 WHERE 0);
+         CREATE TABLE one (x);
+         INSERT INTO one VALUES (1), (3), (NULL);
+         SELECT id, id IN one, id NOT IN one, NULL IN one FROM test;
+         SELECT 1 IN test;
+         SELECT 1 IN nosuch;"
     ));
 }
 
