@@ -216,6 +216,36 @@ fn errors_agree() {
     );
 }
 
+/// Triggers are stored as SQLite stores them; DML on a table with one is refused (the engine
+/// does not run triggers yet), so only the DDL is compared here.
+#[test]
+fn trigger_ddl() {
+    check(
+        "CREATE TABLE t1 (x INTEGER, y VARCHAR(8));
+         CREATE VIEW v1 AS SELECT * FROM t1;
+         CREATE TRIGGER t1r1 UPDATE ON t1 BEGIN SELECT 1; END;
+         CREATE TRIGGER t1r1 UPDATE ON t1 BEGIN SELECT 1; END;
+         CREATE TRIGGER IF NOT EXISTS t1r1 DELETE ON t1 BEGIN SELECT 1; END;
+         CREATE TRIGGER t1r2 AFTER INSERT ON t1 BEGIN SELECT 1; END;
+         CREATE TRIGGER t1r3 INSTEAD OF INSERT ON t1 BEGIN SELECT 1; END;
+         CREATE TRIGGER v1r1 BEFORE INSERT ON v1 BEGIN SELECT 1; END;
+         CREATE TRIGGER v1r2 INSTEAD OF INSERT ON v1 BEGIN SELECT 1; END;
+         CREATE TRIGGER nr1 INSERT ON nosuch BEGIN SELECT 1; END;
+         SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY name;
+         DROP TRIGGER t1r1;
+         DROP TRIGGER t1r1;
+         DROP TRIGGER IF EXISTS t1r1;
+         DROP TRIGGER nosuch;
+         DROP TABLE t1;
+         DROP TRIGGER t1r2;
+         SELECT type, name, tbl_name FROM sqlite_schema ORDER BY name;",
+    );
+    let db = Connection::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE t (a); CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;").unwrap();
+    let e = db.execute("INSERT INTO t VALUES (1)", ()).unwrap_err();
+    assert!(e.message().contains("triggers are not supported yet"), "{e}");
+}
+
 #[test]
 fn transactions_and_savepoints() {
     check(

@@ -711,11 +711,8 @@ fn build(
             }
             Expr::InTable { negated, table, .. } => {
                 use crate::sql::ast::{FromClause, ResultColumn, Select, SelectCore, SimpleSelect, TableOrSubquery};
-                let from = FromClause::single(TableOrSubquery::Table {
-                    name: (**table).clone(),
-                    alias: None,
-                    indexed: None,
-                });
+                let from =
+                    FromClause::single(TableOrSubquery::Table { name: (**table).clone(), alias: None, indexed: None });
                 let core = SimpleSelect {
                     from: Some(from),
                     ..SimpleSelect::new(vec![ResultColumn::Star(crate::sql::ast::Loc::NONE)])

@@ -94,6 +94,16 @@ impl Catalog {
         self.others.iter().find(|o| o.kind == "view" && o.name.eq_ignore_ascii_case(name))
     }
 
+    /// The trigger named `name`.
+    pub fn trigger(&self, name: &str) -> Option<&OtherObject> {
+        self.others.iter().find(|o| o.kind == "trigger" && o.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The triggers on table or view `table`.
+    pub fn triggers_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a OtherObject> + 'a {
+        self.others.iter().filter(move |o| o.kind == "trigger" && o.tbl_name.eq_ignore_ascii_case(table))
+    }
+
     /// The index named `name` and its table.
     pub fn index(&self, name: &str) -> Option<(&Table, &Index)> {
         self.tables
@@ -335,8 +345,16 @@ impl Database {
                     DropKind::Table => self.drop_table(d.name.name.as_str(), d.if_exists),
                     DropKind::Index => self.drop_index(d.name.name.as_str(), d.if_exists),
                     DropKind::View => self.drop_view(d.name.name.as_str(), d.if_exists),
-                    DropKind::Trigger => Err(Error::new(ErrorCode::Error, "triggers are not supported yet")),
+                    DropKind::Trigger => self.drop_trigger(d.name.name.as_str(), d.if_exists),
                 }
+            }
+            Stmt::CreateTrigger(ast) => {
+                check_schema_name(ast.name.schema_name())?;
+                if ast.temp {
+                    return Err(Error::new(ErrorCode::Error, "TEMP triggers are not supported yet"));
+                }
+                let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TRIGGER without stored text"))?;
+                self.create_trigger(&ast, stored)
             }
             Stmt::Reindex(target) => self.reindex(target.as_ref()),
             _ => Err(Error::new(ErrorCode::Error, "not a CREATE, DROP or REINDEX statement")),
@@ -431,6 +449,19 @@ impl Database {
             return Err(Error::new(ErrorCode::Error, format!("table {name} may not be dropped")));
         }
         let tbl = table.def.name.clone();
+        // sqlite3CodeDropTable: each trigger of the table is dropped first (the table's
+        // trigger list is newest first), then every other row naming the table.
+        let mut triggers: Vec<(i64, String)> = self
+            .catalog
+            .others
+            .iter()
+            .filter(|o| o.kind == "trigger" && o.tbl_name == tbl)
+            .map(|o| (o.schema_rowid, o.name.clone()))
+            .collect();
+        triggers.sort_by(|a, b| b.0.cmp(&a.0));
+        for (_, trigger) in &triggers {
+            self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == trigger)?;
+        }
         self.delete_schema_rows(|kind, _, t| t == tbl && kind != "trigger")?;
         let mut roots: Vec<Pgno> = std::iter::once(table.root).chain(table.indexes.iter().map(|i| i.root)).collect();
         roots.sort_unstable_by(|a, b| b.cmp(a));
@@ -439,7 +470,7 @@ impl Database {
         }
         self.bump_cookie()?;
         self.catalog.tables.retain(|t| t.def.name != tbl);
-        self.catalog.others.retain(|o| o.tbl_name != tbl || o.kind == "trigger");
+        self.catalog.others.retain(|o| o.tbl_name != tbl);
         Ok(())
     }
 
@@ -504,6 +535,68 @@ impl Database {
             self.bt.clear_tree(index.root)?;
             self.fill_index(&table, &index)?;
         }
+        Ok(())
+    }
+
+    /// CREATE TRIGGER (sqlite3BeginTrigger / sqlite3FinishTrigger): its row is stored as
+    /// SQLite stores it. The engine does not run triggers yet: INSERT, UPDATE and DELETE on a
+    /// table or view that has one are refused at compile time (compile/dml.rs), so a trigger
+    /// is never silently skipped.
+    fn create_trigger(&mut self, ast: &crate::sql::ast::CreateTrigger, stored: String) -> Result<()> {
+        use crate::sql::ast::TriggerTime;
+        let name = ast.name.name.as_str();
+        let target = ast.table.name.as_str();
+        let on_view = self.catalog.view(target).map(|v| v.name.clone());
+        let on_table = self.catalog.table(target).map(|t| t.def.name.clone());
+        let Some(tbl_name) = on_table.clone().or(on_view.clone()) else {
+            return Err(Error::new(ErrorCode::Error, format!("no such table: main.{target}")));
+        };
+        if tbl_name.len() >= 7 && tbl_name[..7].eq_ignore_ascii_case("sqlite_") {
+            return Err(Error::new(ErrorCode::Error, "cannot create trigger on system table"));
+        }
+        if on_view.is_some() && ast.time != TriggerTime::InsteadOf {
+            let when = if ast.time == TriggerTime::Before { "BEFORE" } else { "AFTER" };
+            return Err(Error::new(ErrorCode::Error, format!("cannot create {when} trigger on view: {target}")));
+        }
+        if on_table.is_some() && ast.time == TriggerTime::InsteadOf {
+            return Err(Error::new(ErrorCode::Error, format!("cannot create INSTEAD OF trigger on table: {target}")));
+        }
+        if self.catalog.trigger(name).is_some() {
+            if ast.if_not_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("trigger {name} already exists")));
+        }
+        let rowid = self.insert_schema_row(&[
+            Value::text("trigger"),
+            Value::text(name),
+            Value::text(&tbl_name),
+            Value::Integer(0),
+            Value::text(&stored),
+        ])?;
+        self.bump_cookie()?;
+        self.catalog.others.push(OtherObject {
+            kind: "trigger".to_string(),
+            name: name.to_string(),
+            tbl_name,
+            schema_rowid: rowid,
+            sql: Some(stored),
+        });
+        Ok(())
+    }
+
+    /// DROP TRIGGER (sqlite3DropTriggerPtr): deletes its row.
+    fn drop_trigger(&mut self, name: &str, if_exists: bool) -> Result<()> {
+        let Some(trigger) = self.catalog.trigger(name).cloned() else {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("no such trigger: {name}")));
+        };
+        let tname = trigger.name.clone();
+        self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == tname)?;
+        self.bump_cookie()?;
+        self.catalog.others.retain(|o| !(o.kind == "trigger" && o.name == tname));
         Ok(())
     }
 
