@@ -84,6 +84,13 @@ fn indexes_serve_lookups_and_order() {
          SELECT * FROM test WHERE name IN ('one', 'six', 'nope');
          EXPLAIN QUERY PLAN SELECT * FROM test WHERE name = 'two';
          EXPLAIN QUERY PLAN SELECT name FROM test WHERE value > 1;
+         EXPLAIN QUERY PLAN SELECT * FROM test ORDER BY name;
+         EXPLAIN QUERY PLAN SELECT * FROM test ORDER BY name DESC;
+         EXPLAIN QUERY PLAN SELECT name FROM test ORDER BY name;
+         EXPLAIN QUERY PLAN SELECT * FROM test WHERE value > 3 ORDER BY name;
+         EXPLAIN QUERY PLAN SELECT * FROM test ORDER BY value DESC, name;
+         SELECT * FROM test ORDER BY name DESC;
+         SELECT * FROM test WHERE value > 3 ORDER BY name;
          CREATE UNIQUE INDEX tu ON test(name);
          INSERT INTO test(name) VALUES ('one');
          INSERT OR IGNORE INTO test(name) VALUES ('one');

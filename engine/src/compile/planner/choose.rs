@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use super::terms::{Constraint, ConstraintOp, Term};
 use super::{Access, ConsRef, LoopPlan, MAX_SOURCES};
 use crate::compile::err;
-use crate::compile::query::{Core, JoinType, SourceKind};
+use crate::compile::query::{Core, JoinType, OrderTerm, SourceKind};
 use crate::error::Result;
 use crate::eval::affinity::index_affinity_ok;
 use crate::schema::{Affinity, IndexTarget};
@@ -41,6 +41,7 @@ pub(crate) fn choose(
     terms: &[Term<'_>],
     used: &BTreeSet<(u32, Option<u32>)>,
     allow_covering: bool,
+    order_by: Option<&[OrderTerm]>,
 ) -> Result<Vec<LoopPlan>> {
     let n = core.sources.len();
     if n > MAX_SOURCES {
@@ -89,7 +90,46 @@ pub(crate) fn choose(
         next.truncate(beam);
         paths = next;
     }
-    Ok(paths.into_iter().next().map(|p| p.1).unwrap_or_default())
+    let Some((_, plan, cost, rows)) = paths.into_iter().next() else { return Ok(Vec::new()) };
+    match order_by {
+        Some(ob) if n == 1 => Ok(order_by_index(core, plan, cost, rows, ob, used, allow_covering)),
+        _ => Ok(plan),
+    }
+}
+
+/// For one source with an ORDER BY: the cheapest plan counting the sort it needs
+/// (wherePathSolver adds whereSortingCost to paths that do not deliver the order). A scan
+/// of an index in ORDER BY order needs no sort; the best plan found without regard to order
+/// keeps its place unless the index scan is cheaper than it plus its sort.
+fn order_by_index(
+    core: &Core,
+    plan: Vec<LoopPlan>,
+    cost: f64,
+    rows: f64,
+    order_by: &[OrderTerm],
+    used: &BTreeSet<(u32, Option<u32>)>,
+    allow_covering: bool,
+) -> Vec<LoopPlan> {
+    if super::code::order_satisfied(core, &mut plan.clone(), order_by) {
+        return plan;
+    }
+    let Some(table) = core.sources[0].table() else { return plan };
+    // whereSortingCost: K * N * log(N) with K = 2 for a few result columns.
+    let sort_cost = 2.0 * rows * rows.max(2.0).log2();
+    let mut best = (cost + sort_cost, plan);
+    for (ix, index) in table.indexes.iter().enumerate() {
+        let covering = allow_covering && covers(index, core.sources[0].cursor, used);
+        let access = Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering };
+        let mut candidate = vec![LoopPlan { source: 0, access, reverse: false }];
+        if !super::code::order_satisfied(core, &mut candidate, order_by) {
+            continue;
+        }
+        let scan_cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
+        if scan_cost < best.0 {
+            best = (scan_cost, candidate);
+        }
+    }
+    best.1
 }
 
 /// Whether a constraint can serve source `i` once the sources in `avail` are placed.
