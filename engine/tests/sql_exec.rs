@@ -379,3 +379,24 @@ fn schema_change_recompiles() {
     assert_eq!(row.len(), 2);
     assert_eq!(row.get::<_, i64>(1).unwrap(), 3);
 }
+
+#[test]
+fn distinct_aggregates() {
+    check(
+        "CREATE TABLE t1 (x INTEGER, y VARCHAR(8));
+         INSERT INTO t1 VALUES (1, 'true'), (0, 'false'), (NULL, 'NULL'), (1, 'true'), (0, 'x');
+         CREATE INDEX t1i1 ON t1(x);
+         SELECT group_concat(DISTINCT x) FROM t1 NOT INDEXED;
+         SELECT group_concat(DISTINCT x) FROM t1;
+         SELECT group_concat(x) FROM t1 INDEXED BY t1i1 WHERE x > -1;
+         SELECT count(DISTINCT y), group_concat(DISTINCT y) FROM t1;
+         SELECT x, group_concat(DISTINCT y) FROM t1 GROUP BY x;
+         SELECT x FROM t1 INDEXED BY nosuch;
+         SELECT * FROM t1 INDEXED BY t1i1 WHERE y = 'x';
+         SELECT * FROM t1 NOT INDEXED WHERE x = 1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 INDEXED BY t1i1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 INDEXED BY t1i1 WHERE x > 0;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 NOT INDEXED WHERE x = 1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 INDEXED BY t1i1 WHERE rowid = 1;",
+    );
+}

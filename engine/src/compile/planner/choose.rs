@@ -16,6 +16,7 @@ use crate::compile::query::{Core, JoinType, OrderTerm, SourceKind};
 use crate::error::Result;
 use crate::eval::affinity::index_affinity_ok;
 use crate::schema::{Affinity, IndexTarget};
+use crate::sql::ast::IndexedBy;
 use crate::storage::Table;
 
 /// Rows in a table without statistics (SQLite's nRowLogEst default of 200: 2^20).
@@ -114,6 +115,9 @@ fn order_by_index(
         return plan;
     }
     let Some(table) = core.sources[0].table() else { return plan };
+    if core.sources[0].indexed_by.is_some() {
+        return plan;
+    }
     // whereSortingCost: K * N * log(N) with K = 2 for a few result columns.
     let sort_cost = 2.0 * rows * rows.max(2.0).log2();
     let mut best = (cost + sort_cost, plan);
@@ -190,8 +194,33 @@ fn best_access(
         }
     };
     let Some(table) = table else { return best };
+    // INDEXED BY: only that index, searched or scanned whole; NOT INDEXED: no index
+    // (whereLoopAddBtree's pIBIndex and notIndexed rules).
+    let allowed: Vec<bool> = table
+        .indexes
+        .iter()
+        .map(|idx| match &src.indexed_by {
+            None => true,
+            Some(IndexedBy::NotIndexed) => false,
+            Some(IndexedBy::Index(n)) => idx.def.name.eq_ignore_ascii_case(&n.name),
+        })
+        .collect();
+    if let Some(IndexedBy::Index(_)) = &src.indexed_by {
+        let Some(ix) = allowed.iter().position(|a| *a) else { return best };
+        let covering = allow_covering && covers(&table.indexes[ix], src.cursor, used);
+        let cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
+        best = Candidate {
+            access: Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
+            rows: best.rows,
+            cost,
+        };
+    }
     // The rowid.
-    let rowid_cons: Vec<&(ConsRef, &Constraint)> = cons.iter().filter(|(_, k)| k.column.is_none()).collect();
+    let rowid_cons: Vec<&(ConsRef, &Constraint)> = if matches!(src.indexed_by, Some(IndexedBy::Index(_))) {
+        Vec::new()
+    } else {
+        cons.iter().filter(|(_, k)| k.column.is_none()).collect()
+    };
     if let Some((t, _)) = rowid_cons.iter().find(|(_, k)| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
         consider(Candidate { access: Access::RowidEq { term: *t }, rows: 1.0, cost: log_n }, &mut best);
     }
@@ -220,6 +249,9 @@ fn best_access(
     // Indexes, in the table's index order.
     let table_row = table_width_logest(table);
     for (ix, index) in table.indexes.iter().enumerate() {
+        if !allowed[ix] {
+            continue;
+        }
         let covering = allow_covering && covers(index, src.cursor, used);
         let lookup = if covering { 0.0 } else { 3.0 };
         let mut eq: Vec<ConsRef> = Vec::new();

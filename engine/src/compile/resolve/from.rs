@@ -135,6 +135,11 @@ impl Resolver<'_> {
                 let tname = name.name.as_str();
                 let alias_name = alias.as_ref().map(|a| a.name.clone());
                 if let Some(table) = self.find_table(tname) {
+                    if let Some(ast::IndexedBy::Index(ix)) = indexed
+                        && !table.indexes.iter().any(|i| i.def.name.eq_ignore_ascii_case(&ix.name))
+                    {
+                        return Err(err(format!("no such index: {}", ix.name)));
+                    }
                     let cursor = self.cursor();
                     let columns = table_columns(&table.def);
                     let merged = vec![false; columns.len()];
