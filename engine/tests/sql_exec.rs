@@ -400,3 +400,23 @@ fn distinct_aggregates() {
          EXPLAIN QUERY PLAN SELECT * FROM t1 INDEXED BY t1i1 WHERE rowid = 1;",
     );
 }
+
+/// SQLite's default limits end in its errors, not in huge allocations.
+#[test]
+fn limits() {
+    let many: Vec<String> = (0..2001).map(|i| format!("c{i}")).collect();
+    let wide = format!("CREATE TABLE wide ({});", many.join(", "));
+    let ok_wide = format!("CREATE TABLE ok_wide ({});", many[..2000].join(", "));
+    let select_wide = format!("SELECT {};", (0..2001).map(|i| i.to_string()).collect::<Vec<_>>().join(", "));
+    check(&format!(
+        "SELECT length(zeroblob(2000000000));
+         SELECT length(randomblob(1000000001));
+         SELECT typeof(zeroblob(1000000001));
+         SELECT length(printf('%.*c', 1000000001, 'x'));
+         SELECT length(replace(hex(zeroblob(10000000)), '0', 'aaaaaaaaaaaaa'));
+         SELECT 9223372036854775807 + 1, -9223372036854775808 - 1, abs(-9223372036854775808);
+         {wide}
+         {ok_wide}
+         {select_wide}"
+    ));
+}

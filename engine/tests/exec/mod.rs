@@ -117,7 +117,13 @@ pub fn compare_script(script: &str, compare_messages: bool) -> Vec<String> {
             }
         }
         if !agree(&e, &s, compare_messages) {
-            problems.push(format!("{}\n  engine: {e:?}\n  sqlite: {s:?}", stmt.trim()));
+            let short = |t: String| if t.len() > 300 { format!("{}...", &t[..300]) } else { t };
+            problems.push(format!(
+                "{}\n  engine: {}\n  sqlite: {}",
+                short(stmt.trim().to_string()),
+                short(format!("{e:?}")),
+                short(format!("{s:?}"))
+            ));
         }
     }
     problems

@@ -274,6 +274,10 @@ impl Resolver<'_> {
                 }
             }
         }
+        // selectExpander: SQLITE_LIMIT_COLUMN applies to the expanded list.
+        if out.len() > crate::schema::MAX_COLUMNS {
+            return Err(err("too many columns in result set"));
+        }
         Ok(out)
     }
 
