@@ -137,7 +137,8 @@ fn engine_file(page_size: u32) -> Vec<u8> {
     .expect("schema");
     conn.execute_batch("BEGIN").expect("begin");
     for i in 0..400i64 {
-        let c: Vec<u8> = (0..(if i % 37 == 0 { 5000 + i as usize * 13 } else { i as usize % 40 })).map(|k| k as u8).collect();
+        let c: Vec<u8> =
+            (0..(if i % 37 == 0 { 5000 + i as usize * 13 } else { i as usize % 40 })).map(|k| k as u8).collect();
         conn.execute(
             "INSERT INTO t(a, b, c, d) VALUES (?1, ?2, ?3, ?4)",
             touchstone_engine::params![format!("a{}", i * 31 % 97), i as f64 / 4.0, c, i],
@@ -147,8 +148,10 @@ fn engine_file(page_size: u32) -> Vec<u8> {
             .expect("insert u");
     }
     conn.execute_batch("COMMIT").expect("commit");
-    conn.execute_batch("CREATE INDEX t_bc ON t(b DESC, c); DELETE FROM t WHERE id % 4 = 0; UPDATE u SET y = y || '.5';")
-        .expect("changes");
+    conn.execute_batch(
+        "CREATE INDEX t_bc ON t(b DESC, c); DELETE FROM t WHERE id % 4 = 0; UPDATE u SET y = y || '.5';",
+    )
+    .expect("changes");
     drop(conn);
     vfs.file_bytes("e.db").expect("file")
 }
@@ -168,13 +171,23 @@ fn files_the_engine_writes_are_ok_for_both() {
     }
 }
 
-/// Compares the engine with SQLite on one file for both pragmas.
-fn compare(agreement: &mut Agreement, label: &str, bytes: &[u8], check_path: &std::path::Path) {
-    for pragma in [CHECK, QUICK] {
+/// Compares the engine with SQLite on one file for `pragmas`.
+fn compare_with(agreement: &mut Agreement, label: &str, bytes: &[u8], check_path: &std::path::Path, pragmas: &[&str]) {
+    for pragma in pragmas {
         let sqlite = sqlite_outcome_of(check_path, bytes, pragma);
         let engine = engine_outcome(bytes, pragma);
         agreement.add(&format!("{label}: {pragma}"), &sqlite, &engine);
     }
+}
+
+/// The pragmas the targeted damage is checked with: both checks, an error limit, and the
+/// check of one table (a partial b-tree check).
+const TARGETED_PRAGMAS: [&str; 5] =
+    [CHECK, QUICK, "PRAGMA integrity_check(3)", "PRAGMA quick_check = 1", "PRAGMA integrity_check(t1)"];
+
+/// Compares the engine with SQLite on one damaged file.
+fn compare(agreement: &mut Agreement, label: &str, bytes: &[u8], check_path: &std::path::Path) {
+    compare_with(agreement, label, bytes, check_path, &TARGETED_PRAGMAS);
 }
 
 #[test]
@@ -184,6 +197,7 @@ fn targeted_damage_gives_sqlites_rows() {
     let mut agreement = Agreement::default();
     for base in base_files() {
         let layout = decode(&base.bytes);
+        compare(&mut agreement, &format!("{} undamaged", base.label), &base.bytes, &check_path);
         for v in targeted::variants(&base.bytes, &layout) {
             compare(&mut agreement, &format!("{}: {}", base.label, v.what), &v.bytes, &check_path);
         }
@@ -200,6 +214,12 @@ fn targeted_damage_gives_sqlites_rows() {
             if what.contains("freelist") {
                 let count = u32::from_be_bytes(bytes[36..40].try_into().expect("4 bytes"));
                 bytes[36..40].copy_from_slice(&(count + 3).to_be_bytes());
+            }
+            if what.contains("fragment") {
+                for root in decode(&bytes).roots() {
+                    let at = (root as usize - 1) * page_size as usize + if root == 1 { 100 } else { 0 };
+                    bytes[at + 7] += 1;
+                }
             }
             compare(&mut agreement, &format!("{what} at {page_size}"), &bytes, &check_path);
         }

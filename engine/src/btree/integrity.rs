@@ -297,9 +297,7 @@ impl Checker<'_> {
         match entry {
             Some((t, p)) if (1..=5).contains(&t) => {
                 if t != kind || p != parent {
-                    self.append(format!(
-                        "Bad ptr map entry key={child} expected=({kind},{parent}) got=({t},{p})"
-                    ));
+                    self.append(format!("Bad ptr map entry key={child} expected=({kind},{parent}) got=({t},{p})"));
                 }
             }
             _ => self.append(format!("Failed to read ptrmap key={child}")),

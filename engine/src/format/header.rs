@@ -255,9 +255,9 @@ mod tests {
         assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
         DbHeader::new_database(512).write(&mut page);
         page[21] = 65;
-        assert!(DbHeader::parse(&page).unwrap_err().is_corrupt());
+        assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
         DbHeader::new_database(512).write(&mut page);
         page[20] = 40; // usable 472 < 480
-        assert!(DbHeader::parse(&page).unwrap_err().is_corrupt());
+        assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
     }
 }

@@ -12,8 +12,13 @@ use crate::format::header::offset;
 use crate::format::value::{Collation, Value};
 use crate::pager::{JournalMode, Synchronous};
 use crate::schema::{IndexOrigin, IndexTarget};
+use crate::sql::Name;
 use crate::sql::ast::{Pragma, PragmaValueKind};
 use crate::storage::IntegrityOptions;
+use crate::vdbe::op::OnError;
+use crate::vdbe::{Step, Vm};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The pragmas that write the database header when given a value.
 pub fn pragma_writes(p: &Pragma) -> bool {
@@ -129,7 +134,7 @@ impl Session {
     /// as SQLite reads it: the sign of `-5` is not part of the token, and a quoted `'5'` is a
     /// table name.
     fn integrity_check(&mut self, p: &Pragma, quick: bool) -> Result<PragmaOutput> {
-        let mut opts = IntegrityOptions { quick, max_errors: 100, table: None };
+        let mut opts = IntegrityOptions { quick, max_errors: 100, table: None, check_failures: BTreeMap::new() };
         if let Some(v) = &p.value {
             let token = v.raw.trim_start_matches(['-', '+']).trim_start();
             let number = if v.kind == PragmaValueKind::String { None } else { get_int32(token) };
@@ -139,8 +144,82 @@ impl Session {
                 None => opts.table = Some(v.value.clone()),
             }
         }
+        opts.check_failures = self.check_constraint_failures(opts.table.as_deref());
         let outcome = self.db.integrity_check(&opts)?;
-        Ok(PragmaOutput { rows: outcome.rows.into_iter().map(|r| vec![Value::text(&r)]).collect(), error: outcome.error })
+        Ok(PragmaOutput {
+            rows: outcome.rows.into_iter().map(|r| vec![Value::text(&r)]).collect(),
+            error: outcome.error,
+        })
+    }
+
+    /// For each table (only `only`, when given) with CHECK constraints: the rowids of its
+    /// rows that fail one, in rowid order, found with a query. A row fails when a CHECK
+    /// expression is false; NULL passes (SQLite's integrity-check program tests each with
+    /// sqlite3ExprIfFalse, the first with sqlite3ExprIfTrue and SQLITE_JUMPIFNULL). A table
+    /// whose query fails (a damaged file) is left out: its CHECK constraints go unchecked,
+    /// and the scan reports the damage.
+    fn check_constraint_failures(&mut self, only: Option<&str>) -> BTreeMap<String, Vec<i64>> {
+        // sqlite3AddCheckConstraint keeps no CHECK constraint in the schema of a read-only
+        // database, so its integrity check has none to test.
+        if self.db.btree().pager().config().read_only {
+            return BTreeMap::new();
+        }
+        let tables: Vec<_> = self
+            .db
+            .catalog()
+            .tables
+            .iter()
+            .filter(|t| !t.def.checks.is_empty() && !t.def.without_rowid)
+            .filter(|t| only.is_none_or(|n| n.eq_ignore_ascii_case(&t.def.name)))
+            .cloned()
+            .collect();
+        let mut out = BTreeMap::new();
+        for t in tables {
+            let Some(rowid) = ["rowid", "_rowid_", "oid"].into_iter().find(|n| t.def.column_index(n).is_none()) else {
+                continue;
+            };
+            let failed: Vec<String> = t
+                .def
+                .checks
+                .iter()
+                .map(|c| format!("CASE WHEN ({e}) THEN 0 WHEN NOT ({e}) THEN 1 ELSE 0 END", e = c.expr))
+                .collect();
+            let sql =
+                format!("SELECT {rowid} FROM {} WHERE {} > 0 ORDER BY {rowid}", Name(&t.def.name), failed.join(" + "));
+            if let Ok(rowids) = self.query_integers(&sql) {
+                out.insert(t.def.name.to_ascii_lowercase(), rowids);
+            }
+        }
+        out
+    }
+
+    /// Runs the query `sql` inside the current statement's transaction (as a nested
+    /// statement) and returns its first column's integers.
+    fn query_integers(&mut self, sql: &str) -> Result<Vec<i64>> {
+        let parsed = crate::sql::parse_statement(sql)?;
+        let program = crate::compile::compile(&parsed, sql, self.db.catalog())?;
+        let mut vm = Vm::new(Rc::new(program));
+        let mut rows = Vec::new();
+        let r = loop {
+            match vm.step(self) {
+                Ok(Step::Row) => rows.push(match vm.row().first() {
+                    Some(Value::Integer(i)) => *i,
+                    _ => 0,
+                }),
+                Ok(Step::Done) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        match r {
+            Ok(()) => {
+                self.end_statement_ok(&mut vm.txn)?;
+                Ok(rows)
+            }
+            Err(e) => {
+                self.end_statement_err(&mut vm.txn, &e, OnError::Abort);
+                Err(e)
+            }
+        }
     }
 
     /// Runs a PRAGMA other than integrity_check; returns its result rows.

@@ -27,6 +27,7 @@
 //! - DROP INDEX: its row deleted; the schema cookie; its b-tree destroyed.
 
 use super::Database;
+use super::integrity_record::{Column, ColumnFault, RecordView};
 use crate::btree::modify::InsertFlags;
 use crate::btree::{KeyInfo, TreeKind};
 use crate::ensure_corrupt;
@@ -34,7 +35,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::format::header::offset;
 use crate::format::record::{Record, encode_values};
 use crate::format::value::Value;
-use super::integrity_record::{Column, ColumnFault, RecordView};
 use crate::pager::Pgno;
 use crate::schema::{IndexDef, IndexOrigin, IndexTarget, TableDef};
 use crate::sql::ast::{DropKind, SortOrder, Stmt};
@@ -219,7 +219,9 @@ impl Catalog {
                 .tables
                 .iter()
                 .enumerate()
-                .find_map(|(ti, t)| t.def.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name)).map(|d| (ti, d.clone())))
+                .find_map(|(ti, t)| {
+                    t.def.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name)).map(|d| (ti, d.clone()))
+                })
                 .ok_or_else(|| malformed(name, "orphan index"))?;
             let table = Rc::make_mut(&mut self.tables[ti]);
             let root = root.filter(|&r| r >= 2 && r <= n_page && !table.indexes.iter().any(|i| i.root == r));

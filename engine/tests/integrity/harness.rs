@@ -47,10 +47,11 @@ pub const INTERRUPTED: i32 = 9;
 /// shared at every level) makes its row scan take exponential time.
 const SQLITE_TIME_LIMIT: Duration = Duration::from_secs(5);
 
-/// Real SQLite's answer to `sql` on the file at `path` (a fresh read-only connection),
+/// Real SQLite's answer to `sql` on the file at `path` (a fresh read-write connection, as
+/// the engine's: SQLite drops CHECK constraints from the schema of a read-only database),
 /// interrupted (error [`INTERRUPTED`]) after [`SQLITE_TIME_LIMIT`].
 pub fn sqlite_outcome(path: &Path, sql: &str) -> Outcome {
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = match rusqlite::Connection::open_with_flags(path, flags) {
         Ok(c) => c,
         Err(e) => return Outcome { rows: Vec::new(), error: Some(sqlite_code(e)) },

@@ -211,6 +211,23 @@ pub fn schema_cases() -> Vec<(&'static str, &'static str)> {
              UPDATE sqlite_schema SET sql='CREATE TABLE t(a, b TEXT NOT NULL DEFAULT 5, c INT DEFAULT ''7'', d NOT NULL)' WHERE name='t';",
         ),
         (
+            "rows that fail CHECK constraints (NULL passes)",
+            "CREATE TABLE t(a, b, c); INSERT INTO t VALUES(1, 5, 'x'), (-1, 5, 'y'), (2, 50, NULL), (NULL, 99, 'z'), (-3, NULL, 'w');
+             CREATE TABLE u(p, q); INSERT INTO u VALUES(1, 2), (3, 1);
+             PRAGMA writable_schema=ON;
+             UPDATE sqlite_schema SET sql='CREATE TABLE t(a CHECK (a > 0), b, c, CHECK (b < 10 OR c IS NULL))' WHERE name='t';
+             UPDATE sqlite_schema SET sql='CREATE TABLE u(p, q, CONSTRAINT ord CHECK (p < q))' WHERE name='u';",
+        ),
+        (
+            "many tables, each root's fragment count off by one (the order of SQLite's table hash)",
+            "CREATE TABLE t1(a); CREATE TABLE t2(a); CREATE TABLE zeta(a UNIQUE); CREATE TABLE eta(a);
+             CREATE VIEW v1 AS SELECT 1; CREATE TABLE theta(a); CREATE TABLE Alpha(a, b UNIQUE);
+             CREATE TABLE b(a); CREATE INDEX b_a ON b(a); CREATE TABLE c(a); CREATE TABLE d(a); CREATE TABLE e(a);
+             CREATE TABLE f(a); CREATE TABLE g(a); CREATE TABLE h(a); CREATE VIEW v2 AS SELECT 2; CREATE TABLE i(a);
+             CREATE TABLE j(a); CREATE TABLE k(a); CREATE TABLE \"odd name\"(a);
+             INSERT INTO t1 VALUES(1); INSERT INTO i VALUES('x');",
+        ),
+        (
             "a view created last (SQLite's check becomes partial) over a broken freelist count",
             "CREATE TABLE t(a); INSERT INTO t VALUES(1); CREATE VIEW v AS SELECT * FROM t;
              PRAGMA writable_schema=ON; PRAGMA user_version=1;",
