@@ -1,6 +1,8 @@
-//! Cells and payloads read exactly as SQLite's own code reads them, for `PRAGMA
-//! integrity_check`: the xParseCell functions (btreeParseCellPtr, ...PtrIndex,
-//! ...PtrNoPayload), fetchPayload and accessPayload (btree.c, 3.54).
+//! Cells and payloads read exactly as SQLite's own code reads them: the xParseCell functions
+//! (btreeParseCellPtr, ...PtrIndex, ...PtrNoPayload), fetchPayload and accessPayload
+//! (btree.c, 3.54), for `PRAGMA integrity_check`; and index cells compared with a search key
+//! as sqlite3BtreeIndexMoveto compares them (indexCellCompare and its slow path), for every
+//! index seek.
 //!
 //! The engine's everyday parser (`page.rs`) rejects a malformed cell outright. The integrity
 //! check must instead see a damaged cell as SQLite does, because what SQLite then reports (or
@@ -12,11 +14,15 @@
 //! buffer; the integrity check reports such a cell whatever those bytes are).
 
 use super::cursor::Status;
+use super::keycmp::{KeyInfo, UnpackedKey, compare_record_sqlite, compare_record_sqlite_generic};
+use super::page::MemPage;
 use super::{Btree, Cursor, Geometry};
 use crate::ensure_corrupt;
+use crate::error::Error;
 use crate::error::Result;
 use crate::format::header::get_u32;
 use crate::pager::{PageRef, Pgno};
+use std::cmp::Ordering;
 
 /// The byte at `i`, or 0 past the end of the page.
 #[inline]
@@ -216,12 +222,12 @@ impl PayloadView {
 }
 
 impl PayloadView {
-    /// The whole payload (sqlite3VdbeMemFromBtreeZeroOffset): from the page when it lies
-    /// there, else through [`PayloadView::read`].
-    pub fn read_all(&self, bt: &mut Btree) -> Result<Vec<u8>> {
+    /// The record as SQLite's opcodes hold it (sqlite3VdbeMemFromBtreeZeroOffset): in place
+    /// when it lies on the page (the buffer then runs on to the end of the page, which a
+    /// damaged record's readers may reach), else read along the chain.
+    pub fn record_buffer(&self, bt: &mut Btree) -> Result<Vec<u8>> {
         if self.sz_row >= self.cell.payload {
-            let n = self.cell.payload as usize;
-            return Ok((0..n).map(|k| self.local_byte(k)).collect());
+            return Ok(self.page.data().get(self.cell.payload_at..).unwrap_or(&[]).to_vec());
         }
         self.read(bt, 0, self.cell.payload)
     }
@@ -246,5 +252,73 @@ impl Btree {
             (cell, cell.local.min(room))
         };
         Ok(PayloadView { page, cell, sz_row })
+    }
+}
+
+impl Btree {
+    // ----- index cells compared as sqlite3BtreeIndexMoveto compares them -------------------
+
+    /// Compares index cell `i` of `page` with `key` as sqlite3BtreeIndexMoveto does: in place
+    /// when the payload is local with a one- or two-byte size (see `compare_local_cell`),
+    /// else read whole along its overflow chain once its size passed SQLite's test (at
+    /// least 2, and no more pages than the file has). Records are compared with SQLite's
+    /// own comparators, damaged ones included: the fast paths sqlite3VdbeFindCompare picks
+    /// for a record in place, sqlite3VdbeRecordCompare for one read whole.
+    pub(crate) fn compare_cell(
+        &mut self,
+        page: &MemPage,
+        i: usize,
+        key: &UnpackedKey,
+        info: &KeyInfo,
+    ) -> Result<Ordering> {
+        if let Some(c) = self.compare_local_cell(page, i, key, info)? {
+            return Ok(c);
+        }
+        let geo = self.geo;
+        let view = {
+            let d = page.page.data();
+            let pc = page.cell_ptr(&d, i);
+            let kind = PageKind::of(d[page.hdr], &geo)
+                .ok_or_else(|| Error::corrupt(format!("page {}: invalid page type", page.pgno)))?;
+            let cell = kind.parse(&d, pc, geo.usable_size);
+            PayloadView { page: page.page.clone(), cell, sz_row: 0 }
+        };
+        let n = view.cell.payload;
+        ensure_corrupt!(
+            n >= 2 && n <= i32::MAX as u32 && n / geo.usable_size <= self.n_page,
+            "page {}: index cell payload size {n} is impossible",
+            page.pgno
+        );
+        let mut bytes = view.read(self, 0, n)?;
+        bytes.resize(n as usize + 18, 0);
+        // This path calls sqlite3VdbeRecordCompare itself, without the fast paths.
+        compare_record_sqlite_generic(&bytes, n as usize, key, info)
+    }
+
+    /// Compares index cell `i` with `key` in place when its payload size is a one-byte varint
+    /// of at most min(maxLocal, 127), or a two-byte one of at most maxLocal
+    /// (indexCellCompare); None otherwise. The record is read where it lies, and past it
+    /// into the rest of the page, as SQLite reads it.
+    pub(crate) fn compare_local_cell(
+        &self,
+        page: &MemPage,
+        i: usize,
+        key: &UnpackedKey,
+        info: &KeyInfo,
+    ) -> Result<Option<Ordering>> {
+        let d = page.page.data();
+        let pc = page.cell_ptr(&d, i) + page.child_ptr_size;
+        let b0 = byte(&d, pc);
+        let (n, start) = if u32::from(b0) <= page.max_local.min(127) {
+            (usize::from(b0), pc + 1)
+        } else {
+            let b1 = byte(&d, pc + 1);
+            let n = (usize::from(b0 & 0x7f) << 7) + usize::from(b1);
+            if b1 & 0x80 != 0 || n > page.max_local as usize {
+                return Ok(None);
+            }
+            (n, pc + 2)
+        };
+        compare_record_sqlite(d.get(start..).unwrap_or(&[]), n, key, info).map(Some)
     }
 }

@@ -15,8 +15,7 @@
 //! whose pages are shared (a child pointer aimed at a sibling or at another subtree, possibly
 //! at every level: a scan would take exponential time), and reports corruption.
 
-use super::cellview::{PageKind, PayloadView, byte};
-use super::keycmp::{KeyInfo, UnpackedKey, compare_record_sqlite};
+use super::keycmp::{KeyInfo, UnpackedKey};
 use super::page::{CellInfo, MemPage};
 use super::{Btree, MAX_DEPTH};
 use crate::ensure_corrupt;
@@ -561,16 +560,20 @@ impl Btree {
         let info = cur.key_info.clone().ok_or_else(|| Error::misuse("index seek on a table cursor"))?;
         // Appending in key order: stay on the last leaf when the key belongs there.
         let mut start_here = false;
-        // (SQLite ignores a comparison that found the record damaged here, and searches.)
+        // A comparison that finds a record damaged spoils the shortcuts (SQLite's errCode
+        // stays set until both were tried), and the search starts from the root.
         if cur.status == Status::Valid && cur.top().page.leaf && on_last_page(cur) {
             let top = cur.top();
-            if top.ix + 1 == top.page.n_cell
-                && let Ok(Some(c)) = self.compare_local_cell(&top.page, top.ix, key, &info)
-                && c != Ordering::Greater
-            {
-                return Ok(ordering_to_i32(c));
+            let mut damaged = false;
+            if top.ix + 1 == top.page.n_cell {
+                match self.compare_local_cell(&top.page, top.ix, key, &info) {
+                    Ok(Some(c)) if c != Ordering::Greater => return Ok(ordering_to_i32(c)),
+                    Err(_) => damaged = true,
+                    _ => {}
+                }
             }
-            if cur.stack.len() > 1
+            if !damaged
+                && cur.stack.len() > 1
                 && let Ok(Some(c)) = self.compare_local_cell(&cur.top().page, 0, key, &info)
                 && c != Ordering::Greater
             {
@@ -613,62 +616,6 @@ impl Btree {
             cur.top_mut().ix = lwr;
             self.move_to_child(cur, child)?;
         }
-    }
-
-    /// Compares index cell `i` of `page` with `key` as sqlite3BtreeIndexMoveto does: in place
-    /// when the payload is local with a one- or two-byte size (see `compare_local_cell`),
-    /// else read whole along its overflow chain once its size passed SQLite's test (at
-    /// least 2, and no more pages than the file has). Records are compared with SQLite's
-    /// own comparators, damaged ones included.
-    fn compare_cell(&mut self, page: &MemPage, i: usize, key: &UnpackedKey, info: &KeyInfo) -> Result<Ordering> {
-        if let Some(c) = self.compare_local_cell(page, i, key, info)? {
-            return Ok(c);
-        }
-        let geo = self.geo;
-        let view = {
-            let d = page.page.data();
-            let pc = page.cell_ptr(&d, i);
-            let kind = PageKind::of(d[page.hdr], &geo)
-                .ok_or_else(|| Error::corrupt(format!("page {}: invalid page type", page.pgno)))?;
-            let cell = kind.parse(&d, pc, geo.usable_size);
-            PayloadView { page: page.page.clone(), cell, sz_row: 0 }
-        };
-        let n = view.cell.payload;
-        ensure_corrupt!(
-            n >= 2 && n <= i32::MAX as u32 && n / geo.usable_size <= self.n_page,
-            "page {}: index cell payload size {n} is impossible",
-            page.pgno
-        );
-        let mut bytes = view.read(self, 0, n)?;
-        bytes.resize(n as usize + 18, 0);
-        compare_record_sqlite(&bytes, n as usize, key, info)
-    }
-
-    /// Compares index cell `i` with `key` in place when its payload size is a one-byte varint
-    /// of at most min(maxLocal, 127), or a two-byte one of at most maxLocal
-    /// (indexCellCompare); None otherwise. The record is read where it lies, and past it
-    /// into the rest of the page, as SQLite reads it.
-    fn compare_local_cell(
-        &self,
-        page: &MemPage,
-        i: usize,
-        key: &UnpackedKey,
-        info: &KeyInfo,
-    ) -> Result<Option<Ordering>> {
-        let d = page.page.data();
-        let pc = page.cell_ptr(&d, i) + page.child_ptr_size;
-        let b0 = byte(&d, pc);
-        let (n, start) = if u32::from(b0) <= page.max_local.min(127) {
-            (usize::from(b0), pc + 1)
-        } else {
-            let b1 = byte(&d, pc + 1);
-            let n = (usize::from(b0 & 0x7f) << 7) + usize::from(b1);
-            if b1 & 0x80 != 0 || n > page.max_local as usize {
-                return Ok(None);
-            }
-            (n, pc + 2)
-        };
-        compare_record_sqlite(d.get(start..).unwrap_or(&[]), n, key, info).map(Some)
     }
 
     /// Positions a table cursor on the first row whose rowid satisfies `op` against `rowid`

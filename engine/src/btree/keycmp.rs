@@ -255,6 +255,19 @@ fn ordering_rc(o: Ordering) -> i32 {
     }
 }
 
+/// sqlite3VdbeRecordCompare (no fast path): the ordering of the record relative to `key`,
+/// or corruption where the comparator detects it.
+pub fn compare_record_sqlite_generic(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo) -> Result<Ordering> {
+    compare_with_skip(buf, n_key, key, info, false).map(|c| c.cmp(&0))
+}
+
+/// sqlite3VdbeRecordCompareWithSkip on a whole record (what OP_IdxGT and its kin use, with
+/// no fast path): the ordering of the record relative to `key`, or None when the comparator
+/// found the record damaged (SQLite's opcodes then take the result as 0).
+pub fn compare_record_sqlite_full(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo) -> Option<Ordering> {
+    compare_with_skip(buf, n_key, key, info, false).ok().map(|c| c.cmp(&0))
+}
+
 /// sqlite3VdbeRecordCompareWithSkip: field by field; with `skip`, the first fields are known
 /// equal and comparison starts at the second.
 fn compare_with_skip(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo, skip: bool) -> Result<i32> {

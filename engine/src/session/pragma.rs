@@ -419,3 +419,23 @@ impl Session {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::get_int32;
+
+    #[test]
+    fn get_int32_reads_tokens_as_sqlite() {
+        assert_eq!(get_int32("10"), Some(10));
+        assert_eq!(get_int32("007"), Some(7));
+        assert_eq!(get_int32("5.5"), Some(5));
+        assert_eq!(get_int32("12abc"), Some(12));
+        assert_eq!(get_int32("0x10"), Some(16));
+        assert_eq!(get_int32("0x80000000"), None);
+        assert_eq!(get_int32("2147483647"), Some(i32::MAX));
+        assert_eq!(get_int32("2147483648"), None);
+        assert_eq!(get_int32("-2147483648"), Some(i32::MIN));
+        assert_eq!(get_int32("'10'"), None);
+        assert_eq!(get_int32("t1"), None);
+    }
+}

@@ -241,6 +241,11 @@ impl Catalog {
                 && row.tbl_name.eq_ignore_ascii_case(table)
         };
         let stmt = parse_statement(sql).map_err(|e| malformed(name, e.message()))?.stmt;
+        // A table or view row with root page 1 is parsed as sqlite_schema itself
+        // (sqlite3StartTable's special case), whose name no row can have.
+        if root == 1 && matches!(stmt, Stmt::CreateTable(_) | Stmt::CreateView(_)) {
+            return Err(malformed_bare(name));
+        }
         match stmt {
             Stmt::CreateTable(ast) => {
                 let def = TableDef::from_ast(&ast).map_err(|e| malformed(name, e.message()))?;
@@ -299,7 +304,8 @@ impl Database {
     /// Reads sqlite_schema into a catalog (sqlite3InitOne). Requires a read transaction.
     pub(super) fn load_catalog(&mut self) -> Result<Catalog> {
         let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
-        let format = self.bt.get_meta(offset::SCHEMA_FORMAT)?;
+        // sqlite3InitOne keeps the schema format's low byte only.
+        let format = self.bt.get_meta(offset::SCHEMA_FORMAT)? & 0xff;
         // sqlite3InitOne reads the low two bits; 0 means UTF-8.
         let encoding = self.bt.get_meta(offset::TEXT_ENCODING)? & 3;
         if format > 4 {

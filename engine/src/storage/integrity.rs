@@ -32,7 +32,7 @@ use super::Database;
 use super::catalog::{Index, Table};
 use super::integrity_record::{Column, ColumnFault, RecordView, decode, serial_len};
 use crate::btree::cellview::varint32;
-use crate::btree::keycmp::{UnpackedKey, compare_record};
+use crate::btree::keycmp::{UnpackedKey, compare_record_sqlite_full};
 use crate::btree::{Btree, Cursor};
 use crate::error::{Error, Result};
 use crate::eval::affinity::{apply_affinity, numeric_text};
@@ -516,12 +516,13 @@ fn check_columns(
     Ok(())
 }
 
-/// The rowid at the end of an index entry (sqlite3VdbeIdxRowid): the last serial type of
-/// the header must be an integer type whose bytes end the record.
-fn index_rowid(rec: &[u8]) -> Result<i64> {
+/// The rowid at the end of the index entry of `n` bytes at the start of `rec`
+/// (sqlite3VdbeIdxRowid): the last serial type of the header must be an integer type whose
+/// bytes end the record.
+fn index_rowid(rec: &[u8], n: usize) -> Result<i64> {
     let corrupt = || Error::corrupt("index entry does not end with a rowid");
     let (sz_hdr, _) = varint32(rec, 0);
-    if sz_hdr < 3 || sz_hdr as usize > rec.len() {
+    if sz_hdr < 3 || sz_hdr as usize > n {
         return Err(corrupt());
     }
     let (t, _) = varint32(rec, sz_hdr as usize - 1);
@@ -529,10 +530,10 @@ fn index_rowid(rec: &[u8]) -> Result<i64> {
         return Err(corrupt());
     }
     let len = serial_len(t) as usize;
-    if rec.len() < sz_hdr as usize + len {
+    if n < sz_hdr as usize + len {
         return Err(corrupt());
     }
-    match decode(t, &rec[rec.len() - len..]) {
+    match decode(t, &rec[n - len..n]) {
         Value::Integer(i) => Ok(i),
         _ => Err(corrupt()),
     }
@@ -567,7 +568,7 @@ fn check_index_entry(
         return Ok(());
     }
     let view = bt.payload_view(ic)?;
-    if index_rowid(&view.read_all(bt)?)? != rowid {
+    if index_rowid(&view.record_buffer(bt)?, view.cell.payload as usize)? != rowid {
         out.emit(format!("rowid not at end-of-record for row {n_row} of index {name}"));
         return Ok(());
     }
@@ -598,12 +599,38 @@ fn check_index_entry(
             not_null || key[kk] != Value::Null
         });
         if may_repeat && bt.next(ic)? {
-            let bytes = bt.payload_view(ic)?.read_all(bt)?;
-            let prefix = UnpackedKey::exact(key[..def.key_len].to_vec());
-            if compare_record(&bytes, &prefix, &index.key_info)? != Ordering::Greater {
+            // OP_IdxGT: the next entry must be greater; a comparison that finds it damaged
+            // counts as greater.
+            let next = bt.payload_view(ic)?;
+            let n = next.cell.payload;
+            if n == 0 || n > i32::MAX as u32 {
+                return Err(ColumnFault::Error(Error::corrupt(format!("index entry of {n} bytes"))));
+            }
+            let bytes = next.record_buffer(bt)?;
+            let prefix = UnpackedKey::after_equal(key[..def.key_len].to_vec());
+            let c = compare_record_sqlite_full(&bytes, n as usize, &prefix, &index.key_info);
+            if c.is_some_and(|c| c != Ordering::Greater) {
                 out.emit(format!("non-unique entry in index {name}"));
             }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash_order;
+
+    #[test]
+    fn hash_order_is_sqlites() {
+        // Fewer than 5 entries: newest first.
+        assert_eq!(hash_order(&["sqlite_master", "a", "b"]), vec![2, 1, 0]);
+        // Observed from SQLite 3.54 (the order of "Tree N" messages) for these tables created
+        // in this order: theta, eta, zeta, sqlite_master, eps, alpha, delta, beta, gamma.
+        let names = ["sqlite_master", "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"];
+        assert_eq!(hash_order(&names), vec![8, 7, 6, 0, 5, 1, 4, 2, 3]);
+        // Case does not change a name's hash.
+        let upper = ["SQLITE_MASTER", "ALPHA", "Beta", "GAMMA", "delta", "EPS", "zeta", "ETA", "theta"];
+        assert_eq!(hash_order(&upper), hash_order(&names));
+    }
 }

@@ -131,14 +131,20 @@ pub fn engine_outcome(bytes: &[u8], sql: &str) -> Outcome {
     }
 }
 
-/// Writes a database with real SQLite by running `sql` (page size and auto-vacuum set
-/// first) and returns its bytes.
+/// Writes a database with real SQLite by running `sql` (page size set first, auto-vacuum
+/// off) and returns its bytes.
 pub fn sqlite_file(dir: &Path, name: &str, page_size: u32, sql: &str) -> Vec<u8> {
+    sqlite_file_with(dir, name, page_size, 0, sql)
+}
+
+/// [`sqlite_file`] with PRAGMA auto_vacuum = `auto_vacuum` (0 none, 1 full, 2 incremental).
+pub fn sqlite_file_with(dir: &Path, name: &str, page_size: u32, auto_vacuum: u8, sql: &str) -> Vec<u8> {
     let path = dir.join(name);
     let _ = std::fs::remove_file(&path);
     {
         let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.execute_batch(&format!("PRAGMA page_size={page_size}; PRAGMA auto_vacuum=0;")).expect("pragmas");
+        conn.execute_batch(&format!("PRAGMA page_size={page_size}; PRAGMA auto_vacuum={auto_vacuum};"))
+            .expect("pragmas");
         conn.execute_batch(sql).expect("build the file");
     }
     std::fs::read(&path).expect("read the file")
@@ -150,6 +156,8 @@ pub struct Agreement {
     pub cases: usize,
     /// Both ok, or both not ok.
     pub same_verdict: usize,
+    /// Both not ok.
+    pub both_not_ok: usize,
     /// Equal rows and equal error code.
     pub exact: usize,
     /// Cases where SQLite said not ok and the engine said ok.
@@ -173,6 +181,7 @@ impl Agreement {
         let detail = || format!("{label}\n    sqlite: {}\n    engine: {}", sqlite.brief(), engine.brief());
         if sqlite.is_ok() == engine.is_ok() {
             self.same_verdict += 1;
+            self.both_not_ok += usize::from(!sqlite.is_ok());
             if sqlite == engine {
                 self.exact += 1;
             } else {
@@ -189,8 +198,9 @@ impl Agreement {
     pub fn summary(&self, what: &str) -> String {
         let pct = |n: usize| if self.cases == 0 { 100.0 } else { 100.0 * n as f64 / self.cases as f64 };
         format!(
-            "{what}: {} cases, verdicts agree {} ({:.1}%), exact rows agree {} ({:.1}%), engine missed {}, engine false alarms {} ({} more not compared: SQLite interrupted after {SQLITE_TIME_LIMIT:?})",
+            "{what}: {} cases ({} found not ok by both), verdicts agree {} ({:.1}%), exact rows agree {} ({:.1}%), engine missed {}, engine false alarms {} ({} more not compared: SQLite interrupted after {SQLITE_TIME_LIMIT:?})",
             self.cases,
+            self.both_not_ok,
             self.same_verdict,
             pct(self.same_verdict),
             self.exact,
