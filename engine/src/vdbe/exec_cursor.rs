@@ -82,7 +82,7 @@ impl Vm {
     fn invalidate_row_caches(&mut self) {
         for c in self.cursors.iter_mut().flatten() {
             if let CursorKind::Btree(b) = &mut c.kind {
-                b.invalidate();
+                b.forget_row();
             }
         }
     }
@@ -166,7 +166,9 @@ impl Vm {
                     (None, _) => false,
                     (Some(r), CursorKind::Btree(b)) => {
                         b.invalidate();
-                        bt.seek_rowid(&b.cursor, r, false)? == 0
+                        let result = bt.seek_rowid(&b.cursor, r, false)?;
+                        b.seek_result = Some((r, result));
+                        result == 0
                     }
                     (Some(r), CursorKind::Ephemeral(e)) => e.seek_rowid(r),
                     (Some(_), CursorKind::Sorter(_)) => return Err(Error::internal("SeekRowid on a sorter")),
@@ -306,7 +308,14 @@ impl Vm {
                         let mut record = Vec::new();
                         encode_record_into(&refs, &mut record);
                         let flags = InsertFlags { append: false, save_position: false };
-                        bt.insert(&b.cursor, CellContent::Row { rowid, data: &record }, 0, flags)?;
+                        // The seek of the rowid check, if it was of this rowid, found no row
+                        // and nothing moved the cursor since.
+                        let seek_result = match b.seek_result.take() {
+                            Some((r, result)) if opts.use_seek_result && r == rowid => result,
+                            _ => 0,
+                        };
+                        b.invalidate();
+                        bt.insert(&b.cursor, CellContent::Row { rowid, data: &record }, seek_result, flags)?;
                     }
                     CursorKind::Ephemeral(e) => e.insert_row(rowid, values)?,
                     CursorKind::Sorter(_) => return Err(Error::internal("Insert into a sorter")),
@@ -339,7 +348,10 @@ impl Vm {
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
                 match &mut c.kind {
-                    CursorKind::Btree(b) => bt.delete(&b.cursor, true)?,
+                    CursorKind::Btree(b) => {
+                        b.invalidate();
+                        bt.delete(&b.cursor, true)?
+                    }
                     CursorKind::Ephemeral(e) => e.delete_current(),
                     CursorKind::Sorter(_) => return Err(Error::internal("Delete from a sorter")),
                 }
@@ -355,6 +367,7 @@ impl Vm {
                 let CursorKind::Btree(b) = &mut c.kind else {
                     return Err(Error::internal("IdxDelete on an in-memory cursor"));
                 };
+                b.invalidate();
                 if bt.seek_key(&b.cursor, &UnpackedKey::exact(key_values))? != 0 {
                     return Err(Error::corrupt("database disk image is malformed: index entry missing"));
                 }
