@@ -68,6 +68,8 @@ pub struct Vm {
     /// The statement's time (Julian day in ms), read from the Vfs at first use.
     now: Option<i64>,
     halted: bool,
+    /// A buffer reused for the records Insert and IdxInsert build.
+    pub(crate) record_buf: Vec<u8>,
 }
 
 impl Vm {
@@ -89,6 +91,7 @@ impl Vm {
             changes: 0,
             now: None,
             halted: false,
+            record_buf: Vec::new(),
         }
     }
 
