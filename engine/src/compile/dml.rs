@@ -247,7 +247,7 @@ impl Compiler<'_> {
             row,
             None,
             path,
-            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: false },
+            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: true },
         )
     }
 

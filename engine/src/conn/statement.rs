@@ -132,7 +132,20 @@ impl<'c> Statement<'c> {
                 }
                 Err(e) => {
                     let action = self.vm.error_action();
+                    let ending = self.vm.txn.active;
                     s.end_statement_err(&mut self.vm.txn, &e, action);
+                    if ending && self.vm.program().info.counts_changes {
+                        // sqlite3VdbeHalt: a failed statement reports the rows it changed
+                        // only when they stay (OR FAIL, not an I/O, full-disk or
+                        // out-of-memory error); its undone changes count 0.
+                        let special = matches!(
+                            e.code(),
+                            ErrorCode::NoMem | ErrorCode::IoErr | ErrorCode::Interrupt | ErrorCode::Full
+                        );
+                        let kept = if action == OnError::Fail && !special { self.vm.changes } else { 0 };
+                        s.changes = kept;
+                        s.total_changes += kept;
+                    }
                     return Err(e);
                 }
             }

@@ -71,6 +71,8 @@ pub struct Vm {
     /// An error to raise when the program ends successfully: a PRAGMA that produced rows
     /// and then failed (integrity_check stopping on a page it cannot read).
     pending_error: Option<Error>,
+    /// A buffer reused for the records Insert and IdxInsert build.
+    pub(crate) record_buf: Vec<u8>,
 }
 
 impl Vm {
@@ -93,6 +95,7 @@ impl Vm {
             now: None,
             halted: false,
             pending_error: None,
+            record_buf: Vec::new(),
         }
     }
 
