@@ -6,7 +6,10 @@
 
 mod eval_common;
 
-use eval_common::{Outcome, literal, message, same_outcome, show};
+use eval_common::{
+    BINARY_OPS, COLLATIONS, FUNCTIONS, Outcome, PATTERN_PIECES, SUBJECT_PIECES, TYPES, literal, message, same_outcome,
+    show,
+};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use touchstone_engine::eval::constant::{ConstantContext, eval_constant_with};
@@ -21,99 +24,12 @@ struct Gen {
     rng: ChaCha8Rng,
 }
 
-const BINARY_OPS: &[&str] = &[
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "||",
-    "&",
-    "|",
-    "<<",
-    ">>",
-    "=",
-    "==",
-    "!=",
-    "<>",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "IS",
-    "IS NOT",
-    "IS DISTINCT FROM",
-    "IS NOT DISTINCT FROM",
-    "AND",
-    "OR",
-];
-
-const TYPES: &[&str] = &[
-    "INTEGER",
-    "INT",
-    "REAL",
-    "TEXT",
-    "BLOB",
-    "NUMERIC",
-    "VARCHAR(10)",
-    "FLOAT",
-    "DOUBLE PRECISION",
-    "BOOLEAN",
-    "DECIMAL(5,2)",
-    "STRING",
-    "CHARINT",
-    "NONE",
-    "DATETIME",
-    "BIGINT",
-    "CLOB",
-];
-
-const COLLATIONS: &[&str] = &["NOCASE", "BINARY", "RTRIM", "nocase", "rtrim"];
-
 const FORMATS: &[&str] = &[
     "%d", "%5d", "%-5d|", "%05d", "%+d", "% d", "%,d", "%x", "%X", "%#x", "%o", "%#o", "%c", "%5c", "%.3c", "%-4.2c|",
     "%s", "%.2s", "%10s|", "%-10s|", "%!.2s", "%q", "%Q", "%w", "%#q", "%#Q", "%f", "%.2f", "%10.3f", "%-10.3f|",
     "%+.1f", "%e", "%.3e", "%E", "%g", "%.3g", "%#g", "%!g", "%!.15g", "%!.20g", "%G", "%.0f", "%#.0f", "%%", "%z",
     "%i", "%u", "%lld", "%r", "%n", "%j", "%J", "%.*f", "%*d", "%-*d|", "%,.2f", "%!,d", "%020.5f", "%.40f", "%!.40f",
     "%.25e", "%k", "abc", "%", "%5", "%.", "%'d", "%T", "%#.3g", "%-+8.3e|", "%08.3f",
-];
-
-/// Functions and the argument counts to call them with (mostly valid ones).
-const FUNCTIONS: &[(&str, &[usize])] = &[
-    ("abs", &[1]),
-    ("coalesce", &[2, 3]),
-    ("ifnull", &[2]),
-    ("nullif", &[2]),
-    ("iif", &[2, 3, 4, 5]),
-    ("if", &[3]),
-    ("length", &[1]),
-    ("octet_length", &[1]),
-    ("lower", &[1]),
-    ("upper", &[1]),
-    ("substr", &[2, 3]),
-    ("substring", &[2, 3]),
-    ("instr", &[2]),
-    ("replace", &[3]),
-    ("trim", &[1, 2]),
-    ("ltrim", &[1, 2]),
-    ("rtrim", &[1, 2]),
-    ("hex", &[1]),
-    ("unhex", &[1, 2]),
-    ("quote", &[1]),
-    ("typeof", &[1]),
-    ("round", &[1, 2]),
-    ("min", &[2, 3]),
-    ("max", &[2, 3]),
-    ("char", &[0, 1, 2, 3]),
-    ("unicode", &[1]),
-    ("likely", &[1]),
-    ("unlikely", &[1]),
-    ("zeroblob", &[1]),
-    ("sign", &[1]),
-    ("concat", &[1, 2, 3]),
-    ("concat_ws", &[2, 3, 4]),
-    ("like", &[2, 3]),
-    ("glob", &[2]),
 ];
 
 impl Gen {
@@ -127,8 +43,7 @@ impl Gen {
 
     /// A pattern for LIKE / GLOB built from wildcard and literal characters.
     fn pattern(&mut self) -> String {
-        const PIECES: &[&str] =
-            &["a", "b", "A", "%", "_", "*", "?", "[a-c]", "[^b]", "[]]", "é", "É", "\\", "1", " ", "[", "-", "x", "ß"];
+        const PIECES: &[&str] = PATTERN_PIECES;
         let n = self.rng.random_range(0..5);
         let mut s = String::from("'");
         for _ in 0..n {
@@ -140,7 +55,7 @@ impl Gen {
 
     /// A text that patterns may match.
     fn subject(&mut self) -> String {
-        const PIECES: &[&str] = &["a", "b", "A", "B", "é", "É", "%", "_", "\\", "1", " ", "]", "-", "ab", "x"];
+        const PIECES: &[&str] = SUBJECT_PIECES;
         let n = self.rng.random_range(0..5);
         let mut s = String::from("'");
         for _ in 0..n {

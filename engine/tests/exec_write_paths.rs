@@ -64,7 +64,7 @@ fn random_writes_agree_with_sqlite() {
     let mut problems = Vec::new();
     for stmt in exec::split(&script) {
         let (e, s) = (exec::engine_run(&engine, &stmt), exec::sqlite_run(&sqlite, &stmt));
-        if !exec::agree(&e, &s, false) {
+        if exec::compare(&e, &s, exec::Order::Exact) == exec::Agreement::Differs {
             problems.push(format!("{}\n  engine: {e:?}\n  sqlite: {s:?}", stmt.trim()));
         }
     }

@@ -321,6 +321,262 @@ fn views_and_pragmas() {
     ));
 }
 
+/// INSERT ... DEFAULT VALUES gives every column its default (it once indexed a value list
+/// that is empty); with a column list it is SQLite's error.
+#[test]
+fn insert_default_values() {
+    check(
+        "CREATE TABLE d (a INTEGER PRIMARY KEY, b DEFAULT 7, c TEXT DEFAULT 'x', e);
+         INSERT INTO d DEFAULT VALUES;
+         INSERT INTO d DEFAULT VALUES;
+         INSERT INTO d (b) DEFAULT VALUES;
+         CREATE TABLE n (a NOT NULL);
+         INSERT INTO n DEFAULT VALUES;
+         SELECT * FROM d;",
+    );
+}
+
+/// An ORDER BY or GROUP BY term that is an integer literal of 31 bits under unary + and -
+/// names a result column, or is out of range (`sqlite3ExprIsInteger`); a larger literal is a
+/// constant expression. The parser makes integers of `lit ISNULL` and `x AND 0`.
+#[test]
+fn integer_order_and_group_terms() {
+    check(
+        "SELECT 1 ORDER BY -1;
+         SELECT 1 ORDER BY -(0);
+         SELECT 1, 2 ORDER BY +2, -(-(1));
+         SELECT 1 ORDER BY 9999999999;
+         SELECT 1 ORDER BY 2147483648;
+         SELECT 1 ORDER BY 2147483647;
+         SELECT 1 ORDER BY -2147483648;
+         SELECT 1 ORDER BY 0x10;
+         SELECT 1 GROUP BY -1;
+         SELECT 1 GROUP BY 4294967296;
+         SELECT 1 UNION SELECT 2 ORDER BY -1;
+         SELECT 1 UNION SELECT 2 ORDER BY 9999999999;
+         SELECT 0 AS c0 ORDER BY (0) ISNULL;
+         SELECT 0 AS c0 ORDER BY (1) ISNULL;
+         SELECT 0 AS c0 ORDER BY 'x' NOTNULL;
+         SELECT 0 AS c0 ORDER BY -('x' IS NOT NULL);
+         SELECT 0 AS c0 ORDER BY NULL IS NOT NULL;
+         SELECT 0 AS c0 ORDER BY 1 AND 0;
+         SELECT 0 AS c0 ORDER BY 1 AND 1;
+         SELECT 0 AS c0 ORDER BY abs(1) AND 0;
+         SELECT 0 AS c0 GROUP BY 1 AND 0;
+         SELECT 0 AS c0 UNION SELECT 1 ORDER BY 1 IS NULL;",
+    );
+}
+
+/// Aggregates in ORDER BY: a one-row aggregate query codes no ORDER BY (its aggregates
+/// are still computed), nor does a query without FROM; elsewhere a query that is not an
+/// aggregate one rejects them when it codes them.
+#[test]
+fn aggregates_in_order_by() {
+    check(
+        "CREATE TABLE t (a, b);
+         INSERT INTO t VALUES (1, 2), (3, 4), (-9223372036854775808, 5);
+         SELECT 1 ORDER BY count(*);
+         SELECT 0 ORDER BY max(1);
+         SELECT count(*) ORDER BY abs(-9223372036854775808);
+         SELECT max(a) FROM t WHERE a > 0 ORDER BY abs(-9223372036854775808);
+         SELECT count(*) FROM t ORDER BY max(abs(a));
+         SELECT count(*) FROM t WHERE a > 0 ORDER BY max(abs(a));
+         SELECT a FROM t GROUP BY a ORDER BY count(*), a;
+         SELECT a FROM t ORDER BY count(*);
+         SELECT 1 FROM t ORDER BY 1, count(*);
+         SELECT a FROM t ORDER BY count(*), nosuch;
+         SELECT DISTINCT b FROM t ORDER BY count(*);
+         SELECT (SELECT 1 ORDER BY count(*));
+         SELECT * FROM (SELECT 1 ORDER BY count(*));
+         SELECT EXISTS (SELECT a FROM t ORDER BY count(*));
+         INSERT INTO t SELECT 1, 2 ORDER BY count(*);
+         SELECT * FROM t;",
+    );
+}
+
+/// The loops of an aggregate query read the columns of every aggregate's arguments, those
+/// of its ORDER BY included, also through a covering index.
+#[test]
+fn aggregate_arguments_in_order_by_through_covering_indexes() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b INTEGER, c INTEGER, d INT PRIMARY KEY);
+         INSERT INTO t1 VALUES (1, 2, 3, 4), (5, 6, 7, 8);
+         SELECT 1 FROM t1 WHERE d GROUP BY 1.5e+308 ORDER BY (total(a)) != 1, 1;
+         SELECT max(d) FROM t1 AS x3, t1 AS x4 ORDER BY (count(x4.a)) IS NULL, 1;
+         SELECT max(d) FROM t1 AS x3, t1 AS x4 GROUP BY x3.d ORDER BY (count(x4.a)) IS NULL, 1;
+         CREATE INDEX i1 ON t1 (b);
+         SELECT max(x3.b) FROM t1 AS x3, t1 AS x4 ORDER BY (count(x4.a)) IS NULL, 1;
+         SELECT max(x3.b) FROM t1 AS x3, t1 AS x4 GROUP BY x3.b ORDER BY sum(x4.c), 1;",
+    );
+}
+
+/// A constant function call is computed where it is first needed, once per run
+/// (sqlite3ExprCodeRunJustOnce's OP_Once), so a statement that never gets there raises none
+/// of its errors.
+#[test]
+fn constant_calls_run_once_where_needed() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         SELECT abs(-9223372036854775808) FROM t1;
+         SELECT 1 FROM t1 WHERE a = abs(-9223372036854775808);
+         SELECT * FROM t1 AS x1, (SELECT abs(-9223372036854775808) + a AS c0 FROM t1 LIMIT 1) AS x2;
+         INSERT INTO t1 VALUES (1), (2);
+         SELECT CASE WHEN a > 5 THEN abs(-9223372036854775808) ELSE lower('X') END FROM t1;
+         SELECT a, upper('x') || a FROM t1;
+         SELECT abs(-9223372036854775808) FROM t1;",
+    );
+}
+
+/// A FROM subquery is filled where its loop starts, inside the loops before it, as SQLite
+/// does: when an outer loop has no rows it is never computed (nor are its errors raised).
+#[test]
+fn from_subqueries_fill_where_their_loop_starts() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         SELECT * FROM t1 AS x1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY 1 LIMIT '1.5') AS x2;
+         INSERT INTO t1 VALUES (1), (2);
+         SELECT * FROM t1 AS x1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY 1 LIMIT '1.5') AS x2;
+         SELECT * FROM t1 AS x1 LEFT JOIN (SELECT a * 10 AS c0 FROM t1) AS x2 ON x2.c0 > x1.a ORDER BY 1, 2;
+         SELECT * FROM (SELECT a AS c0 FROM t1) AS x1, (SELECT a AS c1 FROM t1) AS x2 WHERE c0 = c1 ORDER BY 1;",
+    );
+}
+
+/// The ORDER BY of a FROM subquery is dropped where it cannot change the result (the outer
+/// query is ordered or a join, the subquery has no LIMIT and is no aggregate, the outer
+/// query has no aggregate but count, min and max): never computed, it raises no error.
+#[test]
+fn superfluous_order_by_of_from_subqueries() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         INSERT INTO t1 VALUES (1), (2), (-9223372036854775808);
+         SELECT * FROM t1 AS x1, (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2;
+         SELECT * FROM (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2;
+         SELECT * FROM (SELECT 0 AS c0 FROM t1 AS x3 ORDER BY max(a), 1) AS x2 ORDER BY 1;
+         SELECT * FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT * FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a) LIMIT 5) AS x2 ORDER BY 1;
+         SELECT sum(c0) FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT count(c0) FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2 ORDER BY 1;
+         SELECT max(c0) FROM t1, (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) AS x2;
+         SELECT * FROM t1, (SELECT max(a) AS c0 FROM t1 AS x3 GROUP BY a ORDER BY abs(a)) AS x2;
+         SELECT 1 UNION SELECT c0 FROM (SELECT a AS c0 FROM t1 AS x3 ORDER BY abs(a)) ORDER BY 1;",
+    );
+}
+
+/// An index entry's estimated width counts the rowid (`estimateIndexWidth`), so an index
+/// on every column of a table is no narrower than the table: SQLite scans the table, which
+/// also decides the order group_concat() sees.
+#[test]
+fn covering_scans_only_through_narrower_indexes() {
+    check(
+        "CREATE TABLE t1 (a INT, b INTEGER);
+         CREATE INDEX i1 ON t1 (a, b);
+         INSERT INTO t1 VALUES (0, 0), (-1, 1);
+         SELECT group_concat(a) FROM t1;
+         SELECT max(a) FROM t1 HAVING group_concat(a);
+         EXPLAIN QUERY PLAN SELECT group_concat(a) FROM t1;
+         CREATE TABLE t (a);
+         CREATE INDEX i ON t (a);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM t;
+         CREATE TABLE u (a, b, c TEXT);
+         CREATE INDEX ui ON u (a);
+         CREATE INDEX uj ON u (c);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM u;
+         EXPLAIN QUERY PLAN SELECT a FROM u;
+         EXPLAIN QUERY PLAN SELECT c FROM u;
+         CREATE TABLE v (a INTEGER PRIMARY KEY, b);
+         CREATE INDEX vi ON v (b);
+         EXPLAIN QUERY PLAN SELECT count(*) FROM v;
+         EXPLAIN QUERY PLAN SELECT b FROM v;",
+    );
+}
+
+/// A compound's ORDER BY term on a result column (with a collation, or an aggregate) is read
+/// from the result row: its expression names the first SELECT's sources, whose cursors have
+/// moved on.
+#[test]
+fn compound_order_by_collated_columns() {
+    check(
+        "CREATE TABLE t1 (a INTEGER, b INTEGER);
+         INSERT INTO t1 VALUES (0, 0), (2, 1);
+         SELECT a COLLATE NOCASE FROM t1 UNION SELECT 1 ORDER BY 1;
+         SELECT a COLLATE NOCASE, b FROM t1 UNION SELECT 0, 1 ORDER BY 1, 2 DESC;
+         SELECT a, b FROM t1 UNION ALL SELECT 'A', 'b' ORDER BY 1 COLLATE NOCASE, 2;
+         SELECT a COLLATE NOCASE FROM t1 ORDER BY 1;
+         SELECT max(a) FROM t1 UNION ALL SELECT 0 GROUP BY 7 ORDER BY 1 DESC;
+         SELECT sum(a) FROM t1 GROUP BY a EXCEPT SELECT max(a) FROM t1 UNION ALL SELECT count(x2.a) FROM t1 AS x2 LEFT JOIN t1 AS x3 ON x3.a GROUP BY x3.a ORDER BY 1 DESC;
+         SELECT a, count(*) FROM t1 GROUP BY a ORDER BY 2 COLLATE nocase, 1 DESC;
+         SELECT a, max(a) FROM t1 GROUP BY a UNION SELECT 1, 2 ORDER BY 2, 1;",
+    );
+}
+
+/// INSERT ... SELECT and multi-row VALUES insert each row as the co-routine makes it, so
+/// errors and constraint failures come in row order; a SELECT that reads the table being
+/// written is collected first.
+#[test]
+fn insert_select_rows_in_order() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         CREATE TABLE t2 (a INT NOT NULL);
+         INSERT INTO t2 VALUES ((0) + (NULL)), (zeroblob(1e15));
+         INSERT INTO t2 VALUES (1), (2), (NULL), (abs(-9223372036854775808));
+         INSERT INTO t1 VALUES (1), (NULL), (3);
+         INSERT INTO t2 SELECT a FROM t1;
+         INSERT INTO t2 SELECT CASE WHEN a = 3 THEN abs(-9223372036854775808) ELSE a END FROM t1 ORDER BY a DESC;
+         INSERT OR IGNORE INTO t2 SELECT a FROM t1;
+         INSERT INTO t2 SELECT a + 10 FROM t2;
+         INSERT INTO t2 SELECT (SELECT max(a) FROM t2) + a FROM t1 WHERE a IS NOT NULL;
+         INSERT INTO t1 SELECT a FROM t1 LIMIT 2;
+         INSERT INTO t1 VALUES (1), (2) UNION ALL SELECT 5;
+         INSERT INTO t1 SELECT 7 UNION SELECT 8 ORDER BY 1 DESC;
+         SELECT rowid, * FROM t1;
+         SELECT rowid, * FROM t2;",
+    );
+}
+
+/// NOT NULL with REPLACE puts the column's default in place, then checks again as ABORT:
+/// a NULL default fails.
+#[test]
+fn not_null_replace_with_null_default() {
+    check(
+        "CREATE TABLE t1 (a INT NOT NULL DEFAULT NULL, b NOT NULL DEFAULT 5);
+         REPLACE INTO t1 VALUES (NULL, NULL);
+         REPLACE INTO t1 VALUES (1, NULL);
+         INSERT OR REPLACE INTO t1 (a) VALUES (2);
+         UPDATE OR REPLACE t1 SET b = NULL;
+         UPDATE OR REPLACE t1 SET a = NULL;
+         SELECT * FROM t1;
+         CREATE TABLE t2 (a NOT NULL ON CONFLICT REPLACE DEFAULT NULL);
+         INSERT INTO t2 VALUES (NULL);
+         SELECT count(*) FROM t2;",
+    );
+}
+
+/// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
+/// (sqlite3VdbeHalt); a no-op statement shows the counters.
+#[test]
+fn changes_after_failed_statements() {
+    check(
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b UNIQUE, c NOT NULL);
+         INSERT INTO t VALUES (1, 1, 1), (2, 2, 2);
+         INSERT INTO t VALUES (3, 3, 3), (4, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT OR FAIL INTO t VALUES (6, 6, 6), (7, 1, 7);
+         CREATE TABLE IF NOT EXISTS t (x);
+         BEGIN;
+         INSERT OR FAIL INTO t VALUES (9, 9, 9), (10, 1, 7);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT INTO t VALUES (11, 11, 11), (12, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         INSERT OR ROLLBACK INTO t VALUES (14, 14, 14), (15, 1, 4);
+         CREATE TABLE IF NOT EXISTS t (x);
+         UPDATE OR FAIL t SET c = NULL WHERE a > 0;
+         CREATE TABLE IF NOT EXISTS t (x);
+         UPDATE OR FAIL t SET b = 1;
+         CREATE TABLE IF NOT EXISTS t (x);
+         SELECT * FROM t;",
+    );
+}
+
 /// The rusqlite-shaped API: binding, typed reads, counters.
 #[test]
 fn api_in_rusqlite_shape() {

@@ -45,9 +45,11 @@ struct AggCall {
 }
 
 impl Compiler<'_> {
-    /// Compiles an aggregate core, sending its rows to `sink`.
-    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>) -> Result<()> {
-        if self.simple_count(core, sink)? {
+    /// Compiles an aggregate core, sending its rows to `sink`. The aggregate calls of
+    /// `unsorted` (ORDER BY terms of a one-row query) are computed too, as SQLite's AggInfo
+    /// holds them, though nothing is sorted on them.
+    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>, unsorted: &[OrderTerm]) -> Result<()> {
+        if unsorted.iter().all(|t| !super::resolve::contains_aggregate(&t.expr)) && self.simple_count(core, sink)? {
             return Ok(());
         }
         // The output expressions, with each aggregate call replaced by its result register.
@@ -57,18 +59,23 @@ impl Compiler<'_> {
             Some((_, terms)) => terms.iter().map(clone_term).collect(),
             None => Vec::new(),
         };
+        let mut unsorted: Vec<Ir> = unsorted.iter().map(|t| t.expr.clone()).collect();
         let mut calls: Vec<AggCall> = Vec::new();
         {
             let mut irs: Vec<&mut Ir> = result.iter_mut().collect();
             irs.extend(having.iter_mut());
-            irs.extend(order.iter_mut().map(|t| &mut t.expr));
+            // A term naming a result column is read from the result row (`sorter_insert`); in
+            // a compound its expression names another SELECT's sources.
+            irs.extend(order.iter_mut().filter(|t| t.result_column.is_none()).map(|t| &mut t.expr));
+            irs.extend(unsorted.iter_mut());
             for ir in irs {
                 self.extract_aggregates(ir, &mut calls)?;
             }
         }
         // Bare columns: what the output reads of the sources outside aggregates.
         let mut bare = BTreeSet::new();
-        for ir in result.iter().chain(having.iter()).chain(order.iter().map(|t| &t.expr)) {
+        let order_exprs = order.iter().filter(|t| t.result_column.is_none()).map(|t| &t.expr);
+        for ir in result.iter().chain(having.iter()).chain(order_exprs) {
             self.expr_columns(ir, &mut bare);
         }
         let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
@@ -221,7 +228,8 @@ impl Compiler<'_> {
         self.reset_accumulators(calls, bare_regs, bare.len());
         let first_flag = self.b.reg();
         self.b.emit(Op::Integer { dest: first_flag, value: 0 });
-        let wi = self.where_begin_with(core, None, false)?;
+        let args = call_arguments(calls);
+        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
         self.update_accumulators(calls, bare, bare_regs, has_minmax, first_flag)?;
         self.b.emit(Op::Integer { dest: first_flag, value: 1 });
         self.where_end(wi)?;
@@ -268,7 +276,8 @@ impl Compiler<'_> {
         let n = needed.len() as u32;
         let sorter = self.b.cursor();
         self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
-        let wi = self.where_begin_with(core, None, false)?;
+        let args = call_arguments(calls);
+        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
         let rec = self.b.regs(k + n);
         for (i, g) in core.group_by.iter().enumerate() {
             self.expr_into(g, g.root, rec + i as u32)?;
@@ -382,6 +391,18 @@ impl Compiler<'_> {
         self.b.resolve(skip);
         Ok(true)
     }
+}
+
+/// The arguments of the aggregate calls, each as an expression of its own (the loops read
+/// their columns, wherever the call stands).
+fn call_arguments(calls: &[AggCall]) -> Vec<Ir> {
+    let mut out = Vec::new();
+    for c in calls {
+        if let Kind::Function { args, .. } = c.ir.kind(c.node) {
+            out.extend(args.iter().map(|&a| Ir { nodes: c.ir.nodes.clone(), root: a }));
+        }
+    }
+    out
 }
 
 fn clone_term(t: &OrderTerm) -> OrderTerm {

@@ -126,6 +126,13 @@ impl Compiler<'_> {
                 }
             }
         }
+        if matches!(ins.source, InsertSource::DefaultValues) {
+            if !ins.columns.is_empty() {
+                return Err(err(format!("0 values for {} columns", targets.len())));
+            }
+            // Every column takes its default, the rowid a new number.
+            targets.clear();
+        }
         let on_conflict = ins.or_conflict;
         let mut r = Resolver::new(self.catalog);
         r.next_cursor = self.b.reserve_next();
@@ -164,13 +171,40 @@ impl Compiler<'_> {
         }
         self.adopt_cursors(r);
         let table_cursor = self.b.cursor();
-        // Rows of a SELECT are computed before the table is opened for writing.
+        // The rows of a SELECT (or of several VALUES rows) come from a co-routine, as in
+        // sqlite3Insert. When it reads the table being written they are all collected in a
+        // temporary table first (template 4); otherwise each row is inserted as soon as it is
+        // made (template 3), so that its errors and constraint failures come in row order.
         let source = match &query {
             Some(q) => {
-                let eph = self.b.cursor();
-                self.b.emit(Op::OpenEphemeral { cursor: eph, key_info: None });
-                self.query(q, &Dest::Table { cursor: eph })?;
-                Some(eph)
+                let n = targets.len() as u32;
+                let ret = self.b.reg();
+                let regs = self.b.regs(n);
+                let init = self.b.emit(Op::InitCoroutine { ret, start: 0, end: 0 });
+                let start = self.b.current_addr();
+                self.query(q, &Dest::Coroutine { ret, start: regs })?;
+                self.b.emit(Op::EndCoroutine { ret });
+                let end = self.b.current_addr();
+                *self.b.op_mut(init) = Op::InitCoroutine { ret, start, end };
+                let mut roots: Vec<u32> = vec![table.root];
+                roots.extend(table.indexes.iter().map(|i| i.root));
+                let reads_target = self.b.ops_from_mut(start)[..(end - start) as usize]
+                    .iter()
+                    .any(|op| matches!(op, Op::OpenRead { root, .. } if roots.contains(root)));
+                if reads_target {
+                    let eph = self.b.cursor();
+                    self.b.emit(Op::OpenEphemeral { cursor: eph, key_info: None });
+                    let filled = self.b.label();
+                    let top = self.b.emit(Op::Yield { ret, on_end: filled.addr() });
+                    let rowid = self.b.reg();
+                    self.b.emit(Op::NewRowid { cursor: eph, dest: rowid });
+                    self.b.emit(Op::Insert { cursor: eph, start: regs, count: n, rowid, opts: Default::default() });
+                    self.b.emit(Op::Goto { target: top });
+                    self.b.resolve(filled);
+                    Some(RowSource::Table(eph))
+                } else {
+                    Some(RowSource::Coroutine { ret, regs })
+                }
             }
             None => None,
         };
@@ -181,7 +215,7 @@ impl Compiler<'_> {
                 self.insert_row(&table, &wc, &targets, RowValues::Exprs(&irs), on_conflict, next)?;
                 self.b.resolve(next);
             }
-            (None, Some(eph)) => {
+            (None, Some(RowSource::Table(eph))) => {
                 let done = self.b.label();
                 self.b.emit(Op::Rewind { cursor: eph, if_empty: done.addr() });
                 let top = self.b.current_addr();
@@ -189,6 +223,15 @@ impl Compiler<'_> {
                 self.insert_row(&table, &wc, &targets, RowValues::Cursor(eph), on_conflict, next)?;
                 self.b.resolve(next);
                 self.b.emit(Op::Next { cursor: eph, target: top });
+                self.b.resolve(done);
+            }
+            (None, Some(RowSource::Coroutine { ret, regs })) => {
+                let done = self.b.label();
+                let top = self.b.emit(Op::Yield { ret, on_end: done.addr() });
+                let next = self.b.label();
+                self.insert_row(&table, &wc, &targets, RowValues::Regs(regs), on_conflict, next)?;
+                self.b.resolve(next);
+                self.b.emit(Op::Goto { target: top });
                 self.b.resolve(done);
             }
             _ => {}
@@ -258,6 +301,10 @@ impl Compiler<'_> {
                 let ir = &irs[p];
                 self.expr_into(ir, ir.root, dest)
             }
+            RowValues::Regs(r) => {
+                self.b.emit(Op::Copy { src: *r + p as u32, dest, count: 1 });
+                Ok(())
+            }
             RowValues::Cursor(c) => {
                 self.b.emit(Op::Column { cursor: *c, column: p as u32, dest });
                 Ok(())
@@ -296,7 +343,9 @@ impl Compiler<'_> {
     ) -> Result<crate::eval::affinity::RecordPath> {
         let def = &table.def;
         let resolve = |c: Option<ConflictResolution>| or.or(c).unwrap_or(ConflictResolution::Abort);
-        // NOT NULL.
+        // NOT NULL. A column whose REPLACE put its default in place is checked again as
+        // ABORT (the second pass of sqlite3GenerateConstraintChecks): a NULL default fails.
+        let mut replaced = Vec::new();
         for (j, col) in def.columns.iter().enumerate() {
             if !col.not_null || Some(j) == def.rowid_alias {
                 continue;
@@ -316,6 +365,7 @@ impl Compiler<'_> {
                     self.b.emit(Op::NotNull { reg, target: ok.addr() });
                     self.default_value(table, j, reg)?;
                     self.b.resolve(ok);
+                    replaced.push((reg, message));
                 }
                 a => {
                     self.b.emit(Op::HaltIfNull {
@@ -325,6 +375,13 @@ impl Compiler<'_> {
                     });
                 }
             }
+        }
+        for (reg, message) in replaced {
+            self.b.emit(Op::HaltIfNull {
+                reg,
+                message: Rc::from(format!("NOT NULL constraint failed: {message}")),
+                action: on_error(ConflictResolution::Abort),
+            });
         }
         // Column affinities, before CHECK constraints and index keys.
         let needs_affinity = !def.checks.is_empty() || !table.indexes.is_empty();
@@ -624,7 +681,7 @@ impl Compiler<'_> {
     fn collect_rowids(&mut self, core: &Core) -> Result<u32> {
         let set = self.b.cursor();
         self.b.emit(Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(1))) });
-        let wi = self.where_begin_with(core, None, false)?;
+        let wi = self.where_begin_with(core, None, false, &[])?;
         let r = self.b.reg();
         let cursor = core.sources[0].cursor;
         let rowid =
@@ -820,6 +877,16 @@ enum RowValues<'a> {
     Exprs(&'a [Ir]),
     /// The columns of the current row of an ephemeral table.
     Cursor(u32),
+    /// Registers from here on (the row a co-routine yielded).
+    Regs(Reg),
+}
+
+/// Where the rows of an INSERT ... SELECT come from.
+enum RowSource {
+    /// A temporary table filled first.
+    Table(u32),
+    /// A co-routine yielding each row into `regs..`.
+    Coroutine { ret: Reg, regs: Reg },
 }
 
 /// How much a constraint failure undoes.

@@ -41,6 +41,8 @@ enum Task {
     SubqueryValue { id: u32, exists: bool, dest: Reg },
     /// Fill an ephemeral index with the rows of an IN subquery.
     SubquerySet { id: u32, cursor: u32, affinity: Option<Affinity> },
+    /// Set whether constant function calls are computed once (SQLite's okConstFactor).
+    ConstFactor(bool),
 }
 
 /// The opcode-level comparison of a SQL comparison operator.
@@ -118,6 +120,7 @@ impl Compiler<'_> {
                 Task::Resolve(l) => self.b.resolve(l),
                 Task::SubqueryValue { id, exists, dest } => self.subquery_value(id, exists, dest)?,
                 Task::SubquerySet { id, cursor, affinity } => self.subquery_set(id, cursor, affinity)?,
+                Task::ConstFactor(on) => self.const_factor = on,
             }
             stack.extend(out.into_iter().rev());
         }
@@ -435,9 +438,16 @@ impl Compiler<'_> {
             _ => {}
         }
         if self.const_factor && ir_is_constant(ir, id) {
-            // Computed once, at the start (sqlite3ExprCodeRunJustOnce).
+            // sqlite3ExprCodeRunJustOnce: a constant expression with a function call (which
+            // may fail) is computed where it is first needed, once per run (OP_Once), not
+            // at the start: a statement that never gets there raises none of its errors.
             let reg = self.b.reg();
-            self.constants.push((ir.clone(), id, reg));
+            let done = self.b.label();
+            out.push(Task::Emit(Op::Once { target: done.addr() }));
+            out.push(Task::ConstFactor(false));
+            out.push(Task::Value(id, reg));
+            out.push(Task::ConstFactor(true));
+            out.push(Task::Resolve(done));
             out.push(Task::Emit(Op::Copy { src: reg, dest, count: 1 }));
             return Ok(());
         }

@@ -8,8 +8,8 @@
 //! machine stack; it recurses on nested queries, whose depth `resolve` bounds.
 //!
 //! Program layout, as SQLite's: instruction 0 jumps to an initialization block at the end,
-//! which starts the transaction and computes the constant expressions the statement hoisted
-//! (`sqlite3ExprCodeRunJustOnce`), then jumps back to instruction 1.
+//! which starts the transaction, then jumps back to instruction 1. Constant function calls
+//! are computed once, where first needed, behind an OP_Once (`sqlite3ExprCodeRunJustOnce`).
 //!
 //! - `resolve`: names to row sources and columns; `*`; aliases; subqueries.
 //! - `query`: the resolved tree.
@@ -36,7 +36,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::eval::ir::{Ir, NodeId};
 use crate::storage::{Catalog, Table};
 use crate::vdbe::op::{HaltKind, Op, Reg};
 use crate::vdbe::{Builder, Program, ProgramInfo};
@@ -79,9 +78,7 @@ pub(crate) struct Compiler<'c> {
     pub subst: Vec<HashMap<(u32, Option<u32>), Reg>>,
     /// Table cursors read through covering indexes.
     pub covering: HashMap<u32, Covering>,
-    /// Constant expressions computed once at the start: (expression, node, register).
-    pub constants: Vec<(Ir, NodeId, Reg)>,
-    /// Constant function calls may be moved to the start (SQLite's okConstFactor).
+    /// Constant function calls are computed once (SQLite's okConstFactor).
     pub const_factor: bool,
     /// Parameter names by number - 1.
     pub params: Vec<Option<String>>,
@@ -108,7 +105,6 @@ impl<'c> Compiler<'c> {
             cursors: HashMap::new(),
             subst: Vec::new(),
             covering: HashMap::new(),
-            constants: Vec::new(),
             const_factor: true,
             params,
             uses_db: false,
@@ -146,7 +142,7 @@ impl<'c> Compiler<'c> {
         self.subst.iter().rev().find_map(|m| m.get(&(source, column)).copied())
     }
 
-    /// Finishes the program: the initialization block (transaction, hoisted constants), the
+    /// Finishes the program: the initialization block (the transaction), the
     /// result columns.
     pub fn finish(mut self, columns: Vec<String>, decltypes: Vec<Option<String>>) -> Result<Program> {
         self.b.emit(Op::Halt(HaltKind::Ok));
@@ -154,13 +150,6 @@ impl<'c> Compiler<'c> {
         if self.uses_db {
             self.b.emit(Op::Transaction { write: self.info.writes });
         }
-        let constants = std::mem::take(&mut self.constants);
-        let was = self.const_factor;
-        self.const_factor = false;
-        for (ir, node, reg) in &constants {
-            self.expr_into(ir, *node, *reg)?;
-        }
-        self.const_factor = was;
         self.b.emit(Op::Goto { target: 1 });
         *self.b.op_mut(0) = Op::Goto { target: init };
         let mut program = self.b.finish()?;

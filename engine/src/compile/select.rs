@@ -21,7 +21,7 @@ use super::query::{Core, OrderTerm, Query};
 use super::{Compiler, err};
 use crate::btree::KeyInfo;
 use crate::error::Result;
-use crate::eval::ir::Ir;
+use crate::eval::ir::{Ir, Kind};
 use crate::format::value::Collation;
 use crate::schema::Affinity;
 use crate::vdbe::Label;
@@ -44,6 +44,8 @@ pub(crate) enum Dest {
     Union { cursor: u32 },
     /// Each row removed from an ephemeral index (EXCEPT).
     Except { cursor: u32 },
+    /// Each row into registers from `start` on, then a Yield to the co-routine's caller.
+    Coroutine { ret: Reg, start: Reg },
 }
 
 impl Dest {
@@ -93,11 +95,28 @@ impl Compiler<'_> {
             None
         };
         let n_columns = core.result.len() as u32;
-        let order_by = (!q.order_by.is_empty() && !dest.single_row_unordered()).then_some(&q.order_by[..]);
+        let mut order_by = (!q.order_by.is_empty() && !dest.single_row_unordered()).then_some(&q.order_by[..]);
+        // ORDER BY terms whose aggregates are computed though the rows are not sorted on them.
+        let mut unsorted: &[OrderTerm] = &[];
+        if core.aggregate && core.group_by.is_empty() {
+            // One row: SQLite codes no ORDER BY; the aggregates in it are still computed.
+            unsorted = order_by.unwrap_or_default();
+            order_by = None;
+        } else if !core.aggregate && core.values.is_empty() {
+            if core.sources.is_empty() {
+                // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is
+                // then never coded.
+                order_by = None;
+            } else if let Some(name) = order_by.unwrap_or_default().iter().find_map(|t| aggregate_call(&t.expr)) {
+                // An aggregate in the ORDER BY of a query that is not an aggregate one, where
+                // SQLite codes it (TK_AGG_FUNCTION without an AggInfo).
+                return Err(err(format!("misuse of aggregate: {name}()")));
+            }
+        }
         if core.aggregate {
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
             let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
-            self.aggregate_core(core, &sink)?;
+            self.aggregate_core(core, &sink, unsorted)?;
             if let Some((cursor, terms)) = sorter {
                 self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
                 self.sorter_output(cursor, terms, &sink)?;
@@ -226,6 +245,10 @@ impl Compiler<'_> {
             Dest::Union { cursor } => {
                 self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
             }
+            Dest::Coroutine { ret, start } => {
+                self.b.emit(Op::Copy { src: res, dest: *start, count: n });
+                self.b.emit(Op::Yield { ret: *ret, on_end: 0 });
+            }
             Dest::Except { cursor } => {
                 let skip = self.b.label();
                 self.b.emit(Op::Found { cursor: *cursor, key: res, count: n, target: skip.addr(), negated: true });
@@ -273,17 +296,19 @@ impl Compiler<'_> {
     }
 
     /// Inserts the current row into the ORDER BY sorter: the sort keys (a term that is a
-    /// result column reuses its value), then the result columns.
+    /// result column reuses its value, whatever COLLATE it adds: the collation is the key's,
+    /// the value is the same; a compound's terms can only be read so, as their expressions
+    /// name the first SELECT's sources), then the result columns.
     fn sorter_insert(&mut self, cursor: u32, terms: &[OrderTerm], res: Reg, n: u32) -> Result<()> {
         let k = terms.len() as u32;
         let rec = self.b.regs(k + n);
         for (i, t) in terms.iter().enumerate() {
             let dest = rec + i as u32;
             match t.result_column {
-                Some(c) if !matches!(t.expr.kind(t.expr.root), crate::eval::ir::Kind::Collate { .. }) => {
+                Some(c) => {
                     self.b.emit(Op::Copy { src: res + c as u32, dest, count: 1 });
                 }
-                _ => self.expr_into(&t.expr, t.expr.root, dest)?,
+                None => self.expr_into(&t.expr, t.expr.root, dest)?,
             }
         }
         self.b.emit(Op::Copy { src: res, dest: rec + k, count: n });
@@ -322,6 +347,19 @@ impl Compiler<'_> {
         }
         Ok(())
     }
+}
+
+/// The name of the first aggregate function call in `ir`, as written.
+fn aggregate_call(ir: &Ir) -> Option<String> {
+    ir.nodes.iter().find_map(|n| match &n.kind {
+        Kind::Function { name, args, .. }
+            if crate::eval::scalar::lookup(name, args.len())
+                .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate) =>
+        {
+            Some(name.clone())
+        }
+        _ => None,
+    })
 }
 
 impl Dest {

@@ -135,12 +135,11 @@ impl<'c> Statement<'c> {
                     let ending = self.vm.txn.active;
                     s.end_statement_err(&mut self.vm.txn, &e, action);
                     if ending && self.vm.program().info.counts_changes {
-                        // sqlite3VdbeHalt: a failed statement reports the rows it changed
-                        // only when they stay (OR FAIL, not an I/O, full-disk or
-                        // out-of-memory error); its undone changes count 0.
+                        // sqlite3VdbeHalt: a failed statement's changes count only when its
+                        // FAIL resolution kept them; otherwise changes() becomes 0.
                         let special = matches!(
                             e.code(),
-                            ErrorCode::NoMem | ErrorCode::IoErr | ErrorCode::Interrupt | ErrorCode::Full
+                            ErrorCode::IoErr | ErrorCode::NoMem | ErrorCode::Full | ErrorCode::Interrupt
                         );
                         let kept = if action == OnError::Fail && !special { self.vm.changes } else { 0 };
                         s.changes = kept;

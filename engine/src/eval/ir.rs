@@ -779,7 +779,7 @@ fn int_literal(i: i64) -> Kind {
 }
 
 /// `sqlite3GetInt32` on an integer literal's text: decimal or hex that fits in 31 bits.
-fn fits_int32(text: &str) -> bool {
+pub(crate) fn fits_int32(text: &str) -> bool {
     let z = text.as_bytes();
     if z.len() > 2 && z[0] == b'0' && (z[1] == b'x' || z[1] == b'X') && z[2].is_ascii_hexdigit() {
         let digits = z[2..].iter().skip_while(|&&c| c == b'0').collect::<Vec<_>>();

@@ -81,6 +81,103 @@ pub fn sqlite_select(conn: &rusqlite::Connection, select: &str) -> Outcome {
     }
 }
 
+/// Binary operators of SQL, every spelling.
+pub const BINARY_OPS: &[&str] = &[
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "||",
+    "&",
+    "|",
+    "<<",
+    ">>",
+    "=",
+    "==",
+    "!=",
+    "<>",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "IS",
+    "IS NOT",
+    "IS DISTINCT FROM",
+    "IS NOT DISTINCT FROM",
+    "AND",
+    "OR",
+];
+
+/// Type names for CAST and declared types, with SQLite's affinity rules exercised.
+pub const TYPES: &[&str] = &[
+    "INTEGER",
+    "INT",
+    "REAL",
+    "TEXT",
+    "BLOB",
+    "NUMERIC",
+    "VARCHAR(10)",
+    "FLOAT",
+    "DOUBLE PRECISION",
+    "BOOLEAN",
+    "DECIMAL(5,2)",
+    "STRING",
+    "CHARINT",
+    "NONE",
+    "DATETIME",
+    "BIGINT",
+    "CLOB",
+];
+
+/// The built-in collations (names are case-insensitive).
+pub const COLLATIONS: &[&str] = &["NOCASE", "BINARY", "RTRIM", "nocase", "rtrim"];
+
+/// Functions and the argument counts to call them with (mostly valid ones).
+pub const FUNCTIONS: &[(&str, &[usize])] = &[
+    ("abs", &[1]),
+    ("coalesce", &[2, 3]),
+    ("ifnull", &[2]),
+    ("nullif", &[2]),
+    ("iif", &[2, 3, 4, 5]),
+    ("if", &[3]),
+    ("length", &[1]),
+    ("octet_length", &[1]),
+    ("lower", &[1]),
+    ("upper", &[1]),
+    ("substr", &[2, 3]),
+    ("substring", &[2, 3]),
+    ("instr", &[2]),
+    ("replace", &[3]),
+    ("trim", &[1, 2]),
+    ("ltrim", &[1, 2]),
+    ("rtrim", &[1, 2]),
+    ("hex", &[1]),
+    ("unhex", &[1, 2]),
+    ("quote", &[1]),
+    ("typeof", &[1]),
+    ("round", &[1, 2]),
+    ("min", &[2, 3]),
+    ("max", &[2, 3]),
+    ("char", &[0, 1, 2, 3]),
+    ("unicode", &[1]),
+    ("likely", &[1]),
+    ("unlikely", &[1]),
+    ("zeroblob", &[1]),
+    ("sign", &[1]),
+    ("concat", &[1, 2, 3]),
+    ("concat_ws", &[2, 3, 4]),
+    ("like", &[2, 3]),
+    ("glob", &[2]),
+];
+
+/// Pieces of LIKE / GLOB patterns: wildcards, classes, escapes, cased and non-ASCII letters.
+pub const PATTERN_PIECES: &[&str] =
+    &["a", "b", "A", "%", "_", "*", "?", "[a-c]", "[^b]", "[]]", "é", "É", "\\", "1", " ", "[", "-", "x", "ß"];
+
+/// Pieces of texts that patterns may match.
+pub const SUBJECT_PIECES: &[&str] = &["a", "b", "A", "B", "é", "É", "%", "_", "\\", "1", " ", "]", "-", "ab", "x"];
+
 /// Integer literals worth testing (SQL text).
 pub const INTEGERS: &[&str] = &[
     "0",

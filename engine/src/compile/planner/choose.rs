@@ -404,11 +404,12 @@ pub(crate) fn table_width_logest(table: &Table) -> i16 {
     logest(w * 4)
 }
 
-/// The estimated width of an index entry's key, as a LogEst (`estimateIndexWidth`).
+/// The estimated width of an index entry, as a LogEst (`estimateIndexWidth`): every column
+/// of the entry, the rowid included.
 pub(crate) fn index_width_logest(index: &crate::storage::Index, table: &Table) -> i16 {
     let w: u64 = index
         .def
-        .key_columns()
+        .columns
         .iter()
         .map(|c| match c.target {
             IndexTarget::Column(j) => column_width(table, j),

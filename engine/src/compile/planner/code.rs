@@ -66,20 +66,26 @@ impl Compiler<'_> {
     /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
     /// deliver. Whole rows are read (no covering index) when `need_rows`.
     pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
-        self.where_begin_with(core, order_by, false)
+        self.where_begin_with(core, order_by, false, &[])
     }
 
+    /// [`Compiler::where_begin`], the loops also reading the columns of `reads` (expressions
+    /// outside the core computed in the loops, such as the aggregates of an ORDER BY).
     pub fn where_begin_with(
         &mut self,
         core: &Core,
         order_by: Option<&[OrderTerm]>,
         need_rows: bool,
+        reads: &[&Ir],
     ) -> Result<WhereInfo> {
         let top = self.b.emit(crate::vdbe::op::Op::Noop);
         let brk = self.b.label();
         let terms = split_terms(self, core);
         let mut used = BTreeSet::new();
         self.core_columns(core, order_by, &mut used);
+        for ir in reads {
+            self.expr_columns(ir, &mut used);
+        }
         let mut plan = choose(core, &terms, &used, !need_rows, order_by)?;
         let ordered = match order_by {
             Some(ob) => order_satisfied(core, &mut plan, ob),
@@ -93,7 +99,10 @@ impl Compiler<'_> {
                 coded[t] = true;
             }
         }
-        // Open every cursor, fill every FROM subquery.
+        // Open every cursor. A FROM subquery is filled by a subroutine, called (once) where
+        // its loop starts, inside the loops before it: as SQLite does, nothing computes it
+        // when an outer loop has no rows.
+        let mut fills: Vec<Option<(Reg, u32)>> = vec![None; core.sources.len()];
         for lp in &plan {
             let src = &core.sources[lp.source];
             match &src.kind {
@@ -108,7 +117,14 @@ impl Compiler<'_> {
                 }
                 SourceKind::Subquery(id) => {
                     self.cursors.insert(src.cursor, CursorSource::Ephemeral);
+                    let ret = self.b.reg();
+                    let skip = self.b.label();
+                    self.b.emit(Op::Goto { target: skip.addr() });
+                    let fill = self.b.current_addr();
                     self.materialize(*id, src.cursor, &src.name)?;
+                    self.b.emit(Op::Return { ret });
+                    self.b.resolve(skip);
+                    fills[lp.source] = Some((ret, fill));
                 }
             }
         }
@@ -130,6 +146,9 @@ impl Compiler<'_> {
             } else {
                 None
             };
+            if let Some((ret, fill)) = fills[lp.source] {
+                self.b.emit(Op::Gosub { ret, target: fill });
+            }
             let (step, in_loops, consumed, null_cursors) =
                 self.loop_start(core, lp, &terms, level_brk, cont, &mut corrupt)?;
             avail |= 1 << lp.source;

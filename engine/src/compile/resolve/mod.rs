@@ -148,6 +148,8 @@ impl<'c> Resolver<'c> {
             let last = i == cores_ast.len() - 1;
             let own_order = if !compound && last { &select.order_by[..] } else { &[] };
             let (core, terms, corr) = self.core(cores_ast[i].1, outer, own_order)?;
+            // A compound's ORDER BY reaches every arm (multiSelectOrderBy).
+            self.omit_subquery_order(&core, !select.order_by.is_empty());
             correlated |= corr;
             if !compound {
                 order_by = terms;
@@ -171,6 +173,39 @@ impl<'c> Resolver<'c> {
         }
         let ops = cores_ast.iter().skip(1).map(|(op, _)| op.expect("compound operator")).collect();
         Ok(Query { cores, ops, order_by, limit, offset, columns, correlated })
+    }
+
+    /// Drops the ORDER BY of the FROM subqueries of `core` where it cannot change the result
+    /// (sqlite3Select, tag-select-0230): the outer query is ordered itself (`outer_ordered`)
+    /// or a join, the subquery has no LIMIT and is not an aggregate, and the outer query has
+    /// no aggregate whose value depends on row order (anything but count, min and max). An
+    /// ORDER BY dropped this way is never computed, nor are its errors raised.
+    fn omit_subquery_order(&mut self, core: &Core, outer_ordered: bool) {
+        if !outer_ordered && core.sources.len() < 2 {
+            return;
+        }
+        let order_agg = core.aggregate
+            && core.result.iter().any(|ir| {
+                ir.nodes.iter().any(|n| match &n.kind {
+                    Kind::Function { name, args, .. } => {
+                        crate::eval::scalar::lookup(name, args.len())
+                            .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate)
+                            && !["count", "min", "max"].iter().any(|f| name.eq_ignore_ascii_case(f))
+                    }
+                    _ => false,
+                })
+            });
+        if order_agg {
+            return;
+        }
+        for source in &core.sources {
+            if let SourceKind::Subquery(id) = source.kind {
+                let q = &mut self.subqueries.queries[id as usize];
+                if q.limit.is_none() && !q.cores.last().is_some_and(|c| c.aggregate) {
+                    q.order_by.clear();
+                }
+            }
+        }
     }
 
     /// An expression that may name nothing (LIMIT, OFFSET).
@@ -255,7 +290,9 @@ impl<'c> Resolver<'c> {
         }
         let scope =
             Scope { sources: &sources, aliases: &aliases, parent: outer, correlated: std::cell::Cell::new(correlated) };
-        let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, aggregate)?;
+        // Aggregates are allowed in ORDER BY whatever the query (NC_AllowAgg), but do not make
+        // it an aggregate query: code generation rejects them where it codes them.
+        let order_terms = self.order_by(order_by, &scope, &sel.columns, &result, true)?;
         let mut group_by = Vec::with_capacity(sel.group_by.len());
         for (i, g) in sel.group_by.iter().enumerate() {
             let ir = match result_number(g, "GROUP", i, result.len())? {
@@ -277,7 +314,7 @@ impl<'c> Resolver<'c> {
             group_by,
             having,
             distinct: sel.distinct,
-            aggregate: aggregate || contains_agg_any(&order_terms),
+            aggregate,
         };
         Ok((core, order_terms, correlated))
     }
@@ -544,14 +581,44 @@ fn skip_collate(mut e: &Expr) -> &Expr {
 /// A term that is an integer constant names result column k (1-based): `Some(k - 1)`; out of
 /// range is SQLite's error.
 fn result_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<usize>> {
-    let Expr::Literal(Literal::Integer(text)) = skip_collate(term) else {
+    let Some(v) = integer_constant(skip_collate(term)) else {
         return Ok(None);
     };
-    let (v, status) = crate::eval::convert::dec_or_hex_to_i64(text);
-    if status != crate::eval::convert::AtoiStatus::Ok || v < 1 || v as usize > n || v > 0xffff {
+    if v < 1 || v as usize > n || v > 0xffff {
         return Err(err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1))));
     }
     Ok(Some(v as usize - 1))
+}
+
+/// The value of an integer that fits in 31 bits (SQLite's EP_IntValue), under any number of
+/// unary `+` and `-` (`sqlite3ExprIsInteger`): `-1` and `-(0)` are integers, a literal past
+/// 2147483647 is not (it is a constant expression). The parser makes integers of some
+/// expressions too: `'x' ISNULL`, `1 IS NOT NULL` (`sqlite3PExprIsNull`), `a AND 0`
+/// (`sqlite3ExprAnd`).
+fn integer_constant(mut e: &Expr) -> Option<i64> {
+    let mut sign = 1;
+    loop {
+        match e {
+            Expr::Literal(Literal::Integer(text)) => {
+                return crate::eval::ir::fits_int32(text)
+                    .then(|| sign * crate::eval::convert::dec_or_hex_to_i64(text).0);
+            }
+            Expr::Unary { op: ast::UnaryOp::Plus, operand } => e = operand,
+            Expr::Unary { op: ast::UnaryOp::Neg, operand } => {
+                sign = -sign;
+                e = operand;
+            }
+            Expr::IsNull { .. }
+            | Expr::Binary { op: ast::BinaryOp::And | ast::BinaryOp::Is | ast::BinaryOp::IsNot, .. } => {
+                let ir = lower_for_compile(e).ok()?;
+                return match &ir.nodes[ir.root].kind {
+                    Kind::Literal { value: Value::Integer(v), small_int: true, .. } => Some(sign * v),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Whether an expression holds an aggregate function call (outside subqueries).
@@ -561,10 +628,6 @@ pub(crate) fn contains_aggregate(ir: &Ir) -> bool {
             .is_ok_and(|d| d.kind == crate::eval::scalar::FunctionKind::Aggregate),
         _ => false,
     })
-}
-
-fn contains_agg_any(terms: &[OrderTerm]) -> bool {
-    terms.iter().any(|t| contains_aggregate(&t.expr))
 }
 
 /// Whether a syntax tree holds an aggregate call (outside subqueries).
