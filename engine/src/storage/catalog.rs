@@ -585,7 +585,7 @@ impl Database {
             .filter(|o| o.kind == "trigger" && o.tbl_name == tbl)
             .map(|o| (o.schema_rowid, o.name.clone()))
             .collect();
-        triggers.sort_by(|a, b| b.0.cmp(&a.0));
+        triggers.sort_by_key(|t| std::cmp::Reverse(t.0));
         for (_, trigger) in &triggers {
             self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == trigger)?;
         }
