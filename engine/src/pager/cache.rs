@@ -424,6 +424,9 @@ pub struct PageCache {
     /// Pages referenced or dirty.
     pinned: Rc<Cell<usize>>,
     stats: CacheStats,
+    /// The image buffer of the last page evicted, for the next page read from the file
+    /// (pcache1 recycles the page it evicts the same way).
+    spare: Option<Box<[u8]>>,
 }
 
 impl PageCache {
@@ -440,6 +443,7 @@ impl PageCache {
             dirty: Rc::new(RefCell::new(DirtyList::default())),
             pinned: Rc::new(Cell::new(0)),
             stats: CacheStats::default(),
+            spare: None,
         }
     }
 
@@ -562,6 +566,10 @@ impl PageCache {
             }
             self.remove_slot(slot, page.pgno);
             self.stats.evictions += 1;
+            // Unreferenced and out of the slots, the page has no other owner.
+            if let Ok(page) = Rc::try_unwrap(page) {
+                self.spare = Some(page.data.into_inner());
+            }
             return true;
         }
         false
@@ -570,6 +578,15 @@ impl PageCache {
     /// A zeroed buffer for a new page image.
     pub fn new_buffer(&self) -> Box<[u8]> {
         vec![0u8; self.page_size_bytes].into_boxed_slice()
+    }
+
+    /// A buffer for a page image about to be read from the file, which overwrites all of
+    /// it: the last evicted page's buffer, with its old bytes, when there is one.
+    pub fn buffer_for_read(&mut self) -> Box<[u8]> {
+        match self.spare.take() {
+            Some(b) if b.len() == self.page_size_bytes => b,
+            _ => self.new_buffer(),
+        }
     }
 
     fn remove_slot(&mut self, slot: usize, pgno: Pgno) {
