@@ -1,12 +1,16 @@
 //! `touchstone`: the command line of the simulation testing framework.
 //!
-//! Built so far: `page` (decode one page of a database file) and `compare` (two database
-//! files at the highest of the oracle's levels L0..L3 that holds, with a decoded diff of the
-//! first differing pages). The simulator commands (`run`, `replay`, `shrink`) and the engine
-//! shell and tools (`sql`, `slt`, `bench`) are listed with the issue that builds them; they
-//! exit with status 2 and say so.
+//! Built so far: `page` (decode one page of a database file), `compare` (two database files
+//! at the highest of the oracle's levels L0..L3 that holds, with a decoded diff of the first
+//! differing pages), `sql` (a shell on the engine printing rows as the sqlite3 shell does),
+//! `slt` (sqllogictest files run against the engine, a table of results per file) and `bench`
+//! (the engine and real SQLite side by side, module `bench`). The simulator commands (`run`,
+//! `replay`, `shrink`) are listed with the issue that builds them; they exit with status 2
+//! and say so.
 
 #![forbid(unsafe_code)]
+
+mod cli;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,12 +52,58 @@ enum Command {
     Replay,
     /// Shrink a failing run (not built yet: issue 4).
     Shrink,
-    /// A shell on the engine (not built yet: issue 3).
-    Sql,
-    /// Run sqllogictest files (not built yet: issue 3).
-    Slt,
-    /// The engine and SQLite side by side (not built yet: issue 3).
-    Bench,
+    /// A shell on the engine: runs SQL from the argument or standard input on FILE and
+    /// prints rows as the sqlite3 shell does in list mode (`|` between values, NULL empty).
+    /// Errors go to stderr; the exit status is 1 if any statement failed. Dot-commands:
+    /// .tables, .schema, .quit, .exit.
+    Sql {
+        /// The database file (created if missing).
+        file: PathBuf,
+        /// SQL statements (or one dot-command) to run instead of reading standard input.
+        sql: Option<String>,
+        /// Stop at the first error (also spelled `-bail`, as sqlite3 spells it).
+        #[arg(long)]
+        bail: bool,
+    },
+    /// Run sqllogictest files against the engine (engine name `sqlite` for skipif/onlyif) and
+    /// print a table per file (records run, passed, failed, skipped, pass %) and a total line.
+    /// Exit status: 0 when every record that ran passed, 1 when one failed, 2 when a file could
+    /// not be read or parsed.
+    Slt {
+        /// The .test / .slt files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print every failing record: its SQL, expected and actual results or the error.
+        #[arg(long, short)]
+        verbose: bool,
+        /// Print the first N failing records of each file.
+        #[arg(long, value_name = "N")]
+        show_failures: Option<usize>,
+        /// After the table, group the failures by error message (first 60 characters) or kind
+        /// of mismatch, with counts and one example each.
+        #[arg(long)]
+        errors_summary: bool,
+    },
+    /// The engine and real SQLite side by side on eight workloads, on real files in a
+    /// temporary directory: medians of several runs, the ratio engine / SQLite, the engine's
+    /// page fetches and syncs per operation.
+    Bench {
+        /// Timed runs of each workload on each side.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Run only this workload (1 to 8).
+        #[arg(long)]
+        workload: Option<u8>,
+        /// Rows of the large database (workloads 2 and 8); a tenth of it sizes workloads 4 to 7.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows_large: u64,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Put the temporary directory here (on a real disk: syncs on tmpfs cost nothing).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 fn read(path: &PathBuf) -> Result<Vec<u8>, ExitCode> {
@@ -68,8 +118,21 @@ fn not_built(what: &str, issue: u32) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The arguments, with sqlite3's single-dash `-bail` after `sql` accepted as `--bail`.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "sql") {
+        for a in args.iter_mut().skip(2) {
+            if a == "-bail" {
+                *a = "--bail".into();
+            }
+        }
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(arguments());
     match cli.command {
         Command::Page { file, pgno } => match read(&file) {
             Ok(bytes) => {
@@ -89,8 +152,16 @@ fn main() -> ExitCode {
         Command::Run => not_built("the simulator", 4),
         Command::Replay => not_built("replay", 4),
         Command::Shrink => not_built("shrink", 4),
-        Command::Sql => not_built("the SQL shell", 3),
-        Command::Slt => not_built("the sqllogictest runner", 3),
-        Command::Bench => not_built("the benchmark", 3),
+        Command::Sql { file, sql, bail } => cli::shell::run(&file, sql.as_deref(), bail),
+        Command::Slt { files, verbose, show_failures, errors_summary } => {
+            let show_failures = if verbose { usize::MAX } else { show_failures.unwrap_or(0) };
+            cli::slt::run(&cli::slt::Options { files, show_failures, errors_summary })
+        }
+        Command::Bench { runs, workload, rows_large, json, dir } => {
+            bench::main(&bench::Options { runs, workload, rows_large, json, dir })
+        }
     }
 }
+
+/// `touchstone bench`: the engine and real SQLite side by side.
+mod bench;

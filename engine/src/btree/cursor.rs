@@ -15,7 +15,7 @@
 //! whose pages are shared (a child pointer aimed at a sibling or at another subtree, possibly
 //! at every level: a scan would take exponential time), and reports corruption.
 
-use super::keycmp::{KeyInfo, UnpackedKey, compare_record};
+use super::keycmp::{KeyInfo, UnpackedKey};
 use super::page::{CellInfo, MemPage};
 use super::{Btree, MAX_DEPTH};
 use crate::ensure_corrupt;
@@ -567,16 +567,21 @@ impl Btree {
         let info = cur.key_info.clone().ok_or_else(|| Error::misuse("index seek on a table cursor"))?;
         // Appending in key order: stay on the last leaf when the key belongs there.
         let mut start_here = false;
+        // A comparison that finds a record damaged spoils the shortcuts (SQLite's errCode
+        // stays set until both were tried), and the search starts from the root.
         if cur.status == Status::Valid && cur.top().page.leaf && on_last_page(cur) {
             let top = cur.top();
-            if top.ix + 1 == top.page.n_cell
-                && let Some(c) = self.compare_local_cell(&top.page, top.ix, key, &info)?
-                && c != Ordering::Greater
-            {
-                return Ok(ordering_to_i32(c));
+            let mut damaged = false;
+            if top.ix + 1 == top.page.n_cell {
+                match self.compare_local_cell(&top.page, top.ix, key, &info) {
+                    Ok(Some(c)) if c != Ordering::Greater => return Ok(ordering_to_i32(c)),
+                    Err(_) => damaged = true,
+                    _ => {}
+                }
             }
-            if cur.stack.len() > 1
-                && let Some(c) = self.compare_local_cell(&cur.top().page, 0, key, &info)?
+            if !damaged
+                && cur.stack.len() > 1
+                && let Ok(Some(c)) = self.compare_local_cell(&cur.top().page, 0, key, &info)
                 && c != Ordering::Greater
             {
                 cur.at_last = false;
@@ -618,49 +623,6 @@ impl Btree {
             cur.top_mut().ix = lwr;
             self.move_to_child(cur, child)?;
         }
-    }
-
-    /// Compares index cell `i` of `page` with `key`, reading overflow pages if needed.
-    fn compare_cell(&mut self, page: &MemPage, i: usize, key: &UnpackedKey, info: &KeyInfo) -> Result<Ordering> {
-        if let Some(c) = self.compare_local_cell(page, i, key, info)? {
-            return Ok(c);
-        }
-        let usable = self.geo.usable();
-        let (cell, pc) = {
-            let d = page.page.data();
-            let pc = page.cell_ptr(&d, i);
-            (page.parse_cell_at(&d, pc, usable)?, pc)
-        };
-        ensure_corrupt!(
-            cell.payload_size >= 2 && cell.payload_size as usize / usable <= self.n_page as usize,
-            "page {}: index cell payload size {} is impossible",
-            page.pgno,
-            cell.payload_size
-        );
-        let payload = self.read_payload(page, pc, &cell)?;
-        compare_record(&payload, key, info)
-    }
-
-    /// Compares index cell `i` with `key` when its payload lies wholly on the page; None
-    /// when it overflows (indexCellCompare).
-    fn compare_local_cell(
-        &self,
-        page: &MemPage,
-        i: usize,
-        key: &UnpackedKey,
-        info: &KeyInfo,
-    ) -> Result<Option<Ordering>> {
-        let d = page.page.data();
-        let pc = page.cell_ptr(&d, i) + page.child_ptr_size;
-        let usable = self.geo.usable();
-        ensure_corrupt!(pc + 2 <= usable, "page {}: cell {i} is off the page", page.pgno);
-        let (n, len) = read_varint(&d[pc..usable])?;
-        if n > u64::from(page.max_local) {
-            return Ok(None);
-        }
-        let start = pc + len;
-        ensure_corrupt!(start + n as usize <= usable, "page {}: cell {i} runs off the page", page.pgno);
-        compare_record(&d[start..start + n as usize], key, info).map(Some)
     }
 
     /// Positions a table cursor on the first row whose rowid satisfies `op` against `rowid`

@@ -11,7 +11,10 @@
 //! - cursor.rs   positions, seeks, next/prev, saving positions across modifications;
 //! - keycmp.rs   index key comparison (SQLite's record order, collations, DESC);
 //! - modify.rs   insert and delete;
-//! - balance.rs  balance_quick, balance_deeper, balance_nonroot.
+//! - balance.rs  balance_quick, balance_deeper, balance_nonroot;
+//! - integrity.rs, integrity_page.rs  PRAGMA integrity_check over pages (SQLite's
+//!   sqlite3BtreeIntegrityCheck and checkTreePage);
+//! - cellview.rs cells and payloads read exactly as SQLite reads them, for the check.
 //!
 //! Invariants between calls:
 //! - in a transaction `page1` pins page 1 and `n_page` is the image size in pages;
@@ -19,8 +22,11 @@
 //! - a cursor that holds pages holds them only within the transaction that fetched them.
 
 pub mod balance;
+pub(crate) mod cellview;
 pub mod cursor;
 pub mod freelist;
+pub mod integrity;
+mod integrity_page;
 pub mod keycmp;
 pub mod modify;
 pub mod nonroot;

@@ -51,7 +51,9 @@ impl Btree {
             cur.status = Status::Invalid;
             cur.stack.clear();
         }
-        let mut loc = seek_result;
+        // A caller's seek result holds only while the cursor still stands where that seek
+        // left it (a cursor saved by another cursor's write must seek again).
+        let mut loc = if cur.status == Status::Valid { seek_result } else { 0 };
         match content {
             CellContent::Row { rowid, data } => {
                 ensure_corrupt!(cur.is_table(), "row insert into index tree {root}");

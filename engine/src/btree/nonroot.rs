@@ -159,7 +159,9 @@ impl Btree {
         let page_flags = old[0].flags();
         let leaf_correction = if old[0].leaf { 4 } else { 0 };
         let leaf_data = old[0].int_key_leaf;
-        let mut b = CellArray { arena: Vec::new(), cells: Vec::new() };
+        // Sized once: every cell of the siblings, their overflow cells and the dividers.
+        let n_cells = old.iter().map(|p| p.n_cell + p.overflow.len()).sum::<usize>() + n_old;
+        let mut b = CellArray { arena: Vec::with_capacity((n_old + 1) * usable), cells: Vec::with_capacity(n_cells) };
         let mut cnt_old = [0usize; NB + 3];
         for (si, sib) in old.iter().enumerate() {
             ensure_corrupt!(sib.flags() == page_flags, "page {}: sibling of a different kind", sib.pgno);

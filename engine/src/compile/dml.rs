@@ -65,6 +65,10 @@ impl Compiler<'_> {
             return Err(err(format!("no such table: {s}.{}", name.name.as_str())));
         }
         let n = name.name.as_str();
+        if let Some(trigger) = self.catalog.triggers_on(n).next() {
+            // Refused rather than run without its trigger (see storage::catalog).
+            return Err(err(format!("triggers are not supported yet: {n} has trigger {}", trigger.name)));
+        }
         if let Some(t) = self.catalog.table(n) {
             if t.def.without_rowid {
                 return Err(err("WITHOUT ROWID tables are not supported yet"));
@@ -286,7 +290,7 @@ impl Compiler<'_> {
             row,
             None,
             path,
-            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: false },
+            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: true },
         )
     }
 

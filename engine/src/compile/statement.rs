@@ -63,7 +63,12 @@ pub fn compile(parsed: &ParsedStatement, sql: &str, catalog: &Catalog) -> Result
             constant_rows(catalog, parsed.parameters.clone(), &["addr", "opcode", "detail"], rows)
         }
         Stmt::Insert(_) | Stmt::Update(_) | Stmt::Delete(_) => c.dml(&parsed.stmt),
-        Stmt::CreateTable(_) | Stmt::CreateIndex(_) | Stmt::Drop(_) | Stmt::CreateView(_) | Stmt::CreateTrigger(_) => {
+        Stmt::CreateTable(_)
+        | Stmt::CreateIndex(_)
+        | Stmt::Drop(_)
+        | Stmt::CreateView(_)
+        | Stmt::CreateTrigger(_)
+        | Stmt::Reindex(_) => {
             let text = sql.get(parsed.span.start..parsed.span.end).unwrap_or(sql);
             c.uses_db = true;
             c.info.writes = true;
@@ -209,7 +214,6 @@ fn statement_kind(s: &Stmt) -> &'static str {
         Stmt::Attach(_) => "ATTACH",
         Stmt::Detach(_) => "DETACH",
         Stmt::Vacuum(_) => "VACUUM",
-        Stmt::Reindex(_) => "REINDEX",
         Stmt::Analyze(_) => "ANALYZE",
         _ => "these",
     }

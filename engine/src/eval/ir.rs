@@ -551,6 +551,12 @@ fn lower_with(expr: &Expr, keep_names: bool) -> Result<Ir> {
                         let text = v.name.clone().unwrap_or_else(|| format!("?{}", v.index));
                         ids.push(push(&mut nodes, Kind::Variable(text)))
                     }
+                    Expr::InTable { operand, args: None, .. } if keep_names => {
+                        // `x IN t` is `x IN (SELECT * FROM t)` (sqlite3SrcListAppend in the
+                        // parser's in_op rule).
+                        stack.push(Frame::Exit(Plan::Build(e), base));
+                        stack.push(Frame::Enter(operand));
+                    }
                     Expr::InTable { table, .. } => {
                         ids.push(push(&mut nodes, Kind::Unsupported(format!("no such table: {}", table.name))))
                     }
@@ -745,6 +751,18 @@ fn build(
             Expr::Vector(_) => push(nodes, Kind::Vector(c.to_vec())),
             Expr::InSelect { negated, select, .. } => {
                 let i = push(nodes, Kind::InSelectAst { operand: c[0], select: Rc::new((**select).clone()) });
+                not(nodes, i, *negated)
+            }
+            Expr::InTable { negated, table, .. } => {
+                use crate::sql::ast::{FromClause, ResultColumn, Select, SelectCore, SimpleSelect, TableOrSubquery};
+                let from =
+                    FromClause::single(TableOrSubquery::Table { name: (**table).clone(), alias: None, indexed: None });
+                let core = SimpleSelect {
+                    from: Some(from),
+                    ..SimpleSelect::new(vec![ResultColumn::Star(crate::sql::ast::Loc::NONE)])
+                };
+                let select = Select::new(SelectCore::Select(Box::new(core)));
+                let i = push(nodes, Kind::InSelectAst { operand: c[0], select: Rc::new(select) });
                 not(nodes, i, *negated)
             }
             _ => return Err(Error::internal("unexpected expression in lowering")),

@@ -153,11 +153,15 @@ impl DbHeader {
             version_valid_for: get_u32(page1, 92),
             version_number: get_u32(page1, 96),
         };
+        // lockBtree answers SQLITE_NOTADB for both.
         if page1[21] != 64 || page1[22] != 32 || page1[23] != 32 {
-            return Err(Error::corrupt("database header payload fractions are not 64/32/32"));
+            return Err(Error::new(ErrorCode::NotADb, "file is not a database: payload fractions are not 64/32/32"));
         }
         if h.usable_size() < 480 {
-            return Err(Error::corrupt(format!("usable page size {} is below 480", h.usable_size())));
+            return Err(Error::new(
+                ErrorCode::NotADb,
+                format!("file is not a database: usable page size {} is below 480", h.usable_size()),
+            ));
         }
         if h.read_version > 2 {
             // lockBtree: a read version SQLite does not know is SQLITE_NOTADB.
@@ -251,9 +255,9 @@ mod tests {
         assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
         DbHeader::new_database(512).write(&mut page);
         page[21] = 65;
-        assert!(DbHeader::parse(&page).unwrap_err().is_corrupt());
+        assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
         DbHeader::new_database(512).write(&mut page);
         page[20] = 40; // usable 472 < 480
-        assert!(DbHeader::parse(&page).unwrap_err().is_corrupt());
+        assert_eq!(DbHeader::parse(&page).unwrap_err().code(), ErrorCode::NotADb);
     }
 }

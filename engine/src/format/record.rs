@@ -84,17 +84,28 @@ fn header_size_with_self(types_bytes: usize) -> usize {
 
 /// Appends the record of `values` to `out`.
 pub fn encode_record_into<'a>(values: &[ValueRef<'a>], out: &mut Vec<u8>) {
-    let types_bytes: usize = values.iter().map(|v| varint_len(serial_type(*v))).sum();
+    encode_iter_into(values.iter().copied(), out);
+}
+
+/// Appends the record of owned `values` to `out` (no copy of the values is made).
+pub fn encode_values_into(values: &[Value], out: &mut Vec<u8>) {
+    encode_iter_into(values.iter().map(Value::as_ref), out);
+}
+
+/// Appends the record of the values `values` yields (walked three times: sizes, header,
+/// body) to `out`.
+fn encode_iter_into<'a>(values: impl Iterator<Item = ValueRef<'a>> + Clone, out: &mut Vec<u8>) {
+    let types_bytes: usize = values.clone().map(|v| varint_len(serial_type(v))).sum();
     let header_size = header_size_with_self(types_bytes);
-    out.reserve(header_size + values.iter().map(|v| serial_type_size(serial_type(*v)) as usize).sum::<usize>());
+    out.reserve(header_size + values.clone().map(|v| serial_type_size(serial_type(v)) as usize).sum::<usize>());
     let start = out.len();
     push_varint(out, header_size as u64);
-    for v in values {
-        push_varint(out, serial_type(*v));
+    for v in values.clone() {
+        push_varint(out, serial_type(v));
     }
     debug_assert_eq!(out.len() - start, header_size);
     for v in values {
-        encode_body(*v, out);
+        encode_body(v, out);
     }
 }
 
@@ -107,8 +118,9 @@ pub fn encode_record(values: &[ValueRef<'_>]) -> Vec<u8> {
 
 /// The record of owned `values`.
 pub fn encode_values(values: &[Value]) -> Vec<u8> {
-    let refs: Vec<ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
-    encode_record(&refs)
+    let mut out = Vec::new();
+    encode_values_into(values, &mut out);
+    out
 }
 
 fn encode_body(value: ValueRef<'_>, out: &mut Vec<u8>) {

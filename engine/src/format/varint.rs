@@ -11,15 +11,18 @@ pub const MAX_VARINT_BYTES: usize = 9;
 
 /// Decodes the varint at the start of `buf`; returns the value and the bytes it took.
 /// A varint that runs past the end of `buf` is corrupt.
+/// One- and two-byte varints (values below 16,384: most rowids of small tables, most
+/// payload sizes and serial types) are decoded inline, as SQLite's getVarint does.
 #[inline]
 pub fn read_varint(buf: &[u8]) -> Result<(u64, usize)> {
-    match buf.first() {
-        Some(&b) if b < 0x80 => Ok((u64::from(b), 1)),
+    match *buf {
+        [b, ..] if b < 0x80 => Ok((u64::from(b), 1)),
+        [b0, b1, ..] if b1 < 0x80 => Ok(((u64::from(b0 & 0x7f) << 7) | u64::from(b1), 2)),
         _ => read_varint_slow(buf),
     }
 }
 
-#[cold]
+/// Varints of three bytes or more, and truncated ones.
 fn read_varint_slow(buf: &[u8]) -> Result<(u64, usize)> {
     let mut value: u64 = 0;
     for i in 0..8 {

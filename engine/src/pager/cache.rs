@@ -21,7 +21,7 @@
 //!   dirty; `pinned` counts the pages that are referenced or dirty.
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::rc::{Rc, Weak};
@@ -55,8 +55,6 @@ pub struct Page {
     pinned: Rc<Cell<usize>>,
     /// The cache's dirty list, so that releasing the last handle can reorder it.
     dirty_list: Weak<RefCell<DirtyList>>,
-    /// When the page was last made dirty (its place in the dirty list).
-    dirty_seq: Cell<u64>,
     /// CLOCK bit: set on every hit, cleared when eviction passes over the page.
     referenced: Cell<bool>,
     /// The page is in the cache's candidate queue.
@@ -193,40 +191,170 @@ impl Drop for PageRef {
 }
 
 /// The dirty pages in the order SQLite's dirty list keeps them (oldest first), and where the
-/// next spill scan starts (pSynced).
+/// next spill scan starts (pSynced): a doubly linked list threaded through page numbers, so
+/// that adding, removing and moving a page to the newest end take constant time, as with
+/// pcache.c's pDirtyNext / pDirtyPrev pointers. `NONE` (0) ends the list.
 #[derive(Debug, Default)]
 struct DirtyList {
-    pages: BTreeMap<u64, Rc<Page>>,
-    next_seq: u64,
-    /// A position in `pages`; None when the last scan ran off the newest end.
-    synced: Option<u64>,
+    nodes: PgnoMap<DirtyNode>,
+    oldest: Pgno,
+    newest: Pgno,
+    /// A page of the list, or `NONE` when the last scan ran off the newest end.
+    synced: Pgno,
 }
 
+/// One dirty page and its neighbours in the list.
+#[derive(Debug)]
+struct DirtyNode {
+    page: Rc<Page>,
+    /// The next older page (towards pDirtyTail), or `NONE`.
+    older: Pgno,
+    /// The next newer page (towards pDirty), or `NONE`.
+    newer: Pgno,
+}
+
+/// The end of a dirty list (no page is numbered 0).
+const NONE: Pgno = 0;
+
 impl DirtyList {
-    /// Appends `page` as the newest (pcacheManageDirtyList ADD).
+    /// The number of dirty pages.
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The node of page `pgno`, which must be in the list.
+    fn node(&mut self, pgno: Pgno) -> &mut DirtyNode {
+        self.nodes.get_mut(&pgno).expect("page in the dirty list")
+    }
+
+    /// Links `page` in as the newest (pcacheManageDirtyList ADD).
     fn add(&mut self, page: &Rc<Page>) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        page.dirty_seq.set(seq);
-        self.pages.insert(seq, page.clone());
-        if self.synced.is_none() && !page.needs_sync() {
-            self.synced = Some(seq);
+        let pgno = page.pgno;
+        debug_assert!(!self.nodes.contains_key(&pgno));
+        let older = self.newest;
+        self.nodes.insert(pgno, DirtyNode { page: page.clone(), older, newer: NONE });
+        self.link_newest(pgno, older);
+        if self.synced == NONE && !page.needs_sync() {
+            self.synced = pgno;
         }
     }
 
-    /// Unlinks `page`, moving the scan start past it (pcacheManageDirtyList REMOVE).
+    /// Makes `pgno`, whose node already holds `older` as its older neighbour, the newest.
+    fn link_newest(&mut self, pgno: Pgno, older: Pgno) {
+        if older == NONE {
+            self.oldest = pgno;
+        } else {
+            self.node(older).newer = pgno;
+        }
+        self.newest = pgno;
+    }
+
+    /// Unlinks page `pgno` from its neighbours, moving the scan start past it (the REMOVE
+    /// half of pcacheManageDirtyList); its node stays in `nodes`.
+    fn unlink(&mut self, pgno: Pgno) -> &mut DirtyNode {
+        let (older, newer) = {
+            let n = self.node(pgno);
+            (n.older, n.newer)
+        };
+        if self.synced == pgno {
+            self.synced = newer;
+        }
+        if newer == NONE {
+            self.newest = older;
+        } else {
+            self.node(newer).older = older;
+        }
+        if older == NONE {
+            self.oldest = newer;
+        } else {
+            self.node(older).newer = newer;
+        }
+        self.node(pgno)
+    }
+
+    /// Removes `page` (pcacheManageDirtyList REMOVE).
     fn remove(&mut self, page: &Page) {
-        let seq = page.dirty_seq.get();
-        self.pages.remove(&seq);
-        if self.synced == Some(seq) {
-            self.synced = self.pages.range(seq + 1..).next().map(|(&s, _)| s);
+        self.unlink(page.pgno);
+        self.nodes.remove(&page.pgno);
+    }
+
+    /// Moves `page` to the newest end (PCACHE_DIRTYLIST_FRONT: REMOVE, then ADD).
+    fn move_to_front(&mut self, page: &Rc<Page>) {
+        let pgno = page.pgno;
+        if self.newest != pgno {
+            self.unlink(pgno);
+            let older = self.newest;
+            let node = self.node(pgno);
+            node.older = older;
+            node.newer = NONE;
+            self.link_newest(pgno, older);
+        } else if self.synced == pgno {
+            // REMOVE moves the scan start past the newest page (to none); ADD puts it back
+            // unless the page needs a sync.
+            if page.needs_sync() {
+                self.synced = NONE;
+            }
+        }
+        if self.synced == NONE && !page.needs_sync() {
+            self.synced = pgno;
         }
     }
 
-    /// Moves `page` to the newest end (PCACHE_DIRTYLIST_FRONT).
-    fn move_to_front(&mut self, page: &Rc<Page>) {
-        self.remove(page);
-        self.add(page);
+    /// Pages `a` and `b` trade places in the list (and the scan start, if at one of them,
+    /// stays at its place): every link to one is made a link to the other.
+    fn swap_places(&mut self, a: Pgno, b: Pgno) {
+        let swap = |p: Pgno| {
+            if p == a {
+                b
+            } else if p == b {
+                a
+            } else {
+                p
+            }
+        };
+        let links = |list: &mut DirtyList, p: Pgno| {
+            let n = list.node(p);
+            (n.older, n.newer)
+        };
+        let (na, nb) = (links(self, a), links(self, b));
+        // Each neighbour once: a page between the two is the newer of one and the older of
+        // the other.
+        let neighbours = [na.0, na.1, nb.0, nb.1];
+        for (i, &p) in neighbours.iter().enumerate() {
+            if p != NONE && p != a && p != b && !neighbours[..i].contains(&p) {
+                let n = self.node(p);
+                n.older = swap(n.older);
+                n.newer = swap(n.newer);
+            }
+        }
+        let node = self.node(a);
+        (node.older, node.newer) = (swap(nb.0), swap(nb.1));
+        let node = self.node(b);
+        (node.older, node.newer) = (swap(na.0), swap(na.1));
+        self.oldest = swap(self.oldest);
+        self.newest = swap(self.newest);
+        self.synced = swap(self.synced);
+    }
+
+    /// The pages from `start` to the newest, in list order.
+    fn iter_from(&self, start: Pgno) -> impl Iterator<Item = &Rc<Page>> {
+        let mut at = start;
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let n = &self.nodes[&at];
+            at = n.newer;
+            Some(&n.page)
+        })
+    }
+
+    /// Empties the list, returning its pages (in no particular order).
+    fn take_all(&mut self) -> Vec<Rc<Page>> {
+        self.oldest = NONE;
+        self.newest = NONE;
+        self.synced = NONE;
+        self.nodes.drain().map(|(_, n)| n.page).collect()
     }
 }
 
@@ -296,6 +424,9 @@ pub struct PageCache {
     /// Pages referenced or dirty.
     pinned: Rc<Cell<usize>>,
     stats: CacheStats,
+    /// The image buffer of the last page evicted, for the next page read from the file
+    /// (pcache1 recycles the page it evicts the same way).
+    spare: Option<Box<[u8]>>,
 }
 
 impl PageCache {
@@ -312,6 +443,7 @@ impl PageCache {
             dirty: Rc::new(RefCell::new(DirtyList::default())),
             pinned: Rc::new(Cell::new(0)),
             stats: CacheStats::default(),
+            spare: None,
         }
     }
 
@@ -390,7 +522,6 @@ impl PageCache {
             counted: Cell::new(false),
             pinned: self.pinned.clone(),
             dirty_list: Rc::downgrade(&self.dirty),
-            dirty_seq: Cell::new(0),
             referenced: Cell::new(true),
             queued: Cell::new(false),
         });
@@ -435,6 +566,10 @@ impl PageCache {
             }
             self.remove_slot(slot, page.pgno);
             self.stats.evictions += 1;
+            // Unreferenced and out of the slots, the page has no other owner.
+            if let Ok(page) = Rc::try_unwrap(page) {
+                self.spare = Some(page.data.into_inner());
+            }
             return true;
         }
         false
@@ -443,6 +578,15 @@ impl PageCache {
     /// A zeroed buffer for a new page image.
     pub fn new_buffer(&self) -> Box<[u8]> {
         vec![0u8; self.page_size_bytes].into_boxed_slice()
+    }
+
+    /// A buffer for a page image about to be read from the file, which overwrites all of
+    /// it: the last evicted page's buffer, with its old bytes, when there is one.
+    pub fn buffer_for_read(&mut self) -> Box<[u8]> {
+        match self.spare.take() {
+            Some(b) if b.len() == self.page_size_bytes => b,
+            _ => self.new_buffer(),
+        }
     }
 
     fn remove_slot(&mut self, slot: usize, pgno: Pgno) {
@@ -478,11 +622,7 @@ impl PageCache {
         debug_assert!(a.is_dirty() && b.is_dirty());
         a.swap_data(b);
         let mut list = self.dirty.borrow_mut();
-        let (sa, sb) = (a.dirty_seq.get(), b.dirty_seq.get());
-        a.dirty_seq.set(sb);
-        b.dirty_seq.set(sa);
-        list.pages.insert(sb, a.0.clone());
-        list.pages.insert(sa, b.0.clone());
+        list.swap_places(a.pgno, b.pgno);
         for page in [b, a, b] {
             if page.needs_sync() {
                 list.move_to_front(&page.0);
@@ -493,7 +633,7 @@ impl PageCache {
     /// Every dirty page, in ascending page-number order (sqlite3PcacheDirtyList sorts them).
     pub fn dirty_pages_by_pgno(&self) -> Vec<PageRef> {
         let list = self.dirty.borrow();
-        let mut pages: Vec<PageRef> = list.pages.values().map(PageRef::new).collect();
+        let mut pages: Vec<PageRef> = list.nodes.values().map(|n| PageRef::new(&n.page)).collect();
         drop(list);
         pages.sort_unstable_by_key(|p| p.pgno);
         pages
@@ -501,14 +641,13 @@ impl PageCache {
 
     /// The number of dirty pages.
     pub fn dirty_count(&self) -> usize {
-        self.dirty.borrow().pages.len()
+        self.dirty.borrow().len()
     }
 
     /// Marks every dirty page clean (after commit) and every page not writeable.
     pub fn clean_all(&mut self) {
-        let pages = std::mem::take(&mut self.dirty.borrow_mut().pages);
-        self.dirty.borrow_mut().synced = None;
-        for page in pages.into_values() {
+        let pages = self.dirty.borrow_mut().take_all();
+        for page in pages {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE);
             if let Some(&slot) = self.map.get(&page.pgno) {
                 self.enqueue(slot, &page);
@@ -523,10 +662,10 @@ impl PageCache {
     /// over from the oldest dirty page.
     pub fn clear_sync_flags(&mut self) {
         let mut list = self.dirty.borrow_mut();
-        for page in list.pages.values() {
-            page.clear(flag::NEED_SYNC);
+        for node in list.nodes.values() {
+            node.page.clear(flag::NEED_SYNC);
         }
-        list.synced = list.pages.keys().next().copied();
+        list.synced = list.oldest;
     }
 
     /// Drops every page numbered above `db_size_pages` (after a rollback shrank the image).
@@ -547,9 +686,8 @@ impl PageCache {
 
     /// Drops every page (the file changed under the cache, or the pager failed).
     pub fn clear(&mut self) {
-        let pages = std::mem::take(&mut self.dirty.borrow_mut().pages);
-        self.dirty.borrow_mut().synced = None;
-        for page in pages.into_values() {
+        let pages = self.dirty.borrow_mut().take_all();
+        for page in pages {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
         }
         self.slots.clear();
@@ -575,18 +713,14 @@ impl PageCache {
     /// unreferenced dirty page. None when every dirty page is referenced.
     pub fn spill_candidate(&mut self) -> Option<PageRef> {
         let mut list = self.dirty.borrow_mut();
-        if let Some(start) = list.synced {
-            let found = list
-                .pages
-                .range(start..)
-                .find(|(_, p)| p.refs.get() == 0 && !p.needs_sync())
-                .map(|(&s, p)| (s, p.clone()));
-            list.synced = found.as_ref().map(|(s, _)| *s);
-            if let Some((_, p)) = found {
+        if list.synced != NONE {
+            let found = list.iter_from(list.synced).find(|p| p.refs.get() == 0 && !p.needs_sync()).cloned();
+            list.synced = found.as_ref().map_or(NONE, |p| p.pgno);
+            if let Some(p) = found {
                 return Some(PageRef::new(&p));
             }
         }
-        list.pages.values().find(|p| p.refs.get() == 0).map(PageRef::new)
+        list.iter_from(list.oldest).find(|p| p.refs.get() == 0).map(PageRef::new)
     }
 }
 
@@ -656,6 +790,84 @@ mod tests {
         c.clean_all();
         assert_eq!(c.dirty_count(), 0);
         assert_eq!(c.pinned(), 0);
+    }
+
+    /// The dirty list against a model (a vector, oldest first, and the scan start as a page
+    /// number), through random adds, removes, moves to the newest end and swaps.
+    #[test]
+    fn dirty_list_matches_a_model() {
+        let mut c = PageCache::new(512, 1000);
+        let pages: Vec<PageRef> = (1..=12).map(|p| c.insert(p, vec![0; 512].into_boxed_slice())).collect();
+        let mut list = DirtyList::default();
+        let mut model: Vec<Pgno> = Vec::new();
+        let mut synced: Option<Pgno> = None;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..20_000 {
+            let page = &pages[next(12) as usize].0;
+            let p = page.pgno;
+            if next(4) == 0 {
+                if page.needs_sync() { page.clear(flag::NEED_SYNC) } else { page.set(flag::NEED_SYNC) }
+            }
+            let present = model.contains(&p);
+            match next(4) {
+                0 if !present => {
+                    list.add(page);
+                    model.push(p);
+                    if synced.is_none() && !page.needs_sync() {
+                        synced = Some(p);
+                    }
+                }
+                1 if present => {
+                    list.remove(page);
+                    let i = model.iter().position(|&q| q == p).unwrap();
+                    if synced == Some(p) {
+                        synced = model.get(i + 1).copied();
+                    }
+                    model.remove(i);
+                }
+                2 if present => {
+                    list.move_to_front(page);
+                    let i = model.iter().position(|&q| q == p).unwrap();
+                    if synced == Some(p) {
+                        synced = model.get(i + 1).copied();
+                    }
+                    model.remove(i);
+                    model.push(p);
+                    if synced.is_none() && !page.needs_sync() {
+                        synced = Some(p);
+                    }
+                }
+                3 if present && model.len() > 1 => {
+                    let q = model[next(model.len() as u64) as usize];
+                    if q != p {
+                        list.swap_places(p, q);
+                        let (i, j) =
+                            (model.iter().position(|&x| x == p).unwrap(), model.iter().position(|&x| x == q).unwrap());
+                        model.swap(i, j);
+                        synced = synced.map(|s| {
+                            if s == p {
+                                q
+                            } else if s == q {
+                                p
+                            } else {
+                                s
+                            }
+                        });
+                    }
+                }
+                _ => {}
+            }
+            let order: Vec<Pgno> = list.iter_from(list.oldest).map(|pg| pg.pgno).collect();
+            assert_eq!(order, model);
+            assert_eq!(list.synced, synced.unwrap_or(NONE));
+            assert_eq!(list.len(), model.len());
+        }
     }
 
     #[test]

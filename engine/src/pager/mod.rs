@@ -514,7 +514,7 @@ impl Pager {
             return Err(Error::corrupt(format!("invalid page number {pgno}")));
         }
         self.make_room()?;
-        let mut data = self.cache.new_buffer();
+        let mut data = if pgno <= self.db_size { self.cache.buffer_for_read() } else { self.cache.new_buffer() };
         if pgno <= self.db_size {
             let offset = u64::from(pgno - 1) * u64::from(self.page_size_bytes);
             self.fd.read_at(&mut data, offset)?;

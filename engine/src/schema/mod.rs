@@ -22,6 +22,9 @@ pub(crate) use index::move_replace_last;
 use crate::format::value::Collation;
 use crate::sql::ast::{CheckExpr, ConflictResolution, DefaultValue, Expr, SortOrder};
 
+/// The most columns a table, index or result set may have (SQLITE_MAX_COLUMN's default).
+pub const MAX_COLUMNS: usize = 2000;
+
 /// A table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableDef {

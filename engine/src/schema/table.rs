@@ -9,7 +9,7 @@ use super::{
     Affinity, CheckDef, ColumnDef, Generated, IndexColumn, IndexDef, IndexOrigin, IndexTarget, StdType, TableDef,
     declared_type,
 };
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::format::value::Collation;
 use crate::sql::ast::{
     ColumnConstraintKind, ConflictResolution, CreateTable, Expr, Literal, OrderingTerm, SortOrder, TableConstraintKind,
@@ -19,6 +19,10 @@ impl TableDef {
     /// The table a CREATE TABLE statement defines, or SQLite's error for it.
     pub fn from_ast(ast: &CreateTable) -> Result<TableDef> {
         check_object_name(ast.name.name.as_str())?;
+        if ast.columns.len() > super::MAX_COLUMNS {
+            // sqlite3AddColumn's check of SQLITE_LIMIT_COLUMN.
+            return Err(Error::new(ErrorCode::Error, format!("too many columns on {}", ast.name.name.as_str())));
+        }
         let mut builder = Builder {
             table: TableDef {
                 name: ast.name.name.name.clone(),

@@ -12,7 +12,13 @@ use crate::format::header::offset;
 use crate::format::value::{Collation, Value};
 use crate::pager::{JournalMode, Synchronous};
 use crate::schema::{IndexOrigin, IndexTarget};
-use crate::sql::ast::Pragma;
+use crate::sql::Name;
+use crate::sql::ast::{Pragma, PragmaValueKind};
+use crate::storage::IntegrityOptions;
+use crate::vdbe::op::OnError;
+use crate::vdbe::{Step, Vm};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The pragmas that write the database header when given a value.
 pub fn pragma_writes(p: &Pragma) -> bool {
@@ -60,9 +66,164 @@ fn journal_mode_name(m: JournalMode) -> &'static str {
     }
 }
 
+/// What a PRAGMA returns: its rows, and an error to raise after them (PRAGMA
+/// integrity_check returns the problems found before the page it could not read).
+#[derive(Debug)]
+pub struct PragmaOutput {
+    pub rows: Vec<Vec<Value>>,
+    pub error: Option<Error>,
+}
+
+/// sqlite3GetInt32 on a PRAGMA argument's token: a decimal (leading zeros skipped, at most 10
+/// digits, anything after the digits ignored) or hexadecimal (`0x`, at most 8 digits, the
+/// whole token) 32-bit integer; None when the token does not start as one.
+fn get_int32(token: &str) -> Option<i32> {
+    let b = token.as_bytes();
+    let (neg, mut i) = match b.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    if i == 0 && b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b[2].is_ascii_hexdigit() {
+        let mut j = 2;
+        while b.get(j) == Some(&b'0') {
+            j += 1;
+        }
+        let mut u: u32 = 0;
+        let mut n = 0;
+        while n < 8 && b.get(j + n).is_some_and(u8::is_ascii_hexdigit) {
+            u = u * 16 + (b[j + n] as char).to_digit(16).expect("hex digit");
+            n += 1;
+        }
+        let more = b.get(j + n).is_some_and(u8::is_ascii_hexdigit);
+        return (u & 0x8000_0000 == 0 && !more).then_some(u as i32);
+    }
+    if !b.get(i).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    while b.get(i) == Some(&b'0') {
+        i += 1;
+    }
+    let mut v: i64 = 0;
+    let mut n = 0;
+    while n < 11 && b.get(i + n).is_some_and(u8::is_ascii_digit) {
+        v = v * 10 + i64::from(b[i + n] - b'0');
+        n += 1;
+    }
+    if n > 10 || v - i64::from(neg) > i64::from(i32::MAX) {
+        return None;
+    }
+    Some(if neg { -v } else { v } as i32)
+}
+
 impl Session {
-    /// Runs a PRAGMA; returns its result rows.
-    pub fn pragma(&mut self, p: &Pragma) -> Result<Vec<Vec<Value>>> {
+    /// Runs a PRAGMA; returns its result rows (and, for integrity_check, the error that
+    /// stopped it after them).
+    pub fn pragma(&mut self, p: &Pragma) -> Result<PragmaOutput> {
+        let name = p.name.name.name.to_ascii_lowercase();
+        if (name == "integrity_check" || name == "quick_check")
+            && p.name.schema.as_ref().is_none_or(|s| s.name.eq_ignore_ascii_case("main"))
+        {
+            return self.integrity_check(p, name == "quick_check");
+        }
+        Ok(PragmaOutput { rows: self.pragma_rows(p)?, error: None })
+    }
+
+    /// PRAGMA integrity_check / quick_check [(N | table)]: N caps the rows (100 when absent
+    /// or not positive); a name checks that table alone. The argument is read from its token
+    /// as SQLite reads it: the sign of `-5` is not part of the token, and a quoted `'5'` is a
+    /// table name.
+    fn integrity_check(&mut self, p: &Pragma, quick: bool) -> Result<PragmaOutput> {
+        let mut opts = IntegrityOptions { quick, max_errors: 100, table: None, check_failures: BTreeMap::new() };
+        if let Some(v) = &p.value {
+            let token = v.raw.trim_start_matches(['-', '+']).trim_start();
+            let number = if v.kind == PragmaValueKind::String { None } else { get_int32(token) };
+            match number {
+                Some(n) if n > 0 => opts.max_errors = n as u32,
+                Some(_) => {}
+                None => opts.table = Some(v.value.clone()),
+            }
+        }
+        opts.check_failures = self.check_constraint_failures(opts.table.as_deref());
+        let outcome = self.db.integrity_check(&opts)?;
+        Ok(PragmaOutput {
+            rows: outcome.rows.into_iter().map(|r| vec![Value::text(&r)]).collect(),
+            error: outcome.error,
+        })
+    }
+
+    /// For each table (only `only`, when given) with CHECK constraints: the rowids of its
+    /// rows that fail one, in rowid order, found with a query. A row fails when a CHECK
+    /// expression is false; NULL passes (SQLite's integrity-check program tests each with
+    /// sqlite3ExprIfFalse, the first with sqlite3ExprIfTrue and SQLITE_JUMPIFNULL). A table
+    /// whose query fails (a damaged file) is left out: its CHECK constraints go unchecked,
+    /// and the scan reports the damage.
+    fn check_constraint_failures(&mut self, only: Option<&str>) -> BTreeMap<String, Vec<i64>> {
+        // sqlite3AddCheckConstraint keeps no CHECK constraint in the schema of a read-only
+        // database, so its integrity check has none to test.
+        if self.db.btree().pager().config().read_only {
+            return BTreeMap::new();
+        }
+        let tables: Vec<_> = self
+            .db
+            .catalog()
+            .tables
+            .iter()
+            .filter(|t| !t.def.checks.is_empty() && !t.def.without_rowid)
+            .filter(|t| only.is_none_or(|n| n.eq_ignore_ascii_case(&t.def.name)))
+            .cloned()
+            .collect();
+        let mut out = BTreeMap::new();
+        for t in tables {
+            let Some(rowid) = ["rowid", "_rowid_", "oid"].into_iter().find(|n| t.def.column_index(n).is_none()) else {
+                continue;
+            };
+            let failed: Vec<String> = t
+                .def
+                .checks
+                .iter()
+                .map(|c| format!("CASE WHEN ({e}) THEN 0 WHEN NOT ({e}) THEN 1 ELSE 0 END", e = c.expr))
+                .collect();
+            let sql =
+                format!("SELECT {rowid} FROM {} WHERE {} > 0 ORDER BY {rowid}", Name(&t.def.name), failed.join(" + "));
+            if let Ok(rowids) = self.query_integers(&sql) {
+                out.insert(t.def.name.to_ascii_lowercase(), rowids);
+            }
+        }
+        out
+    }
+
+    /// Runs the query `sql` inside the current statement's transaction (as a nested
+    /// statement) and returns its first column's integers.
+    fn query_integers(&mut self, sql: &str) -> Result<Vec<i64>> {
+        let parsed = crate::sql::parse_statement(sql)?;
+        let program = crate::compile::compile(&parsed, sql, self.db.catalog())?;
+        let mut vm = Vm::new(Rc::new(program));
+        let mut rows = Vec::new();
+        let r = loop {
+            match vm.step(self) {
+                Ok(Step::Row) => rows.push(match vm.row().first() {
+                    Some(Value::Integer(i)) => *i,
+                    _ => 0,
+                }),
+                Ok(Step::Done) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        match r {
+            Ok(()) => {
+                self.end_statement_ok(&mut vm.txn)?;
+                Ok(rows)
+            }
+            Err(e) => {
+                self.end_statement_err(&mut vm.txn, &e, OnError::Abort);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs a PRAGMA other than integrity_check; returns its result rows.
+    fn pragma_rows(&mut self, p: &Pragma) -> Result<Vec<Vec<Value>>> {
         if let Some(schema) = &p.name.schema
             && !schema.name.eq_ignore_ascii_case("main")
         {
@@ -164,9 +325,6 @@ impl Session {
                 let file = self.db.btree().pager().path().to_string();
                 Ok(vec![vec![Value::Integer(0), Value::text("main"), Value::text(&file)]])
             }
-            "integrity_check" | "quick_check" => {
-                Err(Error::new(ErrorCode::Error, format!("PRAGMA {name} is not built yet")))
-            }
             // SQLite ignores a pragma it does not know.
             _ => Ok(Vec::new()),
         }
@@ -259,5 +417,25 @@ impl Session {
                 row
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::get_int32;
+
+    #[test]
+    fn get_int32_reads_tokens_as_sqlite() {
+        assert_eq!(get_int32("10"), Some(10));
+        assert_eq!(get_int32("007"), Some(7));
+        assert_eq!(get_int32("5.5"), Some(5));
+        assert_eq!(get_int32("12abc"), Some(12));
+        assert_eq!(get_int32("0x10"), Some(16));
+        assert_eq!(get_int32("0x80000000"), None);
+        assert_eq!(get_int32("2147483647"), Some(i32::MAX));
+        assert_eq!(get_int32("2147483648"), None);
+        assert_eq!(get_int32("-2147483648"), Some(i32::MIN));
+        assert_eq!(get_int32("'10'"), None);
+        assert_eq!(get_int32("t1"), None);
     }
 }

@@ -27,13 +27,14 @@
 //! - DROP INDEX: its row deleted; the schema cookie; its b-tree destroyed.
 
 use super::Database;
+use super::integrity_record::{Column, ColumnFault, RecordView};
 use crate::btree::modify::InsertFlags;
 use crate::btree::{KeyInfo, TreeKind};
 use crate::ensure_corrupt;
 use crate::error::{Error, ErrorCode, Result};
 use crate::format::header::offset;
 use crate::format::record::{Record, encode_values};
-use crate::format::value::{Value, ValueRef};
+use crate::format::value::Value;
 use crate::pager::Pgno;
 use crate::schema::{IndexDef, IndexOrigin, IndexTarget, TableDef};
 use crate::sql::ast::{DropKind, SortOrder, Stmt};
@@ -94,11 +95,51 @@ impl Catalog {
         self.others.iter().find(|o| o.kind == "view" && o.name.eq_ignore_ascii_case(name))
     }
 
+    /// The trigger named `name`.
+    pub fn trigger(&self, name: &str) -> Option<&OtherObject> {
+        self.others.iter().find(|o| o.kind == "trigger" && o.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The triggers on table or view `table`.
+    pub fn triggers_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a OtherObject> + 'a {
+        self.others.iter().filter(move |o| o.kind == "trigger" && o.tbl_name.eq_ignore_ascii_case(table))
+    }
+
     /// The index named `name` and its table.
     pub fn index(&self, name: &str) -> Option<(&Table, &Index)> {
         self.tables
             .iter()
             .find_map(|t| t.indexes.iter().find(|i| i.def.name.eq_ignore_ascii_case(name)).map(|i| (&**t, i)))
+    }
+
+    /// The error for creating a table or view named `name` when that name is taken
+    /// (sqlite3StartTable's wording), or None when it is free.
+    fn name_conflict(&self, name: &str) -> Option<Error> {
+        let msg = if self.index(name).is_some() {
+            format!("there is already an index named {name}")
+        } else if self.view(name).is_some() {
+            format!("view {name} already exists")
+        } else if self.table(name).is_some() {
+            format!("table {name} already exists")
+        } else {
+            return None;
+        };
+        Some(Error::new(ErrorCode::Error, msg))
+    }
+
+    /// Refuses a schema object whose name another object already has (in SQLite's
+    /// namespaces: tables, views and indexes, their tables' automatic indexes included; or
+    /// triggers), as re-running its CREATE statement would.
+    fn check_new_name(&self, row: &str, name: &str, trigger: bool) -> Result<()> {
+        let taken = if trigger {
+            self.others.iter().any(|o| o.kind == "trigger" && o.name.eq_ignore_ascii_case(name))
+        } else {
+            self.table(name).is_some()
+                || self.others.iter().any(|o| o.kind == "view" && o.name.eq_ignore_ascii_case(name))
+                || self.tables.iter().any(|t| t.def.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name)))
+                || self.index(name).is_some()
+        };
+        if taken { Err(malformed(row, format!("{name} already exists"))) } else { Ok(()) }
     }
 
     fn name_taken(&self, name: &str) -> bool {
@@ -122,10 +163,165 @@ fn malformed(name: &str, why: impl std::fmt::Display) -> Error {
     Error::corrupt(format!("malformed database schema ({name}) - {why}"))
 }
 
-fn text_of(v: ValueRef<'_>) -> Option<String> {
+/// A schema column as the text sqlite3_exec hands to sqlite3InitCallback (NULL: None).
+fn text_of(v: &Value) -> Option<String> {
     match v {
-        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
-        _ => None,
+        Value::Text(t) | Value::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(r) => Some(r.to_string()),
+        Value::Null => None,
+    }
+}
+
+/// A record OP_Column cannot read: SQLITE_CORRUPT, or the error that stopped the read.
+fn column_error(f: ColumnFault) -> Error {
+    match f {
+        ColumnFault::Malformed => Error::corrupt("a sqlite_schema record is malformed"),
+        ColumnFault::Error(e) => e,
+    }
+}
+
+/// One row of sqlite_schema as read.
+struct SchemaRow {
+    rowid: i64,
+    kind: String,
+    /// NULL names are possible in a damaged file.
+    name: Option<String>,
+    tbl_name: String,
+    root: Value,
+    sql: Option<String>,
+}
+
+/// sqlite3GetUInt32 on the text of a rootpage value: all decimal digits, at most 2^32 (which
+/// wraps to 0, as in SQLite); None otherwise.
+fn root_page_number(v: &Value) -> Option<Pgno> {
+    let text = match v {
+        Value::Integer(i) => i.to_string(),
+        Value::Text(t) | Value::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        Value::Real(_) | Value::Null => return None,
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in text.bytes() {
+        v = v * 10 + u64::from(b - b'0');
+        if v > 1 << 32 {
+            return None;
+        }
+    }
+    Some(v as u32)
+}
+
+/// SQLite's "malformed database schema (name)" with no further detail.
+fn malformed_bare(name: &str) -> Error {
+    Error::corrupt(format!("malformed database schema ({name})"))
+}
+
+impl Catalog {
+    /// Adds one sqlite_schema row, with the checks of sqlite3InitCallback: a CREATE statement
+    /// must parse, name in its row the object it creates (sqlite3CheckObjectName: type, name
+    /// and table name, ignoring ASCII case) and have a root page within the file; an index's
+    /// table must come before it; a row without SQL is an automatic index that its table's
+    /// CREATE TABLE made, whose root page must be at least 2, within the file, and not
+    /// another index's of the same table. As in SQLite, a CREATE row's root page may be 0
+    /// (the tree then fails at its first use), and no name may be taken twice.
+    fn add_schema_row(&mut self, row: SchemaRow, n_page: Pgno) -> Result<()> {
+        let shown = row.name.clone().unwrap_or_else(|| "?".to_string());
+        let name = shown.as_str();
+        if row.root == Value::Null {
+            return Err(malformed_bare(name));
+        }
+        let root = root_page_number(&row.root);
+        let sql = row.sql.as_deref().unwrap_or("");
+        let is_create = sql.len() >= 2 && sql.as_bytes()[..2].eq_ignore_ascii_case(b"cr");
+        if !is_create {
+            if row.name.is_none() || !sql.is_empty() {
+                return Err(malformed_bare(name));
+            }
+            // An automatic index: its definition came with its table's CREATE TABLE.
+            let (ti, def) = self
+                .tables
+                .iter()
+                .enumerate()
+                .find_map(|(ti, t)| {
+                    t.def.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name)).map(|d| (ti, d.clone()))
+                })
+                .ok_or_else(|| malformed(name, "orphan index"))?;
+            let table = Rc::make_mut(&mut self.tables[ti]);
+            let root = root.filter(|&r| r >= 2 && r <= n_page && !table.indexes.iter().any(|i| i.root == r));
+            let root = root.ok_or_else(|| malformed(name, "invalid rootpage"))?;
+            let key_info = Rc::new(key_info_of(&def));
+            table.indexes.insert(0, Index { def, root, schema_rowid: row.rowid, key_info });
+            move_replace_last(&mut table.indexes);
+            return Ok(());
+        }
+        let root = match root {
+            Some(r) if n_page == 0 || r <= n_page => r,
+            _ => return Err(malformed(name, "invalid rootpage")),
+        };
+        let names_match = |kind: &str, object: &str, table: &str| {
+            row.kind.eq_ignore_ascii_case(kind)
+                && row.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(object))
+                && row.tbl_name.eq_ignore_ascii_case(table)
+        };
+        let stmt = parse_statement(sql).map_err(|e| malformed(name, e.message()))?.stmt;
+        // A table or view row with root page 1 is parsed as sqlite_schema itself
+        // (sqlite3StartTable's special case), whose name no row can have.
+        if root == 1 && matches!(stmt, Stmt::CreateTable(_) | Stmt::CreateView(_)) {
+            return Err(malformed_bare(name));
+        }
+        match stmt {
+            Stmt::CreateTable(ast) => {
+                let def = TableDef::from_ast(&ast).map_err(|e| malformed(name, e.message()))?;
+                if !names_match("table", &def.name, &def.name) {
+                    return Err(malformed_bare(name));
+                }
+                self.check_new_name(name, &def.name, false)?;
+                self.tables.push(Rc::new(Table { def, root, schema_rowid: row.rowid, indexes: Vec::new() }));
+            }
+            Stmt::CreateIndex(ast) => {
+                self.check_new_name(name, ast.name.name.as_str(), false)?;
+                let table = self
+                    .tables
+                    .iter_mut()
+                    .find(|t| t.def.name.eq_ignore_ascii_case(&ast.table))
+                    .ok_or_else(|| malformed(name, format!("no such table: main.{}", ast.table)))?;
+                let table = Rc::make_mut(table);
+                let def = IndexDef::from_ast(&ast, &table.def).map_err(|e| malformed(name, e.message()))?;
+                if !names_match("index", &def.name, &table.def.name) {
+                    return Err(malformed_bare(name));
+                }
+                ensure_corrupt!(
+                    !table.indexes.iter().any(|i| i.root == root),
+                    "malformed database schema ({name}) - invalid rootpage"
+                );
+                let key_info = Rc::new(key_info_of(&def));
+                table.indexes.insert(0, Index { def, root, schema_rowid: row.rowid, key_info });
+                move_replace_last(&mut table.indexes);
+            }
+            other => {
+                let (kind, object, table) = match &other {
+                    Stmt::CreateView(v) => ("view", v.name.name.as_str().to_string(), v.name.name.as_str().to_string()),
+                    Stmt::CreateTrigger(t) => {
+                        ("trigger", t.name.name.as_str().to_string(), t.table.name.as_str().to_string())
+                    }
+                    _ => return Err(malformed(name, "not a CREATE TABLE, INDEX, VIEW or TRIGGER statement")),
+                };
+                if !names_match(kind, &object, &table) {
+                    return Err(malformed_bare(name));
+                }
+                self.check_new_name(name, &object, kind == "trigger")?;
+                self.others.push(OtherObject {
+                    kind: row.kind,
+                    name: shown,
+                    tbl_name: row.tbl_name,
+                    schema_rowid: row.rowid,
+                    sql: row.sql,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -133,7 +329,8 @@ impl Database {
     /// Reads sqlite_schema into a catalog (sqlite3InitOne). Requires a read transaction.
     pub(super) fn load_catalog(&mut self) -> Result<Catalog> {
         let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
-        let format = self.bt.get_meta(offset::SCHEMA_FORMAT)?;
+        // sqlite3InitOne keeps the schema format's low byte only.
+        let format = self.bt.get_meta(offset::SCHEMA_FORMAT)? & 0xff;
         // sqlite3InitOne reads the low two bits; 0 means UTF-8.
         let encoding = self.bt.get_meta(offset::TEXT_ENCODING)? & 3;
         if format > 4 {
@@ -143,80 +340,35 @@ impl Database {
             return Err(Error::new(ErrorCode::Error, "UTF-16 databases are not supported yet"));
         }
         let mut catalog = Catalog { cookie, ..Catalog::default() };
-        let mut rows = Vec::new();
+        let n_page = self.bt.page_count();
+        // Rows are processed in the order the cursor yields them, as sqlite3InitCallback
+        // processes "SELECT * FROM sqlite_schema ORDER BY rowid", which a damaged tree may
+        // yield out of rowid order.
         let c = self.bt.cursor(1, None)?;
         let mut more = self.bt.first(&c)?;
         while more {
-            let rowid = self.bt.rowid(&c)?;
-            let payload = self.bt.payload(&c)?;
-            let rec = Record::parse(&payload)?;
-            let kind = text_of(rec.get(0)).unwrap_or_default();
-            let name = text_of(rec.get(1)).unwrap_or_default();
-            let tbl_name = text_of(rec.get(2)).unwrap_or_default();
-            let root = match rec.get(3) {
-                ValueRef::Integer(r) if (0..=i64::from(u32::MAX)).contains(&r) => r as Pgno,
-                ValueRef::Null => 0,
-                _ => return Err(malformed(&name, "invalid rootpage")),
-            };
-            let sql = text_of(rec.get(4));
-            rows.push((rowid, kind, name, tbl_name, root, sql));
-            more = self.bt.next(&c)?;
-        }
-        // Tables first (their implied indexes come from their CREATE TABLE text), then
-        // explicit indexes in rowid order, each put in front of its table's list.
-        for (rowid, kind, name, _tbl, root, sql) in &rows {
-            if kind != "table" {
-                continue;
-            }
-            let sql = sql.as_deref().ok_or_else(|| malformed(name, "table without sql"))?;
-            let Stmt::CreateTable(ast) = parse_statement(sql).map_err(|e| malformed(name, e.message()))?.stmt else {
-                return Err(malformed(name, "not a CREATE TABLE statement"));
-            };
-            let def = TableDef::from_ast(&ast).map_err(|e| malformed(name, e.message()))?;
-            ensure_corrupt!(*root >= 1 || def.without_rowid, "malformed database schema ({name}) - invalid rootpage");
-            catalog.tables.push(Rc::new(Table { def, root: *root, schema_rowid: *rowid, indexes: Vec::new() }));
-        }
-        for (rowid, kind, name, tbl_name, root, sql) in &rows {
-            match kind.as_str() {
-                "table" => {}
-                "index" => {
-                    let table = Rc::make_mut(
-                        catalog
-                            .tables
-                            .iter_mut()
-                            .find(|t| t.def.name.eq_ignore_ascii_case(tbl_name))
-                            .ok_or_else(|| malformed(name, "index of a missing table"))?,
-                    );
-                    let def = match sql {
-                        None => table
-                            .def
-                            .indexes
-                            .iter()
-                            .find(|i| i.name.eq_ignore_ascii_case(name))
-                            .cloned()
-                            .ok_or_else(|| malformed(name, "orphan index"))?,
-                        Some(sql) => {
-                            let Stmt::CreateIndex(ast) =
-                                parse_statement(sql).map_err(|e| malformed(name, e.message()))?.stmt
-                            else {
-                                return Err(malformed(name, "not a CREATE INDEX statement"));
-                            };
-                            IndexDef::from_ast(&ast, &table.def).map_err(|e| malformed(name, e.message()))?
-                        }
-                    };
-                    ensure_corrupt!(*root >= 2, "malformed database schema ({name}) - invalid rootpage");
-                    let key_info = Rc::new(key_info_of(&def));
-                    table.indexes.insert(0, Index { def, root: *root, schema_rowid: *rowid, key_info });
-                    move_replace_last(&mut table.indexes);
+            // Each row's columns are read as OP_Column reads them, first to last.
+            let view = self.bt.payload_view(&c)?;
+            let rowid = view.cell.key;
+            let mut rec = RecordView::new(view).map_err(column_error)?;
+            let mut col = |db: &mut Database, i: usize| -> Result<Value> {
+                match rec.column(&mut db.bt, i).map_err(column_error)? {
+                    Column::Present(_) => rec.value(&mut db.bt, i).map_err(column_error),
+                    Column::Missing => Ok(Value::Null),
                 }
-                _ => catalog.others.push(OtherObject {
-                    kind: kind.clone(),
-                    name: name.clone(),
-                    tbl_name: tbl_name.clone(),
-                    schema_rowid: *rowid,
-                    sql: sql.clone(),
-                }),
-            }
+            };
+            let (kind, name, tbl_name) = (col(self, 0)?, col(self, 1)?, col(self, 2)?);
+            let (root, sql) = (col(self, 3)?, col(self, 4)?);
+            let row = SchemaRow {
+                rowid,
+                kind: text_of(&kind).unwrap_or_default(),
+                name: text_of(&name),
+                tbl_name: text_of(&tbl_name).unwrap_or_default(),
+                root,
+                sql: text_of(&sql),
+            };
+            catalog.add_schema_row(row, n_page)?;
+            more = self.bt.next(&c)?;
         }
         Ok(catalog)
     }
@@ -248,9 +400,9 @@ impl Database {
             let payload = self.bt.payload(&c)?;
             let rec = Record::parse(&payload)?;
             let (kind, name, tbl) = (
-                text_of(rec.get(0)).unwrap_or_default(),
-                text_of(rec.get(1)).unwrap_or_default(),
-                text_of(rec.get(2)).unwrap_or_default(),
+                text_of(&rec.get(0).to_owned()).unwrap_or_default(),
+                text_of(&rec.get(1).to_owned()).unwrap_or_default(),
+                text_of(&rec.get(2).to_owned()).unwrap_or_default(),
             );
             if matches(&kind, &name, &tbl) {
                 self.bt.delete(&c, true)?;
@@ -278,18 +430,22 @@ impl Database {
                     return Err(Error::new(ErrorCode::Error, "TEMP tables are not supported yet"));
                 }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TABLE without stored text"))?;
-                if self.catalog.name_taken(ast.name.name.as_str()) {
-                    if ast.if_not_exists {
-                        return Ok(());
-                    }
-                    let what = if self.catalog.index(ast.name.name.as_str()).is_some() { "index" } else { "table" };
-                    return Err(Error::new(
-                        ErrorCode::Error,
-                        format!("{what} {} already exists", ast.name.name.as_str()),
-                    ));
+                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
+                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
                 }
                 let def = TableDef::from_ast(&ast)?;
                 self.create_table(def, stored)
+            }
+            Stmt::CreateView(ast) => {
+                check_schema_name(ast.name.schema_name())?;
+                if ast.temp {
+                    return Err(Error::new(ErrorCode::Error, "TEMP views are not supported yet"));
+                }
+                let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE VIEW without stored text"))?;
+                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
+                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
+                }
+                self.create_view(ast.name.name.as_str(), stored)
             }
             Stmt::CreateIndex(ast) => {
                 check_schema_name(ast.name.schema_name())?;
@@ -315,11 +471,20 @@ impl Database {
                 match d.kind {
                     DropKind::Table => self.drop_table(d.name.name.as_str(), d.if_exists),
                     DropKind::Index => self.drop_index(d.name.name.as_str(), d.if_exists),
-                    DropKind::View => Err(Error::new(ErrorCode::Error, "views are not supported yet")),
-                    DropKind::Trigger => Err(Error::new(ErrorCode::Error, "triggers are not supported yet")),
+                    DropKind::View => self.drop_view(d.name.name.as_str(), d.if_exists),
+                    DropKind::Trigger => self.drop_trigger(d.name.name.as_str(), d.if_exists),
                 }
             }
-            _ => Err(Error::new(ErrorCode::Error, "not a CREATE TABLE, CREATE INDEX or DROP statement")),
+            Stmt::CreateTrigger(ast) => {
+                check_schema_name(ast.name.schema_name())?;
+                if ast.temp {
+                    return Err(Error::new(ErrorCode::Error, "TEMP triggers are not supported yet"));
+                }
+                let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TRIGGER without stored text"))?;
+                self.create_trigger(&ast, stored)
+            }
+            Stmt::Reindex(target) => self.reindex(target.as_ref()),
+            _ => Err(Error::new(ErrorCode::Error, "not a CREATE, DROP or REINDEX statement")),
         }
     }
 
@@ -398,6 +563,9 @@ impl Database {
 
     fn drop_table(&mut self, name: &str, if_exists: bool) -> Result<()> {
         let Some(table) = self.catalog.table(name).cloned() else {
+            if self.catalog.view(name).is_some() {
+                return Err(Error::new(ErrorCode::Error, format!("use DROP VIEW to delete view {name}")));
+            }
             if if_exists {
                 return Ok(());
             }
@@ -408,6 +576,19 @@ impl Database {
             return Err(Error::new(ErrorCode::Error, format!("table {name} may not be dropped")));
         }
         let tbl = table.def.name.clone();
+        // sqlite3CodeDropTable: each trigger of the table is dropped first (the table's
+        // trigger list is newest first), then every other row naming the table.
+        let mut triggers: Vec<(i64, String)> = self
+            .catalog
+            .others
+            .iter()
+            .filter(|o| o.kind == "trigger" && o.tbl_name == tbl)
+            .map(|o| (o.schema_rowid, o.name.clone()))
+            .collect();
+        triggers.sort_by_key(|t| std::cmp::Reverse(t.0));
+        for (_, trigger) in &triggers {
+            self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == trigger)?;
+        }
         self.delete_schema_rows(|kind, _, t| t == tbl && kind != "trigger")?;
         let mut roots: Vec<Pgno> = std::iter::once(table.root).chain(table.indexes.iter().map(|i| i.root)).collect();
         roots.sort_unstable_by(|a, b| b.cmp(a));
@@ -416,7 +597,151 @@ impl Database {
         }
         self.bump_cookie()?;
         self.catalog.tables.retain(|t| t.def.name != tbl);
-        self.catalog.others.retain(|o| o.tbl_name != tbl || o.kind == "trigger");
+        self.catalog.others.retain(|o| o.tbl_name != tbl);
+        Ok(())
+    }
+
+    /// CREATE VIEW: a sqlite_schema row of type 'view' with root page 0; the SELECT is
+    /// resolved when a statement reads the view (as SQLite does, a view over a missing table
+    /// can be created; reading it is the error).
+    fn create_view(&mut self, name: &str, stored: String) -> Result<()> {
+        if self.bt.get_meta(offset::SCHEMA_FORMAT)? == 0 {
+            self.bt.update_meta(offset::SCHEMA_FORMAT, 4)?;
+            self.bt.update_meta(offset::TEXT_ENCODING, 1)?;
+        }
+        let rowid = self.insert_schema_row(&[
+            Value::text("view"),
+            Value::text(name),
+            Value::text(name),
+            Value::Integer(0),
+            Value::text(&stored),
+        ])?;
+        self.bump_cookie()?;
+        self.catalog.others.push(OtherObject {
+            kind: "view".to_string(),
+            name: name.to_string(),
+            tbl_name: name.to_string(),
+            schema_rowid: rowid,
+            sql: Some(stored),
+        });
+        Ok(())
+    }
+
+    /// REINDEX (sqlite3Reindex): every index; or those using a collation; or a table's; or
+    /// one index. Each is emptied and filled again from its table, as sqlite3RefillIndex
+    /// does; the schema does not change.
+    fn reindex(&mut self, target: Option<&crate::sql::ast::QualifiedName>) -> Result<()> {
+        if let Some(t) = target {
+            check_schema_name(t.schema_name())?;
+        }
+        let name = target.map(|t| t.name.name.clone());
+        let collation = name.as_deref().and_then(crate::format::value::Collation::from_name);
+        let mut chosen: Vec<(String, Index)> = Vec::new();
+        for table in &self.catalog.tables {
+            for index in &table.indexes {
+                let take = match (&name, collation) {
+                    (None, _) => true,
+                    (Some(_), Some(c)) if target.is_some_and(|t| t.schema.is_none()) => {
+                        index.def.columns.iter().any(|col| col.collation == c)
+                    }
+                    (Some(n), _) => table.def.name.eq_ignore_ascii_case(n) || index.def.name.eq_ignore_ascii_case(n),
+                };
+                if take {
+                    chosen.push((table.def.name.clone(), index.clone()));
+                }
+            }
+        }
+        let known = match &name {
+            None => true,
+            Some(n) => collation.is_some() || self.catalog.table(n).is_some() || self.catalog.index(n).is_some(),
+        };
+        if !known {
+            return Err(Error::new(ErrorCode::Error, "unable to identify the object to be reindexed"));
+        }
+        for (table, index) in chosen {
+            self.bt.clear_tree(index.root)?;
+            self.fill_index(&table, &index)?;
+        }
+        Ok(())
+    }
+
+    /// CREATE TRIGGER (sqlite3BeginTrigger / sqlite3FinishTrigger): its row is stored as
+    /// SQLite stores it. The engine does not run triggers yet: INSERT, UPDATE and DELETE on a
+    /// table or view that has one are refused at compile time (compile/dml.rs), so a trigger
+    /// is never silently skipped.
+    fn create_trigger(&mut self, ast: &crate::sql::ast::CreateTrigger, stored: String) -> Result<()> {
+        use crate::sql::ast::TriggerTime;
+        let name = ast.name.name.as_str();
+        let target = ast.table.name.as_str();
+        let on_view = self.catalog.view(target).map(|v| v.name.clone());
+        let on_table = self.catalog.table(target).map(|t| t.def.name.clone());
+        let Some(tbl_name) = on_table.clone().or(on_view.clone()) else {
+            return Err(Error::new(ErrorCode::Error, format!("no such table: main.{target}")));
+        };
+        if tbl_name.len() >= 7 && tbl_name[..7].eq_ignore_ascii_case("sqlite_") {
+            return Err(Error::new(ErrorCode::Error, "cannot create trigger on system table"));
+        }
+        if on_view.is_some() && ast.time != TriggerTime::InsteadOf {
+            let when = if ast.time == TriggerTime::Before { "BEFORE" } else { "AFTER" };
+            return Err(Error::new(ErrorCode::Error, format!("cannot create {when} trigger on view: {target}")));
+        }
+        if on_table.is_some() && ast.time == TriggerTime::InsteadOf {
+            return Err(Error::new(ErrorCode::Error, format!("cannot create INSTEAD OF trigger on table: {target}")));
+        }
+        if self.catalog.trigger(name).is_some() {
+            if ast.if_not_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("trigger {name} already exists")));
+        }
+        let rowid = self.insert_schema_row(&[
+            Value::text("trigger"),
+            Value::text(name),
+            Value::text(&tbl_name),
+            Value::Integer(0),
+            Value::text(&stored),
+        ])?;
+        self.bump_cookie()?;
+        self.catalog.others.push(OtherObject {
+            kind: "trigger".to_string(),
+            name: name.to_string(),
+            tbl_name,
+            schema_rowid: rowid,
+            sql: Some(stored),
+        });
+        Ok(())
+    }
+
+    /// DROP TRIGGER (sqlite3DropTriggerPtr): deletes its row.
+    fn drop_trigger(&mut self, name: &str, if_exists: bool) -> Result<()> {
+        let Some(trigger) = self.catalog.trigger(name).cloned() else {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("no such trigger: {name}")));
+        };
+        let tname = trigger.name.clone();
+        self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == tname)?;
+        self.bump_cookie()?;
+        self.catalog.others.retain(|o| !(o.kind == "trigger" && o.name == tname));
+        Ok(())
+    }
+
+    /// DROP VIEW (sqlite3DropTable with isView): its row goes, with any trigger on it.
+    fn drop_view(&mut self, name: &str, if_exists: bool) -> Result<()> {
+        let Some(view) = self.catalog.view(name).cloned() else {
+            if self.catalog.table(name).is_some() {
+                return Err(Error::new(ErrorCode::Error, format!("use DROP TABLE to delete table {name}")));
+            }
+            if if_exists {
+                return Ok(());
+            }
+            return Err(Error::new(ErrorCode::Error, format!("no such view: {name}")));
+        };
+        let vname = view.name.clone();
+        self.delete_schema_rows(|_, n, t| n == vname || t == vname)?;
+        self.bump_cookie()?;
+        self.catalog.others.retain(|o| o.name != vname && o.tbl_name != vname);
         Ok(())
     }
 

@@ -12,9 +12,12 @@
 //! transaction, committed on success and rolled back on error, as SQLite does.
 
 pub mod catalog;
+pub mod integrity;
+pub(crate) mod integrity_record;
 pub mod rows;
 
 pub use catalog::{Catalog, Index, Table};
+pub use integrity::{IntegrityOptions, IntegrityOutcome};
 pub use rows::ReadSummary;
 
 use crate::btree::{Btree, TxnState};

@@ -52,15 +52,27 @@ pub(crate) struct BtCursor {
     /// (serial type, offset) per column of `record`.
     header: Vec<(u64, usize)>,
     cached: bool,
+    /// The rowid and result of the SeekRowid that positioned the cursor, while nothing else
+    /// has moved it (SQLite's VdbeCursor.seekResult): an Insert of that rowid inserts where
+    /// the cursor stands instead of seeking again (OPFLAG_USESEEKRESULT).
+    pub seek_result: Option<(i64, i32)>,
 }
 
 impl BtCursor {
     pub fn new(cursor: Cursor, key_info: Option<Rc<KeyInfo>>) -> BtCursor {
-        BtCursor { cursor, key_info, record: Vec::new(), header: Vec::new(), cached: false }
+        BtCursor { cursor, key_info, record: Vec::new(), header: Vec::new(), cached: false, seek_result: None }
     }
 
-    /// Forgets the cached row (the cursor moved or the tree changed).
+    /// Forgets the cached row and the last seek's result (the cursor moves).
     pub fn invalidate(&mut self) {
+        self.cached = false;
+        self.seek_result = None;
+    }
+
+    /// Forgets the cached row (a tree changed); the cursor's position, and so the last
+    /// seek's result, stay (a write through another cursor to this cursor's tree makes the
+    /// b-tree re-seek it, and `Btree::insert` ignores a seek result then).
+    pub fn forget_row(&mut self) {
         self.cached = false;
     }
 

@@ -68,6 +68,11 @@ pub struct Vm {
     /// The statement's time (Julian day in ms), read from the Vfs at first use.
     now: Option<i64>,
     halted: bool,
+    /// An error to raise when the program ends successfully: a PRAGMA that produced rows
+    /// and then failed (integrity_check stopping on a page it cannot read).
+    pending_error: Option<Error>,
+    /// A buffer reused for the records Insert and IdxInsert build.
+    pub(crate) record_buf: Vec<u8>,
 }
 
 impl Vm {
@@ -89,6 +94,8 @@ impl Vm {
             changes: 0,
             now: None,
             halted: false,
+            pending_error: None,
+            record_buf: Vec::new(),
         }
     }
 
@@ -126,6 +133,7 @@ impl Vm {
         self.changes = 0;
         self.now = None;
         self.halted = false;
+        self.pending_error = None;
         self.txn = StatementTxn::default();
     }
 
@@ -220,7 +228,10 @@ impl Vm {
                 }
                 Op::Halt(kind) => {
                     return match kind {
-                        HaltKind::Ok => Ok(Step::Done),
+                        HaltKind::Ok => match self.pending_error.take() {
+                            Some(e) => Err(e),
+                            None => Ok(Step::Done),
+                        },
                         HaltKind::Error { code, constraint, message, action } => {
                             self.error_action = *action;
                             Err(match constraint {
@@ -495,9 +506,10 @@ impl Vm {
                 Op::Ddl { sql } => s.db.run_ddl_in_txn(sql)?,
                 Op::TxnControl(t) => s.txn_control(t)?,
                 Op::Pragma { pragma, cursor } => {
-                    let rows = s.pragma(pragma)?;
+                    let out = s.pragma(pragma)?;
+                    self.pending_error = out.error;
                     let mut e = super::cursor::Ephemeral::table();
-                    for (i, row) in rows.into_iter().enumerate() {
+                    for (i, row) in out.rows.into_iter().enumerate() {
                         e.insert_row(i as i64 + 1, row)?;
                     }
                     self.open_cursor(*cursor, CursorKind::Ephemeral(e));

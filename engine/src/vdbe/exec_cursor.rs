@@ -12,8 +12,8 @@ use crate::btree::payload::CellContent;
 use crate::btree::{Btree, SeekOp};
 use crate::error::{Error, Result};
 use crate::eval::affinity::numeric_text;
-use crate::format::record::encode_record_into;
-use crate::format::value::{Value, ValueRef, compare_int_real};
+use crate::format::record::encode_values_into;
+use crate::format::value::{Value, compare_int_real};
 use crate::session::Session;
 
 /// What a seek on a table cursor by a non-integer key comes to (OP_SeekGE & co. on rowids).
@@ -78,11 +78,24 @@ impl Vm {
         &self.regs[start as usize..(start + count) as usize]
     }
 
+    /// The registers `start..start + count` for an insert through `cursor`: for a b-tree
+    /// cursor, encoded as a record into the VM's reusable buffer (taken out of the VM; the
+    /// caller puts it back), with no values; for an in-memory cursor, the values themselves.
+    fn record_of(&mut self, cursor: u32, start: u32, count: u32) -> Result<(Vec<u8>, Vec<Value>)> {
+        let mut record = std::mem::take(&mut self.record_buf);
+        if matches!(self.cursor_mut(cursor)?.kind, CursorKind::Btree(_)) {
+            encode_values_into(self.regs_slice(start, count), &mut record);
+            Ok((record, Vec::new()))
+        } else {
+            Ok((record, self.regs_slice(start, count).to_vec()))
+        }
+    }
+
     /// Forgets the cached rows of every b-tree cursor (after a write to any tree).
     fn invalidate_row_caches(&mut self) {
         for c in self.cursors.iter_mut().flatten() {
             if let CursorKind::Btree(b) = &mut c.kind {
-                b.invalidate();
+                b.forget_row();
             }
         }
     }
@@ -185,7 +198,9 @@ impl Vm {
                     (None, _) => false,
                     (Some(r), CursorKind::Btree(b)) => {
                         b.invalidate();
-                        bt.seek_rowid(&b.cursor, r, false)? == 0
+                        let result = bt.seek_rowid(&b.cursor, r, false)?;
+                        b.seek_result = Some((r, result));
+                        result == 0
                     }
                     (Some(r), CursorKind::Ephemeral(e)) => e.seek_rowid(r),
                     (Some(_), CursorKind::Sorter(_)) => return Err(Error::internal("SeekRowid on a sorter")),
@@ -312,24 +327,31 @@ impl Vm {
                 self.regs[*dest as usize] = Value::Integer(rowid);
             }
             Op::Insert { cursor, start, count, rowid, opts } => {
-                let values = self.regs_slice(*start, *count).to_vec();
                 let rowid = match &self.regs[*rowid as usize] {
                     Value::Integer(i) => *i,
                     _ => return Err(Error::internal("Insert with a rowid that is not an integer")),
                 };
+                let (mut record, values) = self.record_of(*cursor, *start, *count)?;
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
-                match &mut c.kind {
+                let r = match &mut c.kind {
                     CursorKind::Btree(b) => {
-                        let refs: Vec<ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
-                        let mut record = Vec::new();
-                        encode_record_into(&refs, &mut record);
                         let flags = InsertFlags { append: false, save_position: false };
-                        bt.insert(&b.cursor, CellContent::Row { rowid, data: &record }, 0, flags)?;
+                        // The seek of the rowid check, if it was of this rowid, found no row
+                        // and nothing moved the cursor since.
+                        let seek_result = match b.seek_result.take() {
+                            Some((r, result)) if opts.use_seek_result && r == rowid => result,
+                            _ => 0,
+                        };
+                        b.invalidate();
+                        bt.insert(&b.cursor, CellContent::Row { rowid, data: &record }, seek_result, flags)
                     }
-                    CursorKind::Ephemeral(e) => e.insert_row(rowid, values)?,
-                    CursorKind::Sorter(_) => return Err(Error::internal("Insert into a sorter")),
-                }
+                    CursorKind::Ephemeral(e) => e.insert_row(rowid, values),
+                    CursorKind::Sorter(_) => Err(Error::internal("Insert into a sorter")),
+                };
+                record.clear();
+                self.record_buf = record;
+                r?;
                 if opts.count_change {
                     self.changes += 1;
                 }
@@ -339,26 +361,27 @@ impl Vm {
                 self.invalidate_row_caches();
             }
             Op::IdxInsert { cursor, start, count } => {
-                let values = self.regs_slice(*start, *count).to_vec();
+                let (mut record, values) = self.record_of(*cursor, *start, *count)?;
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
-                match &mut c.kind {
-                    CursorKind::Btree(b) => {
-                        let refs: Vec<ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
-                        let mut record = Vec::new();
-                        encode_record_into(&refs, &mut record);
-                        bt.insert(&b.cursor, CellContent::Key(&record), 0, InsertFlags::default())?;
-                    }
-                    CursorKind::Ephemeral(e) => e.insert_key(values)?,
-                    CursorKind::Sorter(_) => return Err(Error::internal("IdxInsert into a sorter")),
-                }
+                let r = match &mut c.kind {
+                    CursorKind::Btree(b) => bt.insert(&b.cursor, CellContent::Key(&record), 0, InsertFlags::default()),
+                    CursorKind::Ephemeral(e) => e.insert_key(values),
+                    CursorKind::Sorter(_) => Err(Error::internal("IdxInsert into a sorter")),
+                };
+                record.clear();
+                self.record_buf = record;
+                r?;
                 self.invalidate_row_caches();
             }
             Op::Delete { cursor, count_change } => {
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
                 match &mut c.kind {
-                    CursorKind::Btree(b) => bt.delete(&b.cursor, true)?,
+                    CursorKind::Btree(b) => {
+                        b.invalidate();
+                        bt.delete(&b.cursor, true)?
+                    }
                     CursorKind::Ephemeral(e) => e.delete_current(),
                     CursorKind::Sorter(_) => return Err(Error::internal("Delete from a sorter")),
                 }
@@ -374,6 +397,7 @@ impl Vm {
                 let CursorKind::Btree(b) = &mut c.kind else {
                     return Err(Error::internal("IdxDelete on an in-memory cursor"));
                 };
+                b.invalidate();
                 if bt.seek_key(&b.cursor, &UnpackedKey::exact(key_values))? != 0 {
                     return Err(Error::corrupt("database disk image is malformed: index entry missing"));
                 }

@@ -12,10 +12,11 @@ use std::collections::BTreeSet;
 use super::terms::{Constraint, ConstraintOp, Term};
 use super::{Access, ConsRef, LoopPlan, MAX_SOURCES};
 use crate::compile::err;
-use crate::compile::query::{Core, JoinType, SourceKind};
+use crate::compile::query::{Core, JoinType, OrderTerm, SourceKind};
 use crate::error::Result;
 use crate::eval::affinity::index_affinity_ok;
 use crate::schema::{Affinity, IndexTarget};
+use crate::sql::ast::IndexedBy;
 use crate::storage::Table;
 
 /// Rows in a table without statistics (SQLite's nRowLogEst default of 200: 2^20).
@@ -41,6 +42,7 @@ pub(crate) fn choose(
     terms: &[Term<'_>],
     used: &BTreeSet<(u32, Option<u32>)>,
     allow_covering: bool,
+    order_by: Option<&[OrderTerm]>,
 ) -> Result<Vec<LoopPlan>> {
     let n = core.sources.len();
     if n > MAX_SOURCES {
@@ -89,7 +91,49 @@ pub(crate) fn choose(
         next.truncate(beam);
         paths = next;
     }
-    Ok(paths.into_iter().next().map(|p| p.1).unwrap_or_default())
+    let Some((_, plan, cost, rows)) = paths.into_iter().next() else { return Ok(Vec::new()) };
+    match order_by {
+        Some(ob) if n == 1 => Ok(order_by_index(core, plan, cost, rows, ob, used, allow_covering)),
+        _ => Ok(plan),
+    }
+}
+
+/// For one source with an ORDER BY: the cheapest plan counting the sort it needs
+/// (wherePathSolver adds whereSortingCost to paths that do not deliver the order). A scan
+/// of an index in ORDER BY order needs no sort; the best plan found without regard to order
+/// keeps its place unless the index scan is cheaper than it plus its sort.
+fn order_by_index(
+    core: &Core,
+    plan: Vec<LoopPlan>,
+    cost: f64,
+    rows: f64,
+    order_by: &[OrderTerm],
+    used: &BTreeSet<(u32, Option<u32>)>,
+    allow_covering: bool,
+) -> Vec<LoopPlan> {
+    if super::code::order_satisfied(core, &mut plan.clone(), order_by) {
+        return plan;
+    }
+    let Some(table) = core.sources[0].table() else { return plan };
+    if core.sources[0].indexed_by.is_some() {
+        return plan;
+    }
+    // whereSortingCost: K * N * log(N) with K = 2 for a few result columns.
+    let sort_cost = 2.0 * rows * rows.max(2.0).log2();
+    let mut best = (cost + sort_cost, plan);
+    for (ix, index) in table.indexes.iter().enumerate() {
+        let covering = allow_covering && covers(index, core.sources[0].cursor, used);
+        let access = Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering };
+        let mut candidate = vec![LoopPlan { source: 0, access, reverse: false }];
+        if !super::code::order_satisfied(core, &mut candidate, order_by) {
+            continue;
+        }
+        let scan_cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
+        if scan_cost < best.0 {
+            best = (scan_cost, candidate);
+        }
+    }
+    best.1
 }
 
 /// Whether a constraint can serve source `i` once the sources in `avail` are placed.
@@ -158,8 +202,33 @@ fn best_access(
         }
     };
     let Some(table) = table else { return best };
+    // INDEXED BY: only that index, searched or scanned whole; NOT INDEXED: no index
+    // (whereLoopAddBtree's pIBIndex and notIndexed rules).
+    let allowed: Vec<bool> = table
+        .indexes
+        .iter()
+        .map(|idx| match &src.indexed_by {
+            None => true,
+            Some(IndexedBy::NotIndexed) => false,
+            Some(IndexedBy::Index(n)) => idx.def.name.eq_ignore_ascii_case(&n.name),
+        })
+        .collect();
+    if let Some(IndexedBy::Index(_)) = &src.indexed_by {
+        let Some(ix) = allowed.iter().position(|a| *a) else { return best };
+        let covering = allow_covering && covers(&table.indexes[ix], src.cursor, used);
+        let cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
+        best = Candidate {
+            access: Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
+            rows: best.rows,
+            cost,
+        };
+    }
     // The rowid.
-    let rowid_cons: Vec<&(ConsRef, &Constraint)> = cons.iter().filter(|(_, k)| k.column.is_none()).collect();
+    let rowid_cons: Vec<&(ConsRef, &Constraint)> = if matches!(src.indexed_by, Some(IndexedBy::Index(_))) {
+        Vec::new()
+    } else {
+        cons.iter().filter(|(_, k)| k.column.is_none()).collect()
+    };
     if let Some((t, _)) = rowid_cons.iter().find(|(_, k)| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
         consider(Candidate { access: Access::RowidEq { term: *t }, rows: 1.0, cost: log_n }, &mut best);
     }
@@ -188,6 +257,9 @@ fn best_access(
     // Indexes, in the table's index order.
     let table_row = table_width_logest(table);
     for (ix, index) in table.indexes.iter().enumerate() {
+        if !allowed[ix] {
+            continue;
+        }
         let covering = allow_covering && covers(index, src.cursor, used);
         let lookup = if covering { 0.0 } else { 3.0 };
         let mut eq: Vec<ConsRef> = Vec::new();

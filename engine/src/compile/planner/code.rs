@@ -86,7 +86,7 @@ impl Compiler<'_> {
         for ir in reads {
             self.expr_columns(ir, &mut used);
         }
-        let mut plan = choose(core, &terms, &used, !need_rows)?;
+        let mut plan = choose(core, &terms, &used, !need_rows, order_by)?;
         let ordered = match order_by {
             Some(ob) => order_satisfied(core, &mut plan, ob),
             None => false,
@@ -677,7 +677,7 @@ fn seek_kind(op: ConstraintOp) -> SeekKind {
 
 /// Whether the plan delivers rows in the ORDER BY's order; may set the outer loop to scan
 /// backwards. Only the outermost loop orders; the levels inside it must give one row each.
-fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
+pub(super) fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
     let Some(first) = plan.first() else { return true };
     let inner_single = plan[1..].iter().all(|lp| matches!(lp.access, Access::RowidEq { .. }));
     if !inner_single {

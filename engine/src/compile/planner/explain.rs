@@ -39,6 +39,10 @@ pub(crate) fn loop_line(src: &Source, access: &Access, terms: &[Term<'_>], order
         Access::Index { index, eq, lower, upper, covering } => {
             let t = table.expect("an index belongs to a table");
             let idx = &t.indexes[*index];
+            let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
+            if eq.is_empty() && lower.is_none() && upper.is_none() {
+                return format!("SCAN {name} USING {kind} {}", idx.def.name);
+            }
             let col_name = |p: usize| match idx.def.columns[p].target {
                 IndexTarget::Column(j) => t.def.columns[j].name.clone(),
                 IndexTarget::Rowid => "rowid".to_string(),
@@ -55,7 +59,6 @@ pub(crate) fn loop_line(src: &Source, access: &Access, terms: &[Term<'_>], order
             if upper.is_some() {
                 parts.push(format!("{}<?", col_name(range_col)));
             }
-            let kind = if *covering { "COVERING INDEX" } else { "INDEX" };
             format!("SEARCH {name} USING {kind} {} ({})", idx.def.name, parts.join(" AND "))
         }
     }

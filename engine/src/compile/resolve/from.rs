@@ -135,6 +135,11 @@ impl Resolver<'_> {
                 let tname = name.name.as_str();
                 let alias_name = alias.as_ref().map(|a| a.name.clone());
                 if let Some(table) = self.find_table(tname) {
+                    if let Some(ast::IndexedBy::Index(ix)) = indexed
+                        && !table.indexes.iter().any(|i| i.def.name.eq_ignore_ascii_case(&ix.name))
+                    {
+                        return Err(err(format!("no such index: {}", ix.name)));
+                    }
                     let cursor = self.cursor();
                     let columns = table_columns(&table.def);
                     let merged = vec![false; columns.len()];
@@ -155,8 +160,11 @@ impl Resolver<'_> {
                     let name = alias_name.unwrap_or(vname);
                     return Ok(self.subquery_source(q, name, join));
                 }
+                // Inside a view the name is looked up in the view's schema, and SQLite's
+                // message names it ("main.t").
                 let qualified = match name.schema_name() {
                     Some(s) => format!("{s}.{tname}"),
+                    None if !self.views.is_empty() => format!("main.{tname}"),
                     None => tname.to_string(),
                 };
                 Err(err(format!("no such table: {qualified}")))
@@ -266,6 +274,10 @@ impl Resolver<'_> {
                     }
                 }
             }
+        }
+        // selectExpander: SQLITE_LIMIT_COLUMN applies to the expanded list.
+        if out.len() > crate::schema::MAX_COLUMNS {
+            return Err(err("too many columns in result set"));
         }
         Ok(out)
     }

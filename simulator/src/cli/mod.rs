@@ -1,0 +1,16 @@
+//! The `touchstone` commands that run the engine: `slt` (sqllogictest files) and `sql` (a shell
+//! in the manner of the sqlite3 command-line program).
+//!
+//! - `slt/`: the sqllogictest runner (records parsed by the `sqllogictest` crate, executed and
+//!   checked here with the rules of SQLite's own C harness), its per-file table and failure
+//!   reports.
+//! - `shell`: `touchstone sql`, statements from an argument or standard input, rows in the
+//!   sqlite3 shell's list mode, `.tables` / `.schema`.
+//! - `complete`: `sqlite3_complete`, which tells the shell when the input holds a whole
+//!   statement.
+//! - `panics`: running engine calls so that a panic becomes a reported failure.
+
+pub mod complete;
+pub mod panics;
+pub mod shell;
+pub mod slt;
