@@ -926,6 +926,38 @@ fn collated_columns_use_indexes() {
     );
 }
 
+/// UPDATE through an index it does not change meets the rows in the index's order, as
+/// SQLite's one-pass UPDATE does (ONEPASS_MULTI), which decides which row meets a
+/// constraint first and what a subquery in SET sees; otherwise in rowid order.
+#[test]
+fn update_order_of_one_pass_scans() {
+    check(
+        "CREATE TABLE t1 (a VARCHAR(10) UNIQUE, b INT PRIMARY KEY);
+         INSERT INTO t1 VALUES ('0',1),('-1',-1);
+         UPDATE OR ABORT t1 SET a = (-(0)) - (b) WHERE ((b) COLLATE BINARY) BETWEEN (a) AND (1);
+         SELECT * FROM t1 ORDER BY b;
+         CREATE TABLE t2 (a INTEGER UNIQUE, b INTEGER, c);
+         CREATE INDEX t2b ON t2 (b DESC);
+         INSERT INTO t2 VALUES (1, 1, 0), (2, 2, 0), (3, 3, 0), (4, 4, 0);
+         UPDATE OR IGNORE t2 SET a = a + 1 WHERE b > 0;
+         SELECT * FROM t2 ORDER BY b;
+         UPDATE OR FAIL t2 SET a = a - 1 WHERE b > 1;
+         SELECT * FROM t2 ORDER BY b;
+         UPDATE t2 SET c = (SELECT max(c) FROM t2) + 1 WHERE b > 0;
+         SELECT * FROM t2 ORDER BY b;
+         UPDATE t2 SET c = (SELECT max(c) FROM t2) + 1 WHERE b IN (1, 1, 2, 3, 3);
+         SELECT * FROM t2 ORDER BY b;
+         UPDATE t2 SET c = (SELECT max(c) FROM t2) + 1 WHERE b > (SELECT 0);
+         SELECT * FROM t2 ORDER BY b;
+         UPDATE OR REPLACE t2 SET a = 9 - b WHERE b > 0;
+         SELECT * FROM t2 ORDER BY b;
+         CREATE TABLE t3 (a INTEGER UNIQUE, b INTEGER, c INTEGER, d INTEGER UNIQUE);
+         INSERT INTO t3 VALUES (0, 0, 0, 0), (-1, NULL, -1, NULL);
+         UPDATE OR IGNORE t3 SET a = 1;
+         SELECT * FROM t3 ORDER BY rowid;",
+    );
+}
+
 /// changes() after a failed INSERT / UPDATE is 0, or the rows an OR FAIL statement kept
 /// (sqlite3VdbeHalt); a no-op statement shows the counters.
 #[test]

@@ -676,22 +676,32 @@ impl Compiler<'_> {
         })
     }
 
-    /// Collects the rowids of the rows `core` selects into a new ephemeral index (sorted,
-    /// distinct: SQLite's RowSet); returns its cursor.
-    fn collect_rowids(&mut self, core: &Core) -> Result<u32> {
+    /// Collects the rowids of the rows `core` selects into a new ephemeral index; returns its
+    /// cursor and the column of its entries that holds the rowid. The rowids are sorted and
+    /// distinct (SQLite's RowSet), unless `one_pass` holds which of the table's indexes the
+    /// statement changes and the loop runs through an index not among them: then SQLite
+    /// updates each row as the scan meets it (ONEPASS_MULTI), and the rowids keep the scan's
+    /// order (which decides which row meets a constraint first).
+    fn collect_rowids(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32)> {
         let set = self.b.cursor();
-        self.b.emit(Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(1))) });
         let wi = self.where_begin_with(core, None, false, &[])?;
-        let r = self.b.reg();
+        let scan_order = one_pass.is_some_and(|changed| wi.first_index.is_some_and(|ix| !changed[ix]));
+        let width: u32 = if scan_order { 2 } else { 1 };
+        *self.b.op_mut(wi.top) =
+            Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(width as usize))) };
+        let r = self.b.regs(width);
+        if scan_order {
+            self.b.emit(Op::Sequence { cursor: set, dest: r });
+        }
         let cursor = core.sources[0].cursor;
         let rowid =
             crate::eval::ir::ColRef { source: cursor, column: None, affinity: None, collation: None, not_null: true };
-        self.column_into(&rowid, r)?;
-        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: 1 });
+        self.column_into(&rowid, r + width - 1)?;
+        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: width });
         self.where_end(wi)?;
         // The writes that follow read the table itself, not an index it may have used.
         self.covering.remove(&cursor);
-        Ok(set)
+        Ok((set, width - 1))
     }
 
     fn delete(&mut self, d: &Delete) -> Result<()> {
@@ -712,14 +722,14 @@ impl Compiler<'_> {
             }
             return Ok(());
         }
-        let set = self.collect_rowids(&core)?;
+        let (set, column) = self.collect_rowids(&core, None)?;
         let wc = self.open_write(&table, core.sources[0].cursor);
         let done = self.b.label();
         self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
         let top = self.b.current_addr();
         let next = self.b.label();
         let rid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column: 0, dest: rid });
+        self.b.emit(Op::Column { cursor: set, column, dest: rid });
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: rid, not_found: next.addr() });
         self.delete_index_entries(&table, &wc, wc.table)?;
         self.b.emit(Op::Delete { cursor: wc.table, count_change: true });
@@ -759,7 +769,34 @@ impl Compiler<'_> {
             }
         }
         self.adopt_cursors(r);
-        let set = self.collect_rowids(&core)?;
+        let rowid_set = sets.iter().find(|(t, _)| t.is_none());
+        let rowid_changes = rowid_set.is_some();
+        // The indexes whose entries change: a key column assigned, or the rowid.
+        let changed: Vec<bool> = table
+            .indexes
+            .iter()
+            .map(|idx| {
+                rowid_changes
+                    || idx.def.columns.iter().any(|c| match c.target {
+                        IndexTarget::Column(j) => sets.iter().any(|(t, _)| *t == Some(j)),
+                        _ => false,
+                    })
+            })
+            .collect();
+        // sqlite3Update's WHERE_ONEPASS_MULTIROW: no new rowid, no REPLACE that might delete
+        // rows (the statement's, or a changed index's own), no subquery in WHERE (and no
+        // triggers or foreign keys, which the engine does not run).
+        let replace = match u.or_conflict {
+            Some(c) => c == ConflictResolution::Replace,
+            None => table
+                .indexes
+                .iter()
+                .zip(&changed)
+                .any(|(idx, &ch)| ch && idx.def.on_conflict == Some(ConflictResolution::Replace)),
+        };
+        let where_subquery = core.where_clause.as_ref().is_some_and(|w| super::expr::subtree_has_subquery(w, w.root));
+        let one_pass = !rowid_changes && !replace && !where_subquery;
+        let (set, set_column) = self.collect_rowids(&core, one_pass.then_some(&changed[..]))?;
         let wc = self.open_write(&table, core.sources[0].cursor);
         let ncols = def.columns.len() as u32;
         let done = self.b.label();
@@ -767,11 +804,10 @@ impl Compiler<'_> {
         let top = self.b.current_addr();
         let next = self.b.label();
         let old_rowid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column: 0, dest: old_rowid });
+        self.b.emit(Op::Column { cursor: set, column: set_column, dest: old_rowid });
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
         // New values: assigned expressions (reading the old row), else the old values.
         let row = NewRow { rowid: self.b.reg(), data: self.b.regs(ncols) };
-        let rowid_set = sets.iter().find(|(t, _)| t.is_none());
         match rowid_set {
             Some((_, ir)) => {
                 self.expr_into(ir, ir.root, row.rowid)?;
@@ -797,19 +833,6 @@ impl Compiler<'_> {
                 }
             }
         }
-        let rowid_changes = rowid_set.is_some();
-        // The indexes whose entries change: a key column assigned, or the rowid.
-        let changed: Vec<bool> = table
-            .indexes
-            .iter()
-            .map(|idx| {
-                rowid_changes
-                    || idx.def.columns.iter().any(|c| match c.target {
-                        IndexTarget::Column(j) => sets.iter().any(|(t, _)| *t == Some(j)),
-                        _ => false,
-                    })
-            })
-            .collect();
         let path = self.constraint_checks(&table, &wc, row, Some(old_rowid), rowid_changes, u.or_conflict, next)?;
         // The old row's changed index entries go, then the row moves or is overwritten.
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });

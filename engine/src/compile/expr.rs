@@ -782,7 +782,7 @@ pub(crate) fn compare_jump(
 }
 
 /// Whether a subtree holds a subquery (EP_Subquery).
-fn subtree_has_subquery(ir: &Ir, root: NodeId) -> bool {
+pub(super) fn subtree_has_subquery(ir: &Ir, root: NodeId) -> bool {
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         if matches!(ir.kind(n), Kind::Subquery { .. } | Kind::InSubquery { .. }) {

@@ -45,6 +45,9 @@ pub(crate) struct WhereInfo {
     pub top: Addr,
     /// The loops deliver rows in the ORDER BY's order.
     pub ordered: bool,
+    /// The index (of its table) whose constraints drive the outermost loop, if one does (a
+    /// full scan of a covering index does not count: SQLite makes none for UPDATE).
+    pub first_index: Option<usize>,
     levels: Vec<LevelEnd>,
     /// Where a missing table row (a corrupt index) is reported, if a level can find one.
     corrupt: Option<Label>,
@@ -203,7 +206,11 @@ impl Compiler<'_> {
                 cont
             }
         };
-        Ok(WhereInfo { cont, brk, top, ordered, levels, corrupt })
+        let first_index = plan.first().and_then(|lp| match lp.access {
+            Access::Index { index, .. } => Some(index),
+            _ => None,
+        });
+        Ok(WhereInfo { cont, brk, top, ordered, first_index, levels, corrupt })
     }
 
     /// Closes the loops.
