@@ -16,13 +16,17 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Connection;
 use rusqlite::fallible_iterator::FallibleIterator;
-use touchstone_engine::sql::keyword::KEYWORDS;
 use touchstone_engine::sql::lexer::tokenize;
 use touchstone_engine::sql::parse_statements;
+
+#[path = "sql/random.rs"]
+mod random;
+
+use random::{SCHEMA, grammar_cases, random_statement};
 
 /// What a parser said about the first statement of a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,21 +259,6 @@ fn sqllogictest_statements_match_sqlite() {
 }
 
 /// The schema the hand-written statements run against.
-const SCHEMA: &str = "
-    CREATE TABLE t1(a INTEGER PRIMARY KEY, b TEXT, c REAL);
-    CREATE TABLE t2(x, y, z);
-    CREATE TABLE t3(a, b UNIQUE, c, UNIQUE(a, c));
-    CREATE INDEX i1 ON t1(b);
-    CREATE VIEW v1 AS SELECT a, b FROM t1;
-";
-
-/// The hand-written statements: one per line; `#` starts a comment line.
-fn grammar_cases() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/grammar_cases.sql");
-    let text = std::fs::read_to_string(path).expect("read grammar cases");
-    text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| l.replace("\\n", "\n")).collect()
-}
-
 fn schema_db() -> Connection {
     let db = Connection::open_in_memory().expect("open");
     db.execute_batch(SCHEMA).expect("schema");
@@ -315,90 +304,6 @@ fn token_deletions_match_sqlite() {
     assert_eq!(tally.same_message, tally.both_reject, "{report}");
 }
 
-/// Tokens for random strings, besides the keywords.
-const PIECES: &[&str] = &[
-    "t1",
-    "t2",
-    "t3",
-    "a",
-    "b",
-    "c",
-    "x",
-    "main",
-    "v1",
-    "i1",
-    "\"q\"",
-    "[x]",
-    "`y`",
-    "'s'",
-    "x'00'",
-    "1",
-    "2.5",
-    ".5",
-    "1e5",
-    "1_0",
-    "0x1F",
-    "?",
-    "?2",
-    ":p",
-    "@p",
-    "$p",
-    "(",
-    ")",
-    ",",
-    ";",
-    ".",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "||",
-    "->",
-    "->>",
-    "<<",
-    ">>",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "=",
-    "==",
-    "!=",
-    "<>",
-    "&",
-    "|",
-    "~",
-    "-- c\n",
-    "/* c */",
-    "!",
-    "'open",
-    "count",
-    "sum",
-    "json_each",
-    "(SELECT 1)",
-    "(",
-    ")",
-    "(",
-    ")",
-    ",",
-    ",",
-];
-
-/// One random token: a keyword, or a piece (more often SQL's most common words).
-fn random_token(rng: &mut ChaCha8Rng) -> &'static str {
-    const COMMON: &[&str] = &[
-        "SELECT", "FROM", "WHERE", "AS", "ON", "JOIN", "LEFT", "AND", "OR", "NOT", "IN", "IS", "NULL", "BY", "ORDER",
-        "GROUP", "UNION", "VALUES", "INSERT", "INTO", "UPDATE", "SET", "DELETE", "WITH", "OVER", "FILTER", "WINDOW",
-        "LIMIT", "OFFSET", "CREATE", "TABLE", "VIEW", "TRIGGER", "BEGIN", "END",
-    ];
-    match rng.random_range(0..10) {
-        0..=2 => KEYWORDS[rng.random_range(0..KEYWORDS.len())].0,
-        3..=5 => COMMON[rng.random_range(0..COMMON.len())],
-        _ => PIECES[rng.random_range(0..PIECES.len())],
-    }
-}
-
 /// 100,000 random token strings: half token soup, half hand-written statements with one to
 /// three tokens deleted, replaced, inserted or swapped. Every one ends in the engine's verdict
 /// without a panic; the verdicts are compared with SQLite's.
@@ -412,29 +317,7 @@ fn random_token_strings_match_sqlite() {
     let mut rng = ChaCha8Rng::seed_from_u64(env("SQL_RANDOM_SEED", 0x5eed_5175));
     let mut tally = Tally::new("random token strings");
     for i in 0..env("SQL_RANDOM_COUNT", 100_000) {
-        let sql = if i % 2 == 0 {
-            let n = rng.random_range(1..24);
-            (0..n).map(|_| random_token(&mut rng)).collect::<Vec<_>>().join(" ")
-        } else {
-            let base = &cases[rng.random_range(0..cases.len())];
-            let mut tokens: Vec<String> = tokenize(base)
-                .into_iter()
-                .filter(|t| !t.kind.is_trivia())
-                .map(|t| base[t.span.start..t.span.end].to_string())
-                .collect();
-            for _ in 0..rng.random_range(1..=3) {
-                let at = rng.random_range(0..=tokens.len());
-                match rng.random_range(0..4) {
-                    0 if at < tokens.len() => {
-                        tokens.remove(at);
-                    }
-                    1 if at < tokens.len() => tokens[at] = random_token(&mut rng).to_string(),
-                    2 if at + 1 < tokens.len() => tokens.swap(at, at + 1),
-                    _ => tokens.insert(at, random_token(&mut rng).to_string()),
-                }
-            }
-            tokens.join(" ")
-        };
+        let sql = random_statement(&mut rng, &cases, i % 2 == 0);
         let sqlite = sqlite_verdict(&db, &empty, &sql);
         tally.compare(&sql, &sqlite, &engine_verdict(&sql));
     }

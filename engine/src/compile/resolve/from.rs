@@ -465,9 +465,8 @@ fn compound_column_affinity(q: &Query, i: usize) -> Option<Affinity> {
             let (ir, id) = expr(j);
             mask |= ir.data_type(id);
         }
-        if aff == Some(Affinity::Text) && mask & 0x01 != 0 {
-            aff = Some(Affinity::Blob);
-        } else if numeric(aff) && mask & 0x02 != 0 {
+        // TEXT beside a numeric term, or numeric beside a TEXT term: no affinity.
+        if (aff == Some(Affinity::Text) && mask & 0x01 != 0) || (numeric(aff) && mask & 0x02 != 0) {
             aff = Some(Affinity::Blob);
         }
         if numeric(aff) && matches!(first.kind(root), Kind::Cast { .. }) {

@@ -324,7 +324,6 @@ impl<'c> Resolver<'c> {
             return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
         let correlated = scope.correlated.get();
-        let mut sources = sources;
         simplify_left_joins(&mut sources, &mut where_clause);
         let mut having = having;
         if let Some(h) = having.as_mut()
@@ -650,7 +649,7 @@ fn column_number(term: &Expr, kind: &str, i: usize, n: usize) -> Result<Option<u
     let Some(v) = integer_constant(skip_collate(term)) else {
         return Ok(None);
     };
-    if v < 1 || v > 0xffff {
+    if !(1..=0xffff).contains(&v) {
         return Err(out_of_range(kind, i, n));
     }
     Ok(Some(v as usize))
@@ -673,16 +672,16 @@ fn out_of_range(kind: &str, i: usize, n: usize) -> Error {
 /// row: `x2.a = 5`, not `x2.a IS NULL`) is an inner join (sqlite3Select's LEFT JOIN
 /// simplification, `sqlite3ExprImpliesNonNullRow`); its ON clause joins WHERE.
 fn simplify_left_joins(sources: &mut [Source], where_clause: &mut Option<Ir>) {
-    for i in 0..sources.len() {
-        if sources[i].join != JoinType::Left {
+    for source in sources.iter_mut() {
+        if source.join != JoinType::Left {
             continue;
         }
         let Some(w) = where_clause.as_ref() else { return };
-        if !implies_non_null_row(w, w.root, sources[i].cursor) {
+        if !implies_non_null_row(w, w.root, source.cursor) {
             continue;
         }
-        sources[i].join = JoinType::Inner;
-        if let Some(on) = sources[i].on.take() {
+        source.join = JoinType::Inner;
+        if let Some(on) = source.on.take() {
             *where_clause = Some(match where_clause.take() {
                 None => on,
                 Some(w) => w.and(&on),
