@@ -8,7 +8,12 @@
 //!   chains, key order, zeroed pages, index entries deleted through the b-tree layer, rows
 //!   that break the declared schema): the engine's rows and error equal SQLite's exactly.
 //! - Seeded random damage (tests/corrupt/mutate.rs, a few hundred variants): the engine never
-//!   panics or hangs, and says "not ok" whenever SQLite does; the agreement rates are printed.
+//!   panics or hangs, and says "not ok" whenever SQLite does; the agreement rates are printed
+//!   (TOUCHSTONE_INTEGRITY_SEED=<hex> runs another seed).
+//! - The pragma's arguments (a row limit, a table, a schema) and empty files: equal outcomes.
+//!
+//! SQLite runs on a read-write connection, as the engine does: on a read-only one SQLite
+//! drops CHECK constraints from the schema and so never reports them.
 
 #[allow(dead_code)]
 mod corrupt;
@@ -331,4 +336,31 @@ fn random_damage_never_panics_and_never_hides_what_sqlite_finds() {
     }
     assert!(failures.is_empty(), "panics or slow variants (listed above)");
     assert!(agreement.missed.is_empty(), "SQLite found damage the engine did not (listed above)");
+}
+
+#[test]
+fn arguments_and_empty_files_agree_with_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let check_path = dir.path().join("check.db");
+    let one_table = sqlite_file(dir.path(), "one.db", 4096, "CREATE TABLE t(a); CREATE TABLE \"x y\"(b);");
+    let files: [(&str, Vec<u8>); 2] = [("an empty file", Vec::new()), ("two empty tables", one_table)];
+    let pragmas = [
+        CHECK,
+        QUICK,
+        "PRAGMA main.integrity_check",
+        "PRAGMA integrity_check(-5)",
+        "PRAGMA integrity_check(0)",
+        "PRAGMA integrity_check = 0x10",
+        "PRAGMA integrity_check('t')",
+        "PRAGMA integrity_check(\"x y\")",
+        "PRAGMA integrity_check(sqlite_schema)",
+        "PRAGMA quick_check(nosuch)",
+    ];
+    for (name, bytes) in files {
+        for pragma in pragmas {
+            let sqlite = sqlite_outcome_of(&check_path, &bytes, pragma);
+            let engine = engine_outcome(&bytes, pragma);
+            assert_eq!(engine, sqlite, "{name}: {pragma}");
+        }
+    }
 }

@@ -155,6 +155,14 @@ impl PayloadView {
         byte(&self.page.data(), self.cell.payload_at + i)
     }
 
+    /// Bytes `from..to` of the payload's local part and of what follows it on the page, 0
+    /// past the page.
+    pub fn local_bytes(&self, from: usize, to: usize) -> Vec<u8> {
+        let d = self.page.data();
+        let at = self.cell.payload_at;
+        (from..to).map(|i| byte(&d, at + i)).collect()
+    }
+
     /// Copies payload bytes `offset..offset + amt` (accessPayload): from the page, then along
     /// the overflow chain, fetching only the pages the range needs. Corrupt when the local
     /// part runs past the usable page, the chain names a page past the end of the database,
@@ -223,11 +231,15 @@ impl PayloadView {
 
 impl PayloadView {
     /// The record as SQLite's opcodes hold it (sqlite3VdbeMemFromBtreeZeroOffset): in place
-    /// when it lies on the page (the buffer then runs on to the end of the page, which a
-    /// damaged record's readers may reach), else read along the chain.
+    /// when it lies on the page (with the page's next few bytes, which a damaged record's
+    /// readers may reach: at most a varint or an integer past its end), else read along the
+    /// chain.
     pub fn record_buffer(&self, bt: &mut Btree) -> Result<Vec<u8>> {
         if self.sz_row >= self.cell.payload {
-            return Ok(self.page.data().get(self.cell.payload_at..).unwrap_or(&[]).to_vec());
+            let d = self.page.data();
+            let from = self.cell.payload_at.min(d.len());
+            let to = (from + self.cell.payload as usize + 18).min(d.len());
+            return Ok(d[from..to].to_vec());
         }
         self.read(bt, 0, self.cell.payload)
     }

@@ -130,6 +130,14 @@ fn at(buf: &[u8], i: usize) -> u8 {
     buf.get(i).copied().unwrap_or(0)
 }
 
+/// Bytes `from..from + n` of a record buffer, zeros past its end (borrowed when in bounds).
+fn bytes_at(buf: &[u8], from: usize, n: usize) -> std::borrow::Cow<'_, [u8]> {
+    match buf.get(from..from + n) {
+        Some(b) => std::borrow::Cow::Borrowed(b),
+        None => std::borrow::Cow::Owned((from..from + n).map(|i| at(buf, i)).collect()),
+    }
+}
+
 /// getVarint32 at `i`: the value (saturated to 32 bits) and its length.
 fn varint32_at(buf: &[u8], i: usize) -> (u32, usize) {
     let mut v: u64 = 0;
@@ -232,8 +240,7 @@ fn compare_text_first(
         let n = (t as usize - 12) / 2;
         crate::ensure_corrupt!(hdr + n <= n_key, "index record text runs past its end");
         let n_cmp = n.min(s.len());
-        let record_text: Vec<u8> = (hdr..hdr + n_cmp).map(|i| at(buf, i)).collect();
-        return Ok(match record_text.as_slice().cmp(&s[..n_cmp]) {
+        return Ok(match bytes_at(buf, hdr, n_cmp).as_ref().cmp(&s[..n_cmp]) {
             Ordering::Greater => r2,
             Ordering::Less => r1,
             Ordering::Equal => match n.cmp(&s.len()) {
@@ -348,8 +355,7 @@ fn compare_with_skip(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo
                     if d1 + n > n_key || n_all <= i {
                         return Err(corrupt());
                     }
-                    let text: Vec<u8> = (d1..d1 + n).map(|k| at(buf, k)).collect();
-                    ordering_rc(info.field(i).0.compare(&text, s))
+                    ordering_rc(info.field(i).0.compare(&bytes_at(buf, d1, n), s))
                 };
                 (t, rc)
             }
@@ -362,8 +368,7 @@ fn compare_with_skip(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo
                     if d1 + n > n_key {
                         return Err(corrupt());
                     }
-                    let blob: Vec<u8> = (d1..d1 + n).map(|k| at(buf, k)).collect();
-                    ordering_rc(blob.as_slice().cmp(b.as_slice()))
+                    ordering_rc(bytes_at(buf, d1, n).as_ref().cmp(b.as_slice()))
                 };
                 (t, rc)
             }

@@ -84,7 +84,8 @@ pub(super) struct RecordView {
     header_size: u32,
     /// Where parsing of the header resumes.
     hdr_offset: u32,
-    /// The header bytes when they are not all on the page (read along the chain).
+    /// The header bytes, once read: from the page (with a few bytes after it), or along the
+    /// chain when the header is not all on the page.
     header_buf: Option<Vec<u8>>,
     /// Local payload bytes usable without reading the chain (0 when the header is not local).
     sz_row: u32,
@@ -147,8 +148,14 @@ impl RecordView {
         let first_local = self.header_local && !self.accessed;
         self.accessed = true;
         if first_local || self.hdr_offset < self.header_size {
-            if !self.header_local && self.header_buf.is_none() {
-                self.header_buf = Some(self.view.read(bt, 0, self.header_size)?);
+            if self.header_buf.is_none() {
+                // A local header is copied once, with the bytes after it that a damaged
+                // header's last varint may reach.
+                self.header_buf = Some(if self.header_local {
+                    self.view.local_bytes(0, self.header_size as usize + 9)
+                } else {
+                    self.view.read(bt, 0, self.header_size)?
+                });
             }
             self.parse_header(p2)?;
         }
@@ -207,7 +214,7 @@ impl RecordView {
         let (start, end) = (self.offsets[p2], self.offsets[p2 + 1]);
         let len = serial_len(t);
         let bytes = if self.sz_row >= end {
-            (start..end).map(|k| self.view.local_byte(k as usize)).collect::<Vec<u8>>()
+            self.view.local_bytes(start as usize, end as usize)
         } else if len == 0 {
             Vec::new()
         } else {
