@@ -17,7 +17,7 @@
 //!   output the last group
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use super::query::{Core, OrderTerm};
@@ -42,6 +42,20 @@ struct AggCall {
     collation: Collation,
     slot: u32,
     result: Reg,
+}
+
+/// What an aggregate core computes per group (SQLite's AggInfo, roughly): the aggregate
+/// calls, the bare columns the output reads outside aggregates and the registers they are
+/// loaded into, and the output's result columns and HAVING.
+struct AggQuery<'a> {
+    calls: &'a [AggCall],
+    /// (cursor, column) of each bare column; `bare_regs + i` holds the `i`th.
+    bare: &'a [(u32, Option<u32>)],
+    bare_regs: Reg,
+    /// A min() or max() is among the calls: bare columns load from the row of the extreme.
+    has_minmax: bool,
+    result: &'a [Ir],
+    having: Option<&'a Ir>,
 }
 
 impl Compiler<'_> {
@@ -91,10 +105,12 @@ impl Compiler<'_> {
             limits: sink.limits,
             brk: sink.brk,
         };
+        let agg =
+            AggQuery { calls: &calls, bare: &bare, bare_regs, has_minmax, result: &result, having: having.as_ref() };
         if core.group_by.is_empty() {
-            self.aggregate_single(core, &calls, &bare, bare_regs, has_minmax, &result, having.as_ref(), &out_sink)
+            self.aggregate_single(core, &agg, &out_sink)
         } else {
-            self.aggregate_grouped(core, &calls, &bare, bare_regs, has_minmax, &result, having.as_ref(), &out_sink)
+            self.aggregate_grouped(core, &agg, &out_sink)
         }
     }
 
@@ -133,30 +149,24 @@ impl Compiler<'_> {
     }
 
     /// Empties every accumulator (and, for a new group, the bare columns).
-    fn reset_accumulators(&mut self, calls: &[AggCall], bare_regs: Reg, n_bare: usize) {
-        for c in calls {
+    fn reset_accumulators(&mut self, agg: &AggQuery<'_>) {
+        let n_bare = agg.bare.len();
+        for c in agg.calls {
             self.b.emit(Op::AggInit { acc: c.slot, kind: c.kind, collation: c.collation, distinct: c.distinct });
         }
         if n_bare > 0 {
-            self.b.emit(Op::Null { dest: bare_regs, count: n_bare as u32 });
+            self.b.emit(Op::Null { dest: agg.bare_regs, count: n_bare as u32 });
         }
     }
 
     /// Steps every aggregate with the current row, then loads the bare columns: at the
     /// first row (`first_flag` 0) when there is no min()/max(), else when every extreme moved.
-    fn update_accumulators(
-        &mut self,
-        calls: &[AggCall],
-        bare: &[(u32, Option<u32>)],
-        bare_regs: Reg,
-        has_minmax: bool,
-        first_flag: Reg,
-    ) -> Result<()> {
-        let hit = has_minmax.then(|| self.b.reg());
+    fn update_accumulators(&mut self, agg: &AggQuery<'_>, first_flag: Reg) -> Result<()> {
+        let hit = agg.has_minmax.then(|| self.b.reg());
         if let Some(h) = hit {
             self.b.emit(Op::Integer { dest: h, value: 0 });
         }
-        for c in calls {
+        for c in agg.calls {
             let Kind::Function { args, .. } = c.ir.kind(c.node).clone() else { continue };
             let first = self.b.regs(args.len() as u32);
             for (i, &a) in args.iter().enumerate() {
@@ -170,13 +180,13 @@ impl Compiler<'_> {
                 hit: if is_minmax { hit } else { None },
             });
         }
-        if !bare.is_empty() {
+        if !agg.bare.is_empty() {
             let skip = self.b.label();
             let flag = hit.unwrap_or(first_flag);
             self.b.emit(Op::If { reg: flag, target: skip.addr(), jump_if_null: false });
-            for (i, &(source, column)) in bare.iter().enumerate() {
+            for (i, &(source, column)) in agg.bare.iter().enumerate() {
                 let r = crate::eval::ir::ColRef { source, column, affinity: None, collation: None, not_null: false };
-                self.column_into(&r, bare_regs + i as u32)?;
+                self.column_into(&r, agg.bare_regs + i as u32)?;
             }
             self.b.resolve(skip);
         }
@@ -185,73 +195,41 @@ impl Compiler<'_> {
 
     /// The finished group: final values, HAVING, the output row. Bare columns read their
     /// loaded registers.
-    #[allow(clippy::too_many_arguments)]
-    fn output_group(
-        &mut self,
-        calls: &[AggCall],
-        bare: &[(u32, Option<u32>)],
-        bare_regs: Reg,
-        result: &[Ir],
-        having: Option<&Ir>,
-        sink: &RowSink<'_>,
-        skip: crate::vdbe::Label,
-    ) -> Result<()> {
-        for c in calls {
+    fn output_group(&mut self, agg: &AggQuery<'_>, sink: &RowSink<'_>, skip: crate::vdbe::Label) -> Result<()> {
+        for c in agg.calls {
             self.b.emit(Op::AggFinal { acc: c.slot, dest: c.result });
         }
-        let map: HashMap<(u32, Option<u32>), Reg> =
-            bare.iter().enumerate().map(|(i, &k)| (k, bare_regs + i as u32)).collect();
+        let map: BTreeMap<(u32, Option<u32>), Reg> =
+            agg.bare.iter().enumerate().map(|(i, &k)| (k, agg.bare_regs + i as u32)).collect();
         self.subst.push(map);
         let r = (|| {
-            if let Some(h) = having {
+            if let Some(h) = agg.having {
                 self.expr_jump(h, h.root, skip, false, true)?;
             }
-            self.result_row(result, sink, skip)
+            self.result_row(agg.result, sink, skip)
         })();
         self.subst.pop();
         r
     }
 
     /// An aggregate without GROUP BY: one output row.
-    #[allow(clippy::too_many_arguments)]
-    fn aggregate_single(
-        &mut self,
-        core: &Core,
-        calls: &[AggCall],
-        bare: &[(u32, Option<u32>)],
-        bare_regs: Reg,
-        has_minmax: bool,
-        result: &[Ir],
-        having: Option<&Ir>,
-        sink: &RowSink<'_>,
-    ) -> Result<()> {
-        self.reset_accumulators(calls, bare_regs, bare.len());
+    fn aggregate_single(&mut self, core: &Core, agg: &AggQuery<'_>, sink: &RowSink<'_>) -> Result<()> {
+        self.reset_accumulators(agg);
         let first_flag = self.b.reg();
         self.b.emit(Op::Integer { dest: first_flag, value: 0 });
-        let args = call_arguments(calls);
+        let args = call_arguments(agg.calls);
         let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
-        self.update_accumulators(calls, bare, bare_regs, has_minmax, first_flag)?;
+        self.update_accumulators(agg, first_flag)?;
         self.b.emit(Op::Integer { dest: first_flag, value: 1 });
         self.where_end(wi)?;
         let done = self.b.label();
-        self.output_group(calls, bare, bare_regs, result, having, sink, done)?;
+        self.output_group(agg, sink, done)?;
         self.b.resolve(done);
         Ok(())
     }
 
     /// An aggregate with GROUP BY, through a sorter.
-    #[allow(clippy::too_many_arguments)]
-    fn aggregate_grouped(
-        &mut self,
-        core: &Core,
-        calls: &[AggCall],
-        bare: &[(u32, Option<u32>)],
-        bare_regs: Reg,
-        has_minmax: bool,
-        result: &[Ir],
-        having: Option<&Ir>,
-        sink: &RowSink<'_>,
-    ) -> Result<()> {
+    fn aggregate_grouped(&mut self, core: &Core, agg: &AggQuery<'_>, sink: &RowSink<'_>) -> Result<()> {
         let k = core.group_by.len() as u32;
         let mut collations = Vec::with_capacity(core.group_by.len());
         for g in &core.group_by {
@@ -262,7 +240,7 @@ impl Compiler<'_> {
         // columns read.
         let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
         let mut needed = BTreeSet::new();
-        for c in calls {
+        for c in agg.calls {
             if let Kind::Function { args, .. } = c.ir.kind(c.node) {
                 for &a in args {
                     let mut sub = Ir { nodes: c.ir.nodes.clone(), root: a };
@@ -271,12 +249,12 @@ impl Compiler<'_> {
                 }
             }
         }
-        needed.extend(bare.iter().copied());
+        needed.extend(agg.bare.iter().copied());
         let needed: Vec<(u32, Option<u32>)> = needed.into_iter().filter(|(c, _)| cursors.contains(c)).collect();
         let n = needed.len() as u32;
         let sorter = self.b.cursor();
         self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
-        let args = call_arguments(calls);
+        let args = call_arguments(agg.calls);
         let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
         let rec = self.b.regs(k + n);
         for (i, g) in core.group_by.iter().enumerate() {
@@ -314,10 +292,10 @@ impl Compiler<'_> {
         self.b.emit(Op::Gosub { ret: ret_reset, target: reset_sub.addr() });
         self.b.resolve(same);
         // The aggregates' arguments and the bare columns read the sorted row.
-        let map: HashMap<(u32, Option<u32>), Reg> =
+        let map: BTreeMap<(u32, Option<u32>), Reg> =
             needed.iter().enumerate().map(|(i, &key)| (key, cols + i as u32)).collect();
         self.subst.push(map);
-        let r = self.update_accumulators(calls, bare, bare_regs, has_minmax, use_flag);
+        let r = self.update_accumulators(agg, use_flag);
         self.subst.pop();
         r?;
         self.b.emit(Op::Integer { dest: use_flag, value: 1 });
@@ -328,12 +306,12 @@ impl Compiler<'_> {
         self.b.resolve(output_sub);
         let ret = self.b.label();
         self.b.emit(Op::IfNot { reg: use_flag, target: ret.addr(), jump_if_null: true });
-        self.output_group(calls, bare, bare_regs, result, having, sink, ret)?;
+        self.output_group(agg, sink, ret)?;
         self.b.resolve(ret);
         self.b.emit(Op::Return { ret: ret_out });
         // Reset subroutine.
         self.b.resolve(reset_sub);
-        self.reset_accumulators(calls, bare_regs, bare.len());
+        self.reset_accumulators(agg);
         self.b.emit(Op::Integer { dest: use_flag, value: 0 });
         self.b.emit(Op::Return { ret: ret_reset });
         self.b.resolve(end);

@@ -32,7 +32,7 @@ mod select;
 mod statement;
 mod subquery;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -74,11 +74,11 @@ pub(crate) struct Compiler<'c> {
     pub catalog: &'c Catalog,
     pub subqueries: query::Subqueries,
     /// What each source cursor reads.
-    pub cursors: HashMap<u32, CursorSource>,
+    pub cursors: BTreeMap<u32, CursorSource>,
     /// Column substitutions in force, innermost last: (source cursor, column) → register.
-    pub subst: Vec<HashMap<(u32, Option<u32>), Reg>>,
+    pub subst: Vec<BTreeMap<(u32, Option<u32>), Reg>>,
     /// Table cursors read through covering indexes.
-    pub covering: HashMap<u32, Covering>,
+    pub covering: BTreeMap<u32, Covering>,
     /// Constant function calls are computed once (SQLite's okConstFactor).
     pub const_factor: bool,
     /// Parameter names by number - 1.
@@ -103,9 +103,9 @@ impl<'c> Compiler<'c> {
             b,
             catalog,
             subqueries: query::Subqueries::default(),
-            cursors: HashMap::new(),
+            cursors: BTreeMap::new(),
             subst: Vec::new(),
-            covering: HashMap::new(),
+            covering: BTreeMap::new(),
             const_factor: true,
             params,
             uses_db: false,

@@ -98,24 +98,7 @@ impl Compiler<'_> {
     pub(super) fn query_refs(&self, q: &Query, out: &mut BTreeSet<u32>) {
         let mut todo: Vec<&Query> = vec![q];
         while let Some(q) = todo.pop() {
-            let mut irs: Vec<&Ir> = Vec::new();
-            for c in &q.cores {
-                irs.extend(c.where_clause.iter());
-                irs.extend(c.result.iter());
-                irs.extend(c.values.iter().flatten());
-                irs.extend(c.group_by.iter());
-                irs.extend(c.having.iter());
-                for s in &c.sources {
-                    irs.extend(s.on.iter());
-                    if let SourceKind::Subquery(id) = s.kind {
-                        todo.push(self.subqueries.get(id));
-                    }
-                }
-            }
-            irs.extend(q.order_by.iter().map(|t| &t.expr));
-            irs.extend(q.limit.iter());
-            irs.extend(q.offset.iter());
-            for ir in irs {
+            for ir in self.query_exprs(q, &mut todo) {
                 for n in &ir.nodes {
                     match &n.kind {
                         Kind::Ref(r) => {
@@ -134,25 +117,34 @@ impl Compiler<'_> {
         let mut queries: Vec<&Query> = Vec::new();
         collect_columns(ir, out, &mut queries, self);
         while let Some(q) = queries.pop() {
-            let mut irs: Vec<&Ir> = Vec::new();
-            for c in &q.cores {
-                irs.extend(c.where_clause.iter());
-                irs.extend(c.result.iter());
-                irs.extend(c.values.iter().flatten());
-                irs.extend(c.group_by.iter());
-                irs.extend(c.having.iter());
-                for s in &c.sources {
-                    irs.extend(s.on.iter());
-                    if let SourceKind::Subquery(id) = s.kind {
-                        queries.push(self.subqueries.get(id));
-                    }
-                }
-            }
-            irs.extend(q.order_by.iter().map(|t| &t.expr));
-            for ir in irs {
+            for ir in self.query_exprs(q, &mut queries) {
                 collect_columns(ir, out, &mut queries, self);
             }
         }
+    }
+
+    /// The expressions of query `q` itself (every core's WHERE, result, VALUES, GROUP BY,
+    /// HAVING and ON clauses; ORDER BY, LIMIT and OFFSET); the subqueries of its FROM clauses
+    /// are pushed on `nested` (those inside the expressions are not: the caller finds them).
+    fn query_exprs<'q>(&'q self, q: &'q Query, nested: &mut Vec<&'q Query>) -> Vec<&'q Ir> {
+        let mut irs: Vec<&Ir> = Vec::new();
+        for c in &q.cores {
+            irs.extend(c.where_clause.iter());
+            irs.extend(c.result.iter());
+            irs.extend(c.values.iter().flatten());
+            irs.extend(c.group_by.iter());
+            irs.extend(c.having.iter());
+            for s in &c.sources {
+                irs.extend(s.on.iter());
+                if let SourceKind::Subquery(id) = s.kind {
+                    nested.push(self.subqueries.get(id));
+                }
+            }
+        }
+        irs.extend(q.order_by.iter().map(|t| &t.expr));
+        irs.extend(q.limit.iter());
+        irs.extend(q.offset.iter());
+        irs
     }
 }
 

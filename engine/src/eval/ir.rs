@@ -378,7 +378,7 @@ impl Ir {
             }
             i += 1;
         }
-        let mut simplified: std::collections::HashMap<NodeId, NodeId> = std::collections::HashMap::new();
+        let mut simplified: std::collections::BTreeMap<NodeId, NodeId> = std::collections::BTreeMap::new();
         for &n in order.iter().rev() {
             let result = match *self.kind(n) {
                 Kind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {

@@ -26,8 +26,8 @@ pub fn grammar_cases() -> Vec<String> {
     text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).map(|l| l.replace("\\n", "\n")).collect()
 }
 
-/// Tokens for random strings, besides the keywords.
-const PIECES: &[&str] = &[
+/// Names of the schema, literals and parameters, for random strings.
+const NAMES: &[&str] = &[
     "t1",
     "t2",
     "t3",
@@ -43,47 +43,10 @@ const PIECES: &[&str] = &[
     "`y`",
     "'s'",
     "x'00'",
-    "1",
-    "2.5",
-    ".5",
-    "1e5",
-    "1_0",
-    "0x1F",
-    "?",
     "?2",
     ":p",
     "@p",
     "$p",
-    "(",
-    ")",
-    ",",
-    ";",
-    ".",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "||",
-    "->",
-    "->>",
-    "<<",
-    ">>",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "=",
-    "==",
-    "!=",
-    "<>",
-    "&",
-    "|",
-    "~",
-    "-- c\n",
-    "/* c */",
-    "!",
-    "'open",
     "count",
     "sum",
     "json_each",
@@ -96,6 +59,13 @@ const PIECES: &[&str] = &[
     ",",
 ];
 
+/// Number literals, a parameter, punctuation, operators, comments and broken tokens, for
+/// random strings (`sql_fuzz.rs` uses them too).
+pub const SYMBOLS: &[&str] = &[
+    "1", "2.5", ".5", "1e5", "1_0", "0x1F", "?", "(", ")", ",", ";", ".", "+", "-", "*", "/", "%", "||", "->", "->>",
+    "<<", ">>", "<", "<=", ">", ">=", "=", "==", "!=", "<>", "&", "|", "~", "-- c\n", "/* c */", "!", "'open",
+];
+
 /// One random token: a keyword, or a piece (more often SQL's most common words).
 pub fn random_token(rng: &mut ChaCha8Rng) -> &'static str {
     const COMMON: &[&str] = &[
@@ -106,7 +76,8 @@ pub fn random_token(rng: &mut ChaCha8Rng) -> &'static str {
     match rng.random_range(0..10) {
         0..=2 => KEYWORDS[rng.random_range(0..KEYWORDS.len())].0,
         3..=5 => COMMON[rng.random_range(0..COMMON.len())],
-        _ => PIECES[rng.random_range(0..PIECES.len())],
+        6 | 7 => NAMES[rng.random_range(0..NAMES.len())],
+        _ => SYMBOLS[rng.random_range(0..SYMBOLS.len())],
     }
 }
 

@@ -255,7 +255,7 @@ fn changes<D: Db>(db: &D, sql: &str, args: &[Vec<Arg>], in_transaction: bool) ->
 
 /// `count` distinct ids drawn from 1..=n.
 fn distinct_ids(rng: &mut ChaCha8Rng, n: u64, count: usize) -> Vec<i64> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut ids = Vec::with_capacity(count);
     while ids.len() < count.min(n as usize) {
         let id = rng.random_range(1..=n as i64);

@@ -171,7 +171,7 @@ pub(crate) fn codegen(ir: &Ir) -> Result<()> {
     let mut stack = vec![Step::Code(ir.root)];
     // Operands moved to the statement's start are coded last (`sqlite3FinishCoding`), and only
     // when nothing failed before.
-    let hoisted: std::collections::HashSet<NodeId> = super::hoist::hoisted_all(ir).into_iter().collect();
+    let hoisted: std::collections::BTreeSet<NodeId> = super::hoist::hoisted_all(ir).into_iter().collect();
     let mut deferred: Vec<NodeId> = Vec::new();
     let mut coding_deferred = false;
     let no_collation = |name: String| err(format!("no such collation sequence: {name}"));

@@ -1,7 +1,7 @@
 //! What `touchstone slt` prints: failures as they happen, the per-file table with a total
 //! line, and the failures grouped by error message.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use super::{Failure, FileResult};
@@ -11,7 +11,7 @@ use super::{Failure, FileResult};
 pub struct Report {
     files: Vec<FileResult>,
     /// Failure groups: key → (count, first failure).
-    groups: HashMap<String, (usize, Failure)>,
+    groups: BTreeMap<String, (usize, Failure)>,
 }
 
 /// A percentage with two decimals, or `-` when nothing ran.
