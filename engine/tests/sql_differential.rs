@@ -16,7 +16,8 @@
 //! too and reported apart (see `messages_agree` below).
 //!
 //! 10,000 cases in four tests with fixed seeds. `SQL_DIFF_CASES=n` runs n cases per test,
-//! `SQL_DIFF_SEED=s` changes the seeds (proptest shrinks a failing case before reporting it).
+//! `SQL_DIFF_SEED=s` changes the seeds (proptest shrinks a failing case before reporting it,
+//! for at most `SQL_DIFF_SHRINK` steps, 20,000 by default).
 //!
 //! What the generator leaves out, and why (features the engine does not build yet):
 //! - RIGHT and FULL joins, WITH, window functions, row values, UPSERT, RETURNING, NULLS
@@ -48,7 +49,7 @@ fn config(test: u64, cases: u32) -> Config {
         cases: env("SQL_DIFF_CASES").map_or(cases, |n| n as u32),
         rng_seed: RngSeed::Fixed(seed),
         failure_persistence: None,
-        max_shrink_iters: 20_000,
+        max_shrink_iters: env("SQL_DIFF_SHRINK").map_or(20_000, |n| n as u32),
         ..Config::default()
     }
 }

@@ -230,6 +230,15 @@ impl Compiler<'_> {
 
     /// An aggregate with GROUP BY, through a sorter.
     fn aggregate_grouped(&mut self, core: &Core, agg: &AggQuery<'_>, sink: &RowSink<'_>) -> Result<()> {
+        // A GROUP BY key holding an aggregate (only a column number under COLLATE gets past
+        // name resolution with one): SQLite codes the call without an AggInfo, and the last
+        // one coded names the error.
+        if let Some(name) = core.group_by.iter().rev().find_map(super::select::aggregate_call) {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorCode::Error,
+                format!("misuse of aggregate: {name}()"),
+            ));
+        }
         let k = core.group_by.len() as u32;
         let mut collations = Vec::with_capacity(core.group_by.len());
         for g in &core.group_by {

@@ -386,7 +386,7 @@ impl Compiler<'_> {
 /// The name of the last aggregate function call that coding `ir` reaches (operands first;
 /// an AND / OR with a known-true or known-false side is coded as its simplified form,
 /// `sqlite3ExprSimplifiedAndOr`), as written.
-fn aggregate_call(ir: &Ir) -> Option<String> {
+pub(super) fn aggregate_call(ir: &Ir) -> Option<String> {
     let mut last = None;
     // (node, children visited)
     let mut stack = vec![(ir.simplified_and_or(ir.root), false)];

@@ -98,11 +98,14 @@ pub(crate) fn split_terms<'a>(c: &Compiler<'_>, core: &'a Core) -> Vec<Term<'a>>
         }
     }
     for (ir, on_level) in roots {
+        // Split on AND as `sqlite3WhereSplit` does: an operand known true or false is a term
+        // of its own like any other, so that a constant beside it is still coded before the
+        // loops (and raises its error there).
         let mut stack = vec![ir.root];
         let mut nodes = Vec::new();
         while let Some(n) = stack.pop() {
             match ir.kind(n) {
-                Kind::Binary(BinaryOp::And, l, r) if ir.simplified_and_or(n) == n => {
+                Kind::Binary(BinaryOp::And, l, r) => {
                     stack.push(*r);
                     stack.push(*l);
                 }

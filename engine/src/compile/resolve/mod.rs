@@ -320,7 +320,15 @@ impl<'c> Resolver<'c> {
                 Err(ir) => ir,
             });
         }
-        if group_by.iter().any(contains_aggregate) {
+        // SQLite looks at the flag the resolved term carries: a column number under COLLATE
+        // is a new COLLATE node over the copied column, which does not carry it, so its
+        // aggregate is found only where the key is coded ("misuse of aggregate", in
+        // `compile/aggregate.rs`).
+        let flagged = |(g, ir): (&Expr, &Ir)| {
+            let collated_number = !std::ptr::eq(skip_collate(g), g) && integer_constant(skip_collate(g)).is_some();
+            !collated_number && contains_aggregate(ir)
+        };
+        if sel.group_by.iter().zip(&group_by).any(flagged) {
             return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
         let correlated = scope.correlated.get();
