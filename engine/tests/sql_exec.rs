@@ -614,6 +614,29 @@ fn aggregates_in_group_by_terms() {
     );
 }
 
+/// ORDER BY terms after the rowid (or a one-row lookup) are satisfied by the loop's order
+/// and never coded, so their errors and misused aggregates are not raised; terms that read
+/// something else still sort.
+#[test]
+fn order_by_terms_after_distinct_keys_are_not_coded() {
+    check(
+        "CREATE TABLE t1 (a INTEGER PRIMARY KEY, b, e UNIQUE);
+         CREATE TABLE t2 (x INT PRIMARY KEY NOT NULL, y);
+         INSERT INTO t1 VALUES (1, 'x', 1), (2, 'y', 2);
+         INSERT INTO t2 VALUES (5, 1), (6, 2);
+         SELECT * FROM t1 ORDER BY 1 DESC, like(a, a, -4406691968719548631) OR (a >= a), quote(a);
+         SELECT * FROM t1 ORDER BY a, like(a, a, -44);
+         SELECT * FROM t1 ORDER BY b, like(a, a, -44);
+         SELECT b FROM t1 WHERE e = 1 ORDER BY count(b), 1;
+         SELECT b FROM t1 WHERE e = 1 ORDER BY b, (SELECT like(1, 1, -44));
+         SELECT b FROM t1 WHERE a = 2 ORDER BY b, count(b);
+         SELECT b FROM t1 ORDER BY b, count(b);
+         SELECT y FROM t2 ORDER BY x DESC, like(y, y, -44);
+         SELECT y FROM t2 WHERE x = 5 ORDER BY y, like(y, y, -44);
+         SELECT y FROM t2 INDEXED BY sqlite_autoindex_t2_1 ORDER BY x, like(y, y, -44);",
+    );
+}
+
 /// A constant WHERE term is coded before the loops even beside a term known true (`ON 2`
 /// ANDed after it): an error it raises is raised on an empty table too.
 #[test]

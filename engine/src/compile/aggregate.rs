@@ -218,7 +218,7 @@ impl Compiler<'_> {
         let first_flag = self.b.reg();
         self.b.emit(Op::Integer { dest: first_flag, value: 0 });
         let args = call_arguments(agg.calls);
-        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
+        let wi = self.where_begin_with(core, None, &args.iter().collect::<Vec<_>>())?;
         self.update_accumulators(agg, first_flag)?;
         self.b.emit(Op::Integer { dest: first_flag, value: 1 });
         self.where_end(wi)?;
@@ -264,7 +264,7 @@ impl Compiler<'_> {
         let sorter = self.b.cursor();
         self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
         let args = call_arguments(agg.calls);
-        let wi = self.where_begin_with(core, None, false, &args.iter().collect::<Vec<_>>())?;
+        let wi = self.where_begin_with(core, None, &args.iter().collect::<Vec<_>>())?;
         let rec = self.b.regs(k + n);
         for (i, g) in core.group_by.iter().enumerate() {
             self.expr_into(g, g.root, rec + i as u32)?;

@@ -684,7 +684,7 @@ impl Compiler<'_> {
     /// order (which decides which row meets a constraint first).
     fn collect_rowids(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32)> {
         let set = self.b.cursor();
-        let wi = self.where_begin_with(core, None, false, &[])?;
+        let wi = self.where_begin_with(core, None, &[])?;
         let scan_order = one_pass.is_some_and(|changed| wi.first_index.is_some_and(|ix| !changed[ix]));
         let width: u32 = if scan_order { 2 } else { 1 };
         *self.b.op_mut(wi.top) =

@@ -102,17 +102,10 @@ impl Compiler<'_> {
             // One row: SQLite codes no ORDER BY; the aggregates in it are still computed.
             unsorted = order_by.unwrap_or_default();
             order_by = None;
-        } else if !core.aggregate && core.values.is_empty() {
-            if core.sources.is_empty() {
-                // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is
-                // then never coded.
-                order_by = None;
-            } else if let Some(name) = order_by.unwrap_or_default().iter().rev().find_map(|t| aggregate_call(&t.expr)) {
-                // An aggregate in the ORDER BY of a query that is not an aggregate one, where
-                // SQLite codes it (TK_AGG_FUNCTION without an AggInfo). Coding goes on after
-                // the error and each one replaces the message: the last one coded is reported.
-                return Err(err(format!("misuse of aggregate: {name}()")));
-            }
+        } else if !core.aggregate && core.values.is_empty() && core.sources.is_empty() {
+            // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is then
+            // never coded.
+            order_by = None;
         }
         if core.aggregate {
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
@@ -133,6 +126,13 @@ impl Compiler<'_> {
             let wi = self.where_begin(core, order_by)?;
             let sorter = match order_by {
                 Some(terms) if !wi.ordered => {
+                    if let Some(name) = terms.iter().rev().find_map(|t| aggregate_call(&t.expr)) {
+                        // An aggregate in the ORDER BY of a query that is not an aggregate
+                        // one, where SQLite codes it (TK_AGG_FUNCTION without an AggInfo; an
+                        // ORDER BY the loops deliver is not coded). Coding goes on after the
+                        // error and each one replaces the message: the last one is reported.
+                        return Err(err(format!("misuse of aggregate: {name}()")));
+                    }
                     self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
                     Some((self.open_sorter_late(terms, wi.top), terms))
                 }

@@ -36,12 +36,11 @@ struct Candidate {
 }
 
 /// Chooses the join order and access paths. `used` lists the columns the statement reads of
-/// each source (for covering indexes); `allow_covering` is false when whole rows are needed.
+/// each source (for covering indexes).
 pub(crate) fn choose(
     core: &Core,
     terms: &[Term<'_>],
     used: &BTreeSet<(u32, Option<u32>)>,
-    allow_covering: bool,
     order_by: Option<&[OrderTerm]>,
 ) -> Result<Vec<LoopPlan>> {
     let n = core.sources.len();
@@ -71,7 +70,7 @@ pub(crate) fn choose(
                 if mask & (1 << i) != 0 || must_follow[i] & !mask != 0 {
                     continue;
                 }
-                let cand = best_access(core, terms, i, *mask, used, allow_covering);
+                let cand = best_access(core, terms, i, *mask, used);
                 let new_cost = cost + rows * cand.cost;
                 let new_rows = (rows * cand.rows).max(1.0);
                 let new_mask = mask | (1 << i);
@@ -93,7 +92,7 @@ pub(crate) fn choose(
     }
     let Some((_, plan, cost, rows)) = paths.into_iter().next() else { return Ok(Vec::new()) };
     match order_by {
-        Some(ob) if n == 1 => Ok(order_by_index(core, plan, cost, rows, ob, used, allow_covering)),
+        Some(ob) if n == 1 => Ok(order_by_index(core, terms, plan, cost, rows, ob, used)),
         _ => Ok(plan),
     }
 }
@@ -104,14 +103,14 @@ pub(crate) fn choose(
 /// keeps its place unless the index scan is cheaper than it plus its sort.
 fn order_by_index(
     core: &Core,
+    terms: &[Term<'_>],
     plan: Vec<LoopPlan>,
     cost: f64,
     rows: f64,
     order_by: &[OrderTerm],
     used: &BTreeSet<(u32, Option<u32>)>,
-    allow_covering: bool,
 ) -> Vec<LoopPlan> {
-    if super::code::order_satisfied(core, &mut plan.clone(), order_by) {
+    if super::code::order_satisfied(core, terms, &mut plan.clone(), order_by) {
         return plan;
     }
     let Some(table) = core.sources[0].table() else { return plan };
@@ -122,10 +121,10 @@ fn order_by_index(
     let sort_cost = 2.0 * rows * rows.max(2.0).log2();
     let mut best = (cost + sort_cost, plan);
     for (ix, index) in table.indexes.iter().enumerate() {
-        let covering = allow_covering && covers(index, core.sources[0].cursor, used);
+        let covering = covers(index, core.sources[0].cursor, used);
         let access = Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering };
         let mut candidate = vec![LoopPlan { source: 0, access, reverse: false }];
-        if !super::code::order_satisfied(core, &mut candidate, order_by) {
+        if !super::code::order_satisfied(core, terms, &mut candidate, order_by) {
             continue;
         }
         let scan_cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
@@ -148,7 +147,6 @@ fn best_access(
     i: usize,
     avail: u64,
     used: &BTreeSet<(u32, Option<u32>)>,
-    allow_covering: bool,
 ) -> Candidate {
     let src = &core.sources[i];
     // Terms this level can test (not consumed by the access path): they reduce its output.
@@ -215,7 +213,7 @@ fn best_access(
         .collect();
     if let Some(IndexedBy::Index(_)) = &src.indexed_by {
         let Some(ix) = allowed.iter().position(|a| *a) else { return best };
-        let covering = allow_covering && covers(&table.indexes[ix], src.cursor, used);
+        let covering = covers(&table.indexes[ix], src.cursor, used);
         let cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
         best = Candidate {
             access: Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
@@ -260,7 +258,7 @@ fn best_access(
         if !allowed[ix] {
             continue;
         }
-        let covering = allow_covering && covers(index, src.cursor, used);
+        let covering = covers(index, src.cursor, used);
         let lookup = if covering { 0.0 } else { 3.0 };
         let mut eq: Vec<ConsRef> = Vec::new();
         let mut rows = DEFAULT_ROWS;

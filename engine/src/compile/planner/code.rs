@@ -67,9 +67,9 @@ struct LevelEnd {
 
 impl Compiler<'_> {
     /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
-    /// deliver. Whole rows are read (no covering index) when `need_rows`.
+    /// deliver.
     pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
-        self.where_begin_with(core, order_by, false, &[])
+        self.where_begin_with(core, order_by, &[])
     }
 
     /// [`Compiler::where_begin`], the loops also reading the columns of `reads` (expressions
@@ -78,7 +78,6 @@ impl Compiler<'_> {
         &mut self,
         core: &Core,
         order_by: Option<&[OrderTerm]>,
-        need_rows: bool,
         reads: &[&Ir],
     ) -> Result<WhereInfo> {
         let top = self.b.emit(crate::vdbe::op::Op::Noop);
@@ -89,9 +88,9 @@ impl Compiler<'_> {
         for ir in reads {
             self.expr_columns(ir, &mut used);
         }
-        let mut plan = choose(core, &terms, &used, !need_rows, order_by)?;
+        let mut plan = choose(core, &terms, &used, order_by)?;
         let ordered = match order_by {
-            Some(ob) => order_satisfied(core, &mut plan, ob),
+            Some(ob) => order_satisfied(core, &terms, &mut plan, ob),
             None => false,
         };
         let mut coded = vec![false; terms.len()];
@@ -682,28 +681,53 @@ fn seek_kind(op: ConstraintOp) -> SeekKind {
     }
 }
 
-/// Whether the plan delivers rows in the ORDER BY's order; may set the outer loop to scan
-/// backwards. Only the outermost loop orders; the levels inside it must give one row each.
-pub(super) fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
+/// Whether the loops of `plan` deliver rows in ORDER BY order, so that no sort is needed
+/// (a simplified `wherePathSatisfiesOrderBy`): every inner loop is a rowid lookup (one row),
+/// and the outer loop's order (table order, or an index's after its equality columns)
+/// matches the ORDER BY terms one by one in one direction. Once the terms matched make the
+/// rows distinct (the rowid; every column of a UNIQUE index of NOT NULL columns; a one-row
+/// loop), the remaining terms are satisfied too when each reads only the core's sources or
+/// is a constant: SQLite then never codes them. A one-row lookup on the only source
+/// satisfies any ORDER BY. Sets the outer loop's direction.
+pub(super) fn order_satisfied(core: &Core, terms: &[Term<'_>], plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
     let Some(first) = plan.first() else { return true };
     let inner_single = plan[1..].iter().all(|lp| matches!(lp.access, Access::RowidEq { .. }));
     if !inner_single {
         return false;
     }
     let src = &core.sources[first.source];
-    // The keys the outer loop delivers in order: (column, descending in index order).
-    let keys: Vec<(Option<u32>, bool)> = match &first.access {
-        Access::Scan | Access::RowidRange { .. } | Access::RowidIn { .. } => vec![(None, false)],
-        Access::RowidEq { .. } => return true,
+    let rest_follow = |from: usize| order_by[from..].iter().all(|t| term_follows_distinct(core, t));
+    // A one-row lookup on the only source satisfies any ORDER BY (whereShortCut).
+    let one_row_satisfies = || plan.len() == 1 || rest_follow(0);
+    // The keys the outer loop delivers in order: (column, descending in index order), and
+    // after how many of them the rows are distinct (the rowid is always such a key).
+    let (keys, distinct_after): (Vec<(Option<u32>, bool)>, Option<usize>) = match &first.access {
+        Access::Scan | Access::RowidRange { .. } | Access::RowidIn { .. } => (vec![(None, false)], Some(1)),
+        Access::RowidEq { .. } => return one_row_satisfies(),
         Access::CoveringScan { index } | Access::Index { index, .. } => {
             let Some(t) = src.table() else { return false };
             let idx = &t.indexes[*index];
-            let skip = match &first.access {
-                Access::Index { eq, .. } => eq.len(),
-                _ => 0,
+            let eq: &[ConsRef] = match &first.access {
+                Access::Index { eq, .. } => eq,
+                _ => &[],
             };
+            let key_columns = idx.def.key_columns();
+            let not_null = |c: &crate::schema::IndexColumn| match c.target {
+                IndexTarget::Column(j) => t.def.columns[j].not_null || t.def.rowid_alias == Some(j),
+                _ => false,
+            };
+            // whereLoopAddBtreeIndex's WHERE_ONEROW: equality (not IN) on every column of a
+            // UNIQUE index whose columns are NOT NULL, or `=` on a one-column UNIQUE index.
+            let ops: Vec<ConstraintOp> = eq.iter().map(|c| terms[c.term].constraints[c.k].op).collect();
+            let one_row = idx.def.unique
+                && eq.len() == key_columns.len()
+                && ops.iter().all(|op| matches!(op, ConstraintOp::Eq | ConstraintOp::Is))
+                && (key_columns.iter().all(not_null) || (key_columns.len() == 1 && ops[0] == ConstraintOp::Eq));
+            if one_row {
+                return one_row_satisfies();
+            }
             let mut keys = Vec::new();
-            for c in idx.def.columns.iter().skip(skip) {
+            for c in idx.def.columns.iter().skip(eq.len()) {
                 match c.target {
                     IndexTarget::Column(j) => {
                         let col = if t.def.rowid_alias == Some(j) { None } else { Some(j as u32) };
@@ -713,7 +737,9 @@ pub(super) fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[Or
                     IndexTarget::Expr(_) => break,
                 }
             }
-            keys
+            let rest = &key_columns[eq.len().min(key_columns.len())..];
+            let distinct = (idx.def.unique && !rest.is_empty() && rest.iter().all(not_null)).then_some(rest.len());
+            (keys, distinct)
         }
     };
     let mut direction: Option<bool> = None;
@@ -727,7 +753,41 @@ pub(super) fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[Or
         if *direction.get_or_insert(reverse) != reverse {
             return false;
         }
+        if col.is_none() || distinct_after == Some(i + 1) {
+            // No two rows share the keys matched so far (the rowid, or a UNIQUE index's
+            // NOT NULL columns).
+            return rest_follow(i + 1) && set_direction(plan, direction);
+        }
     }
+    set_direction(plan, direction)
+}
+
+/// Runs the outer loop of `plan` in the direction the ORDER BY terms asked for; true.
+fn set_direction(plan: &mut [LoopPlan], direction: Option<bool>) -> bool {
     plan[0].reverse = direction.unwrap_or(false);
     true
+}
+
+/// Whether ORDER BY term `t` is satisfied once the loops deliver distinct rows in the order
+/// of the terms before it (wherePathSatisfiesOrderBy's "mark off any other ORDER BY terms"):
+/// it reads only the core's sources (at least one of them), or it is a constant. A term
+/// holding a subquery is taken as not satisfied (SQLite looks inside; sorting anyway gives
+/// the same rows in the same order).
+fn term_follows_distinct(core: &Core, t: &OrderTerm) -> bool {
+    let mut reads_source = false;
+    for n in &t.expr.nodes {
+        match &n.kind {
+            Kind::Ref(r) => {
+                if !core.sources.iter().any(|s| s.cursor == r.source) {
+                    return false;
+                }
+                reads_source = true;
+            }
+            Kind::Subquery { .. } | Kind::InSubquery { .. } | Kind::SelectAst { .. } | Kind::InSelectAst { .. } => {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    reads_source || crate::eval::ir::ir_is_constant(&t.expr, t.expr.root)
 }
