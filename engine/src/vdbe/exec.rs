@@ -496,7 +496,7 @@ impl Vm {
                 // ----- transactions ----------------------------------------------------------
                 Op::Transaction { write } => {
                     let info = prog.info;
-                    s.begin_statement(&mut self.txn, *write, info.may_abort)?;
+                    s.begin_statement(&mut self.txn, *write, info.uses_stmt_journal())?;
                     if let Some(cookie) = prog.schema_cookie
                         && cookie != s.db.catalog().cookie
                     {

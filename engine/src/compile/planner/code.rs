@@ -45,6 +45,8 @@ pub(crate) struct WhereInfo {
     pub top: Addr,
     /// The loops deliver rows in the ORDER BY's order.
     pub ordered: bool,
+    /// The loops visit at most one row (SQLite's WHERE_ONEROW on the only loop).
+    pub one_row: bool,
     levels: Vec<LevelEnd>,
     /// Where a missing table row (a corrupt index) is reported, if a level can find one.
     corrupt: Option<Label>,
@@ -194,7 +196,11 @@ impl Compiler<'_> {
                 cont
             }
         };
-        Ok(WhereInfo { cont, brk, top, ordered, levels, corrupt })
+        let one_row = match plan.as_slice() {
+            [lp] => at_most_one_row(core, lp, &terms),
+            _ => false,
+        };
+        Ok(WhereInfo { cont, brk, top, ordered, one_row, levels, corrupt })
     }
 
     /// Closes the loops.
@@ -688,4 +694,26 @@ pub(super) fn order_satisfied(core: &Core, plan: &mut [LoopPlan], order_by: &[Or
     }
     plan[0].reverse = direction.unwrap_or(false);
     true
+}
+
+/// The loop of `lp` finds at most one row, as SQLite's WHERE_ONEROW says (the plans of
+/// whereLoopAddBtreeIndex): the rowid by equality, or every column of a UNIQUE index by `=`
+/// when the index has one column or only NOT NULL ones (IS, IS NULL and IN can match several).
+fn at_most_one_row(core: &Core, lp: &LoopPlan, terms: &[Term<'_>]) -> bool {
+    match &lp.access {
+        Access::RowidEq { .. } => true,
+        Access::Index { index, eq, .. } => {
+            let SourceKind::Table(table) = &core.sources[lp.source].kind else { return false };
+            let def = &table.indexes[*index].def;
+            let not_null = |c: &crate::schema::IndexColumn| match c.target {
+                IndexTarget::Column(j) => table.def.columns[j].not_null,
+                _ => true,
+            };
+            def.unique
+                && eq.len() == def.key_len
+                && eq.iter().all(|c| terms[c.term].constraints[c.k].op == ConstraintOp::Eq)
+                && (def.key_len == 1 || def.key_columns().iter().all(not_null))
+        }
+        _ => false,
+    }
 }
