@@ -17,14 +17,13 @@ use super::cursor::{CursorKind, VCursor};
 use super::op::{CmpOutput, HaltKind, NullMode, OnError, Op, Reg};
 use super::program::Program;
 use crate::error::{Error, ErrorCode, Result};
-use crate::eval::affinity::apply_affinity;
+use crate::eval::affinity::{RecordPath, apply_affinity_in_place, record_value_in_place};
 use crate::eval::aggregate::{Accumulator, Distinct};
 use crate::eval::arith;
 use crate::eval::compare;
 use crate::eval::convert::{self, must_be_int};
 use crate::eval::scalar::{self, FunctionContext};
 use crate::format::value::{Value, ValueRef};
-use crate::schema::Affinity;
 use crate::session::{Session, StatementTxn};
 
 /// What a step produced.
@@ -432,23 +431,15 @@ impl Vm {
                     self.set(*reg, v);
                 }
                 Op::Affinity { start, affinities } => {
-                    for (i, a) in affinities.iter().enumerate() {
-                        let r = start + i as u32;
-                        if *a != Affinity::Blob {
-                            let v = apply_affinity(self.reg(r).as_ref(), *a);
-                            self.set(r, v);
-                        }
+                    let regs = &mut self.regs[*start as usize..*start as usize + affinities.len()];
+                    for (v, a) in regs.iter_mut().zip(affinities.iter()) {
+                        apply_affinity_in_place(v, *a);
                     }
                 }
                 Op::RecordAffinity { start, affinities } => {
-                    for (i, a) in affinities.iter().enumerate() {
-                        let r = start + i as u32;
-                        let v = crate::eval::affinity::record_value(
-                            self.reg(r).as_ref(),
-                            *a,
-                            crate::eval::affinity::RecordPath::MakeRecord,
-                        );
-                        self.set(r, v);
+                    let regs = &mut self.regs[*start as usize..*start as usize + affinities.len()];
+                    for (v, a) in regs.iter_mut().zip(affinities.iter()) {
+                        record_value_in_place(v, *a, RecordPath::MakeRecord);
                     }
                 }
                 Op::RealAffinity { reg } => {
