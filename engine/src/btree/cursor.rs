@@ -821,11 +821,8 @@ fn ordering_to_i32(o: Ordering) -> i32 {
 /// The rowid of the table cell at `pc` (skipping the payload size on leaves).
 #[inline]
 fn cell_rowid(d: &[u8], pc: usize, leaf: bool, usable: usize) -> Result<i64> {
-    let mut pos = if leaf { pc } else { pc + 4 };
-    if leaf {
-        let (_, n) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
-        pos += n;
-    }
-    let (key, _) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
+    let cell = d.get(pc..usable).unwrap_or(&[]);
+    let at = if leaf { read_varint(cell)?.1 } else { 4 };
+    let (key, _) = read_varint(cell.get(at..).unwrap_or(&[]))?;
     Ok(key as i64)
 }
