@@ -125,6 +125,8 @@ pub struct Btree {
     /// The header's write version is one this engine does not know (above 2): the file may
     /// be read but not written (SQLite's BTS_READ_ONLY from lockBtree).
     write_version_unknown: bool,
+    /// Where an insert builds its new cell (SQLite's pTmpSpace), kept between inserts.
+    cell_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Btree {
@@ -152,6 +154,7 @@ impl Btree {
             cursors: Vec::new(),
             page_visits: 0,
             write_version_unknown: false,
+            cell_buf: Vec::new(),
         })
     }
 
