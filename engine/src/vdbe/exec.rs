@@ -72,6 +72,8 @@ pub struct Vm {
     pending_error: Option<Error>,
     /// A buffer reused for the records Insert and IdxInsert build.
     pub(crate) record_buf: Vec<u8>,
+    /// Nothing has run since the run was created or reset: a reset has nothing to undo.
+    fresh: bool,
 }
 
 impl Vm {
@@ -95,6 +97,7 @@ impl Vm {
             halted: false,
             pending_error: None,
             record_buf: Vec::new(),
+            fresh: true,
         }
     }
 
@@ -122,6 +125,11 @@ impl Vm {
     /// Rewinds to the start, closing cursors and keeping bindings (sqlite3_reset). The
     /// caller settles the transaction first.
     pub fn reset(&mut self) {
+        if self.fresh {
+            debug_assert!(self.pc == 0 && !self.halted && !self.txn.active && self.row.is_none());
+            return;
+        }
+        self.fresh = true;
         self.pc = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
         self.cursors.iter_mut().for_each(|c| *c = None);
@@ -155,6 +163,7 @@ impl Vm {
         if self.halted {
             return Ok(Step::Done);
         }
+        self.fresh = false;
         self.row = None;
         match self.run(s) {
             Ok(step) => {
