@@ -20,7 +20,7 @@ use super::page::{CellInfo, MemPage};
 use super::{Btree, MAX_DEPTH};
 use crate::ensure_corrupt;
 use crate::error::{Error, Result};
-use crate::format::varint::read_varint;
+use crate::format::varint::{MAX_VARINT_BYTES, decode_varint, read_varint};
 use crate::pager::Pgno;
 use std::cell::{RefCell, RefMut};
 use std::cmp::Ordering;
@@ -818,9 +818,19 @@ fn ordering_to_i32(o: Ordering) -> i32 {
     }
 }
 
-/// The rowid of the table cell at `pc` (skipping the payload size on leaves).
+/// The rowid of the table cell at `pc` (skipping the payload size on leaves). The binary
+/// search of every seek reads it for every cell it probes, so a cell whose two varints lie
+/// wholly before the end of the usable area (every cell not within 18 bytes of it) is read
+/// from a fixed-size array, without a bounds check per byte or an error to propagate.
 #[inline]
 fn cell_rowid(d: &[u8], pc: usize, leaf: bool, usable: usize) -> Result<i64> {
+    const SPAN: usize = 2 * MAX_VARINT_BYTES;
+    if let Some(bytes) = d.get(pc..usable).and_then(<[u8]>::first_chunk::<SPAN>) {
+        let at = if leaf { decode_varint(bytes.first_chunk().unwrap_or(&[0; MAX_VARINT_BYTES])).1 } else { 4 };
+        if let Some(key) = bytes[at..].first_chunk() {
+            return Ok(decode_varint(key).0 as i64);
+        }
+    }
     let cell = d.get(pc..usable).unwrap_or(&[]);
     let at = if leaf { read_varint(cell)?.1 } else { 4 };
     let (key, _) = read_varint(cell.get(at..).unwrap_or(&[]))?;

@@ -27,18 +27,24 @@ pub fn read_varint(buf: &[u8]) -> Result<(u64, usize)> {
     }
 }
 
+/// Decodes the varint at the start of `bytes`, which hold the longest one: it cannot run
+/// past them, so no byte needs a bounds check and nothing can fail.
+#[inline]
+pub fn decode_varint(bytes: &[u8; MAX_VARINT_BYTES]) -> (u64, usize) {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes[..8].iter().enumerate() {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            return (value, i + 1);
+        }
+    }
+    ((value << 8) | u64::from(bytes[8]), 9)
+}
+
 /// Varints of four bytes or more, and truncated ones.
 fn read_varint_slow(buf: &[u8]) -> Result<(u64, usize)> {
     if let Some(bytes) = buf.first_chunk::<MAX_VARINT_BYTES>() {
-        // The whole varint is in the buffer: no bounds to check byte by byte.
-        let mut value: u64 = 0;
-        for (i, &b) in bytes[..8].iter().enumerate() {
-            value = (value << 7) | u64::from(b & 0x7f);
-            if b & 0x80 == 0 {
-                return Ok((value, i + 1));
-            }
-        }
-        return Ok(((value << 8) | u64::from(bytes[8]), 9));
+        return Ok(decode_varint(bytes));
     }
     let mut value: u64 = 0;
     for i in 0..8 {
