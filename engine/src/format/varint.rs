@@ -104,6 +104,10 @@ pub fn write_varint(out: &mut [u8], value: u64) -> usize {
 /// Appends `value` as a varint to `out`.
 #[inline]
 pub fn push_varint(out: &mut Vec<u8>, value: u64) {
+    if value < 0x80 {
+        out.push(value as u8);
+        return;
+    }
     let mut buf = [0u8; MAX_VARINT_BYTES];
     let n = write_varint(&mut buf, value);
     out.extend_from_slice(&buf[..n]);
