@@ -131,12 +131,17 @@ impl MemPage {
     }
 
     /// Parses the header of `page` (btreeInitPage). The free-space count is left unknown.
+    /// A page whose bytes have not changed since it was last parsed is not read again: the
+    /// page keeps the fields that passed the checks (`Page::btree_header`).
     pub fn init(page: PageRef, geo: &Geometry) -> Result<MemPage> {
         let pgno = page.pgno();
         let hdr = if pgno == 1 { 100 } else { 0 };
-        let (flags, n_cell) = {
-            let d = page.data();
-            (d[hdr], usize::from(get_u16(&d, hdr + 3)))
+        let (flags, n_cell) = match page.btree_header() {
+            Some((flags, n_cell)) => (flags, usize::from(n_cell)),
+            None => {
+                let d = page.data();
+                (d[hdr], usize::from(get_u16(&d, hdr + 3)))
+            }
         };
         let mut mp = MemPage {
             page,
@@ -155,6 +160,7 @@ impl MemPage {
         };
         mp.decode_flags(flags, geo)?;
         ensure_corrupt!(n_cell <= max_cells(geo.page_size), "page {pgno}: {n_cell} cells cannot fit");
+        mp.page.set_btree_header(flags, n_cell as u16);
         Ok(mp)
     }
 

@@ -61,7 +61,13 @@ pub struct Page {
     referenced: Cell<bool>,
     /// The page is in the cache's candidate queue.
     queued: Cell<bool>,
+    /// The b-tree page header fields the b-tree last parsed from these bytes (see
+    /// [`Page::btree_header`]), or `NO_HEADER`; every change to the bytes forgets them.
+    btree_header: Cell<u32>,
 }
+
+/// `Page::btree_header` when the bytes changed since the b-tree last parsed them.
+const NO_HEADER: u32 = 0;
 
 impl Page {
     /// This page's number.
@@ -78,7 +84,24 @@ impl Page {
     /// `Pager::write` in the current write transaction (checked in debug builds).
     pub fn data_mut(&self) -> RefMut<'_, [u8]> {
         debug_assert!(self.is_writeable(), "page {} modified without Pager::write", self.pgno);
+        self.btree_header.set(NO_HEADER);
         RefMut::map(self.data.borrow_mut(), |b| &mut **b)
+    }
+
+    /// The page type byte and cell count of the b-tree page header, as the b-tree parsed and
+    /// checked them from the page's current bytes ([`Page::set_btree_header`]); `None` when
+    /// the bytes changed since, or were never parsed. SQLite keeps its parsed MemPage beside
+    /// the page image for the same reason: a seek passing through an unchanged page need
+    /// not read its header again.
+    pub fn btree_header(&self) -> Option<(u8, u16)> {
+        let h = self.btree_header.get();
+        (h != NO_HEADER).then_some(((h >> 16) as u8, h as u16))
+    }
+
+    /// Records the header fields the b-tree just parsed and checked from the current bytes.
+    pub fn set_btree_header(&self, page_type: u8, n_cell: u16) {
+        debug_assert!(self.data.try_borrow_mut().is_ok(), "page {} parsed while being written", self.pgno);
+        self.btree_header.set(1 << 24 | u32::from(page_type) << 16 | u32::from(n_cell));
     }
 
     /// True when the page may be modified in this transaction.
@@ -144,16 +167,20 @@ impl Page {
         debug_assert!(self.is_writeable() && other.is_writeable());
         debug_assert!(self.pgno != other.pgno);
         std::mem::swap(&mut *self.data.borrow_mut(), &mut *other.data.borrow_mut());
+        self.btree_header.set(NO_HEADER);
+        other.btree_header.set(NO_HEADER);
     }
 
     /// Replaces the image (journal playback), keeping the page's identity.
     pub(crate) fn overwrite(&self, bytes: &[u8]) {
+        self.btree_header.set(NO_HEADER);
         self.data.borrow_mut().copy_from_slice(bytes);
     }
 
     /// The raw image regardless of the WRITEABLE flag (pager-internal writes such as the
     /// change counter and the header of a new database).
     pub(crate) fn data_mut_unchecked(&self) -> RefMut<'_, [u8]> {
+        self.btree_header.set(NO_HEADER);
         RefMut::map(self.data.borrow_mut(), |b| &mut **b)
     }
 }
@@ -552,6 +579,7 @@ impl PageCache {
             dirty_node: Cell::new(NONE),
             referenced: Cell::new(true),
             queued: Cell::new(false),
+            btree_header: Cell::new(NO_HEADER),
         });
         let slot = match self.free_slots.pop() {
             Some(s) => s,
@@ -896,6 +924,25 @@ mod tests {
             let list_synced = (list.synced != NONE).then(|| list.page(list.synced).pgno);
             assert_eq!(list_synced, synced);
             assert_eq!(list.len(), model.len());
+        }
+    }
+
+    /// The b-tree header a page keeps is forgotten by every way its bytes can change.
+    #[test]
+    fn btree_header_is_forgotten_when_the_bytes_change() {
+        let mut c = PageCache::new(512, 10);
+        let a = c.insert(1, buf(&c, 0));
+        let b = c.insert(2, buf(&c, 0));
+        assert_eq!(a.btree_header(), None);
+        let changes: [&dyn Fn(); 4] =
+            [&|| drop(a.data_mut_unchecked()), &|| a.overwrite(&[7; 512]), &|| a.swap_data(&b), &|| drop(a.data_mut())];
+        for (i, change) in changes.iter().enumerate() {
+            a.set_writeable();
+            b.set_writeable();
+            a.set_btree_header(0x0d, 3);
+            assert_eq!(a.btree_header(), Some((0x0d, 3)));
+            change();
+            assert_eq!(a.btree_header(), None, "change {i}");
         }
     }
 
