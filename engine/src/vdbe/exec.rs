@@ -16,7 +16,7 @@ use std::rc::Rc;
 use super::cursor::{CursorKind, VCursor};
 use super::op::{CmpOutput, HaltKind, NullMode, OnError, Op, Reg};
 use super::program::Program;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, internal_error};
 use crate::eval::affinity::{RecordPath, apply_affinity_in_place, record_value_in_place};
 use crate::eval::aggregate::{Accumulator, Distinct};
 use crate::eval::arith;
@@ -557,7 +557,7 @@ impl Vm {
         self.cursors
             .get_mut(c as usize)
             .and_then(Option::as_mut)
-            .ok_or_else(|| Error::internal(format!("cursor {c} is not open")))
+            .ok_or_else(|| internal_error(format_args!("cursor {c} is not open")))
     }
 
     /// Opens slot `c` with a cursor of `kind` (closing what was there).
