@@ -296,13 +296,32 @@ impl std::error::Error for Error {}
 ///
 /// Used wherever bytes read from a file decide what the engine does next: every such decision
 /// is checked, never assumed, so a malformed file ends in SQLITE_CORRUPT instead of a panic.
+///
+/// The error is built out of line by a cold function, so that the checks on the hot paths of
+/// seeks and inserts stay a compare and a branch.
 #[macro_export]
 macro_rules! ensure_corrupt {
     ($cond:expr, $($msg:tt)+) => {
         if !$cond {
-            return Err($crate::error::Error::corrupt(format!($($msg)+)));
+            return Err($crate::error::corrupt_error(format_args!($($msg)+)));
         }
     };
+}
+
+/// SQLITE_CORRUPT with the message `args`, built out of line: for [`ensure_corrupt!`] and
+/// the other corruption checks of hot paths, which should cost a branch, not the code that
+/// formats the message.
+#[cold]
+#[inline(never)]
+pub fn corrupt_error(args: std::fmt::Arguments<'_>) -> Error {
+    Error::corrupt(std::fmt::format(args))
+}
+
+/// SQLITE_INTERNAL with the message `args`, built out of line (see [`corrupt_error`]).
+#[cold]
+#[inline(never)]
+pub fn internal_error(args: std::fmt::Arguments<'_>) -> Error {
+    Error::internal(std::fmt::format(args))
 }
 
 #[cfg(test)]

@@ -220,3 +220,47 @@ fn index_tree_matches_model() {
         bt.commit().unwrap();
     }
 }
+
+/// A closed cursor's state stays with the b-tree and the next cursor opened reuses it: that
+/// cursor starts unpositioned on its own tree, of its own kind, while a cursor that stays open
+/// on the first tree keeps its position through writes to the other tree.
+#[test]
+fn reopened_cursors_start_afresh() {
+    let mut bt = common::open(Arc::new(MemVfs::new()), "t.db", 512, 20);
+    bt.begin_write(false).unwrap();
+    let table = bt.create_tree(TreeKind::Table).unwrap();
+    let index = bt.create_tree(TreeKind::Index).unwrap();
+    let record = encode_values(&[Value::Blob(vec![1; 60])]);
+    let c = bt.cursor(table, None).unwrap();
+    for rowid in 1..=40 {
+        bt.insert_row(&c, rowid, &record, InsertFlags::default()).unwrap();
+    }
+    assert!(bt.seek_rowid_op(&c, 20, SeekOp::Eq).unwrap());
+    let kept = bt.cursor(table, None).unwrap();
+    assert!(bt.seek_rowid_op(&kept, 30, SeekOp::Eq).unwrap());
+    drop(c);
+    let info = Rc::new(KeyInfo { collations: vec![Collation::Binary], descending: vec![false] });
+    let c = bt.cursor(index, Some(info.clone())).unwrap();
+    assert!(!c.is_valid(), "a reopened cursor is on no entry");
+    assert!(!bt.first(&c).unwrap(), "the index is empty, whatever the table held");
+    for k in [5i64, 3, 9] {
+        bt.insert_key(&c, &encode_values(&[Value::Integer(k), Value::Integer(k)]), InsertFlags::default()).unwrap();
+    }
+    drop(c);
+    let c = bt.cursor(index, Some(info)).unwrap();
+    let mut keys = Vec::new();
+    let mut more = bt.first(&c).unwrap();
+    while more {
+        keys.push(Record::parse(&bt.payload(&c).unwrap()).unwrap().to_values()[0].clone());
+        more = bt.next(&c).unwrap();
+    }
+    assert_eq!(keys, vec![Value::Integer(3), Value::Integer(5), Value::Integer(9)]);
+    assert_eq!(bt.rowid(&kept).unwrap(), 30, "the open table cursor kept its row");
+    drop(c);
+    drop(kept);
+    bt.commit().unwrap();
+    bt.begin_read().unwrap();
+    let c = bt.cursor(table, None).unwrap();
+    assert!(bt.last(&c).unwrap());
+    assert_eq!(bt.rowid(&c).unwrap(), 40);
+}

@@ -7,7 +7,15 @@
 
 mod exec;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use touchstone_engine::conn::Connection;
+use touchstone_engine::error::{Error, ErrorCode, IoErrorKind, Result};
+use touchstone_engine::pager::PagerConfig;
+use touchstone_engine::vfs::{
+    AccessCheck, DeviceCharacteristics, LockLevel, MemVfs, OpenFlags, ReadOutcome, SyncFlags, Vfs, VfsFile,
+};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -96,4 +104,296 @@ fn changes_after_a_failed_statement_agree() {
         false,
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Which statements run under a statement journal inside a transaction: SQLite's
+/// `usesStmtJournal = isMultiWrite && mayAbort`. A single-row INSERT, UPDATE or DELETE
+/// checks everything before its first write and needs none; several rows, or a REPLACE
+/// that deletes index entries before a later check may abort, need one.
+#[test]
+fn statement_journal_only_where_an_abort_can_follow_a_write() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, u UNIQUE, n NOT NULL, c CHECK (c < 100));
+         CREATE INDEX t_c ON t(c);
+         CREATE TABLE plain (x, y);
+         CREATE TABLE keyed (id INTEGER PRIMARY KEY, x);",
+    )
+    .unwrap();
+    let cases = [
+        ("INSERT INTO t (id, u, n, c) VALUES (?, ?, ?, ?)", false),
+        ("INSERT INTO t (u, n, c) VALUES (1, 'a', abs(-5))", false),
+        ("INSERT INTO t VALUES (1, 1, 'a', 1), (2, 2, 'b', 2)", true),
+        ("INSERT INTO t SELECT * FROM t", true),
+        ("INSERT INTO t (n) SELECT 'x'", true),
+        // Several rows, but nothing can abort: no constraint, no function (as in SQLite).
+        ("INSERT INTO plain SELECT x, y FROM plain", false),
+        ("INSERT INTO plain VALUES (1, 2), (3, 4)", false),
+        ("INSERT INTO plain VALUES (1, 2), (3, abs(?))", true),
+        // The rowid's REPLACE deletes the old row's index entries before the UNIQUE check.
+        ("INSERT OR REPLACE INTO t VALUES (?, ?, ?, ?)", true),
+        // Without indexes the REPLACE only overwrites the row.
+        ("REPLACE INTO keyed (id, x) VALUES (?, ?)", false),
+        ("UPDATE t SET n = ?, c = ? WHERE id = ?", false),
+        ("UPDATE t SET n = ? WHERE u = ?", false),
+        ("UPDATE t SET n = ? WHERE u IN (1, 2)", true),
+        ("UPDATE t SET n = ? WHERE c > ?", true),
+        ("UPDATE keyed SET x = x + 1", false),
+        ("UPDATE keyed SET x = abs(x)", true),
+        ("DELETE FROM t WHERE id = ?", false),
+        ("DELETE FROM t WHERE c > ?", false),
+        ("DELETE FROM t WHERE abs(c) > ?", true),
+        ("DELETE FROM t", false),
+        ("CREATE INDEX t_n ON t(n)", true),
+        ("SELECT * FROM t", false),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|&(sql, want)| {
+            let got = conn.prepare(sql).unwrap().program().info.uses_stmt_journal();
+            (got != want).then(|| format!("{sql}: statement journal {got}, expected {want}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Inside a transaction, a statement that fails after some of its writes undoes exactly its
+/// own changes (its statement journal), and one that fails before any write leaves the
+/// transaction as it was: rows, index entries (read back through the indexes) and
+/// changes() as in SQLite.
+#[test]
+fn failed_statements_in_a_transaction_undo_exactly_their_own_writes() {
+    let problems = exec::compare_script(
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, u UNIQUE, n NOT NULL, c CHECK (c < 100));
+         CREATE INDEX t_n ON t(n);
+         CREATE TABLE v (x UNIQUE);
+         INSERT INTO t VALUES (100, 100, 'committed', 0);
+         BEGIN;
+         INSERT INTO v VALUES (1);
+         INSERT INTO v VALUES (1), (2), (1);
+         INSERT INTO v VALUES (3), (4);
+         SELECT x FROM v ORDER BY x;
+         INSERT INTO t VALUES (1, 1, 'a', 1);
+         INSERT INTO t VALUES (2, 2, 'b', 2), (3, 3, 'c', 3), (4, 1, 'd', 4);
+         INSERT INTO t VALUES (5, 5, 'e', 5), (6, 6, NULL, 6);
+         INSERT INTO t VALUES (7, 7, 'g', 7), (8, 8, 'h', 800);
+         INSERT INTO t VALUES (9, 9, 'i', 9), (1, 10, 'j', 10);
+         INSERT INTO t SELECT a + 10, u + 10, n || '+', c FROM t UNION ALL SELECT 50, 1, 'k', 0;
+         INSERT INTO t (u, n, c) SELECT x + 20, 'l', x FROM v UNION ALL SELECT 30, 'm', 1000;
+         SELECT * FROM t ORDER BY a;
+         INSERT INTO t VALUES (11, 1, 'n', 11);
+         INSERT INTO t VALUES (12, 12, NULL, 12);
+         INSERT INTO t VALUES (13, 13, 'o', 130);
+         INSERT INTO t VALUES (1, 14, 'p', 14);
+         INSERT INTO t (u, n, c) VALUES (100, 'q', 15);
+         UPDATE t SET u = 100 WHERE a = 1;
+         UPDATE t SET n = NULL WHERE a = 1;
+         SELECT * FROM t ORDER BY a;
+         INSERT INTO t VALUES (2, 3, 'r', 2), (3, 4, 's', 3);
+         UPDATE t SET u = u + 1 WHERE a < 100;
+         UPDATE t SET n = CASE a WHEN 3 THEN NULL ELSE n || '!' END;
+         UPDATE t SET c = c * 50;
+         SELECT * FROM t ORDER BY a;
+         SELECT a FROM t WHERE u = 3;
+         SELECT a, n FROM t ORDER BY n;
+         PRAGMA integrity_check;
+         COMMIT;
+         SELECT * FROM t ORDER BY a;
+         PRAGMA integrity_check;",
+        false,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// UPDATE and DELETE that fail on a later row (a function's error, a UNIQUE conflict after a
+/// REPLACE removed a row) undo what they did to the earlier ones; a REPLACE on the rowid that
+/// meets a UNIQUE conflict leaves the old row's index entries in place.
+#[test]
+fn aborts_after_replace_and_function_errors_are_undone() {
+    let problems = exec::compare_script(
+        "CREATE TABLE w (id INTEGER PRIMARY KEY, x INT);
+         INSERT INTO w VALUES (1, -1), (2, -2), (3, -9223372036854775808), (4, -4);
+         CREATE TABLE r (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, u UNIQUE, v);
+         CREATE INDEX r_v ON r(v);
+         INSERT INTO r VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30);
+         BEGIN;
+         UPDATE w SET x = abs(x);
+         SELECT * FROM w ORDER BY id;
+         DELETE FROM w WHERE abs(x) > 1;
+         SELECT * FROM w ORDER BY id;
+         UPDATE w SET x = abs(x) WHERE id = 3;
+         INSERT INTO r VALUES (1, 'b', 11);
+         SELECT * FROM r ORDER BY id;
+         SELECT id FROM r WHERE u = 'a';
+         SELECT id FROM r WHERE v = 10;
+         INSERT INTO r VALUES (1, 'z', 12), (4, 'c', 40);
+         SELECT * FROM r ORDER BY id;
+         INSERT OR REPLACE INTO r VALUES (5, 'a', 50), (6, 'd', NULL), (7, 'b', 70);
+         SELECT * FROM r ORDER BY id;
+         UPDATE OR REPLACE r SET u = 'c' WHERE id = 1;
+         SELECT * FROM r ORDER BY id;
+         UPDATE r SET id = id + 10, u = CASE id WHEN 3 THEN 'x' ELSE u END;
+         SELECT * FROM r ORDER BY id;
+         PRAGMA integrity_check;
+         COMMIT;
+         SELECT id, u, v FROM r ORDER BY u;
+         SELECT id, u, v FROM r ORDER BY v;
+         PRAGMA integrity_check;",
+        false,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A MemVfs whose `n`-th file write from the moment it is armed fails with an I/O error
+/// (0: disarmed). Every write of every file counts: journal and database.
+struct FailingVfs {
+    inner: MemVfs,
+    countdown: Arc<AtomicU64>,
+}
+
+/// A file of a [`FailingVfs`].
+struct FailingFile {
+    inner: Box<dyn VfsFile>,
+    countdown: Arc<AtomicU64>,
+}
+
+impl Vfs for FailingVfs {
+    fn name(&self) -> &str {
+        "failing"
+    }
+    fn open(&self, path: &str, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
+        Ok(Box::new(FailingFile { inner: self.inner.open(path, flags)?, countdown: self.countdown.clone() }))
+    }
+    fn delete(&self, path: &str, sync_dir: bool) -> Result<()> {
+        self.inner.delete(path, sync_dir)
+    }
+    fn access(&self, path: &str, check: AccessCheck) -> Result<bool> {
+        self.inner.access(path, check)
+    }
+    fn full_path(&self, path: &str) -> Result<String> {
+        self.inner.full_path(path)
+    }
+    fn randomness(&self, buf: &mut [u8]) {
+        self.inner.randomness(buf)
+    }
+    fn sleep(&self, duration_us: u64) -> u64 {
+        self.inner.sleep(duration_us)
+    }
+    fn current_time_ms(&self) -> i64 {
+        self.inner.current_time_ms()
+    }
+}
+
+impl VfsFile for FailingFile {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<ReadOutcome> {
+        self.inner.read_at(buf, offset)
+    }
+    /// Fails when the countdown reaches this write; disarms after failing once.
+    fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
+        let left = self.countdown.load(Ordering::SeqCst);
+        if left > 0 {
+            self.countdown.store(left - 1, Ordering::SeqCst);
+            if left == 1 {
+                return Err(Error::io(IoErrorKind::Write, "injected write error"));
+            }
+        }
+        self.inner.write_at(buf, offset)
+    }
+    fn truncate(&mut self, size_bytes: u64) -> Result<()> {
+        self.inner.truncate(size_bytes)
+    }
+    fn sync(&mut self, flags: SyncFlags) -> Result<()> {
+        self.inner.sync(flags)
+    }
+    fn size(&mut self) -> Result<u64> {
+        self.inner.size()
+    }
+    fn lock(&mut self, level: LockLevel) -> Result<()> {
+        self.inner.lock(level)
+    }
+    fn unlock(&mut self, level: LockLevel) -> Result<()> {
+        self.inner.unlock(level)
+    }
+    fn lock_level(&self) -> LockLevel {
+        self.inner.lock_level()
+    }
+    fn check_reserved_lock(&mut self) -> Result<bool> {
+        self.inner.check_reserved_lock()
+    }
+    fn sector_size(&self) -> u32 {
+        self.inner.sector_size()
+    }
+    fn device_characteristics(&self) -> DeviceCharacteristics {
+        self.inner.device_characteristics()
+    }
+}
+
+/// Every row of `t` and what its two indexes hold, in a comparable form.
+fn snapshot(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    for sql in
+        ["SELECT id, u, v FROM t ORDER BY id", "SELECT u, id FROM t ORDER BY u", "SELECT v, id FROM t ORDER BY v"]
+    {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            out.push(format!("{:?}", row.values()));
+        }
+    }
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    out.push(check);
+    out
+}
+
+/// An I/O error in the middle of a single-row INSERT inside a transaction (one index entry
+/// written, the next write failing; or the row's page failing after both entries) rolls the
+/// whole transaction back, as SQLite's sqlite3VdbeHalt does for I/O errors (isSpecialError),
+/// with or without a statement journal: the file is left as the last commit made it, and the
+/// connection works on. With a small cache the failing write may be a spill to the database.
+#[test]
+fn io_error_inside_a_single_row_insert_rolls_back_the_transaction() {
+    let mut failures = 0;
+    for cache_size in [-2000, 10] {
+        for k in 1..40u64 {
+            let countdown = Arc::new(AtomicU64::new(0));
+            let vfs = Arc::new(FailingVfs { inner: MemVfs::new(), countdown: countdown.clone() });
+            let config = PagerConfig { cache_size, ..Default::default() };
+            let conn = Connection::open_with_config("f.db", vfs, config).unwrap();
+            conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, u UNIQUE, v); CREATE INDEX t_v ON t(v);")
+                .unwrap();
+            conn.execute_batch("BEGIN").unwrap();
+            for i in 0..1500i64 {
+                let (u, v) = ((i * 7919) % 1500, format!("{:0>40}", (i * 104_729) % 1500));
+                conn.execute("INSERT INTO t VALUES (?, ?, ?)", touchstone_engine::params![i * 2, u * 2, v]).unwrap();
+            }
+            conn.execute_batch("COMMIT").unwrap();
+            let committed = snapshot(&conn);
+            conn.execute_batch("BEGIN; INSERT INTO t VALUES (5000, 5000, 'first');").unwrap();
+            countdown.store(k, Ordering::SeqCst);
+            let r = conn.execute(
+                "INSERT INTO t VALUES (?, ?, ?)",
+                touchstone_engine::params![1001, 1001, format!("{:0>40}", 701)],
+            );
+            let armed = countdown.swap(0, Ordering::SeqCst);
+            match r {
+                Err(e) => {
+                    assert_eq!(e.code(), ErrorCode::IoErr, "cache {cache_size} k {k}: {e}");
+                    assert!(conn.is_autocommit(), "cache {cache_size} k {k}: the transaction should be over");
+                    assert_eq!(snapshot(&conn), committed, "cache {cache_size} k {k}");
+                    failures += 1;
+                }
+                Ok(_) => {
+                    assert!(armed > 0, "cache {cache_size} k {k}: the write failed without an error");
+                    conn.execute_batch("ROLLBACK").unwrap();
+                    assert_eq!(snapshot(&conn), committed, "cache {cache_size} k {k}");
+                }
+            }
+            conn.execute("INSERT INTO t VALUES (?, ?, ?)", touchstone_engine::params![1001, 1001, "after"]).unwrap();
+            assert_eq!(
+                conn.query_row("SELECT v FROM t WHERE u = 1001", [], |r| r.get::<_, String>(0)).unwrap(),
+                "after"
+            );
+        }
+    }
+    assert!(failures >= 6, "only {failures} injected failures hit the insert");
 }

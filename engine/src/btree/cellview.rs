@@ -18,8 +18,8 @@ use super::keycmp::{KeyInfo, UnpackedKey, compare_record_sqlite, compare_record_
 use super::page::MemPage;
 use super::{Btree, Cursor, Geometry};
 use crate::ensure_corrupt;
-use crate::error::Error;
 use crate::error::Result;
+use crate::error::corrupt_error;
 use crate::format::header::get_u32;
 use crate::pager::{PageRef, Pgno};
 use std::cmp::Ordering;
@@ -225,7 +225,7 @@ impl PayloadView {
                 return Ok(out);
             }
         }
-        Err(crate::Error::corrupt(format!("page {}: the overflow chain ends early", self.page.pgno())))
+        Err(corrupt_error(format_args!("page {}: the overflow chain ends early", self.page.pgno())))
     }
 }
 
@@ -258,7 +258,7 @@ impl Btree {
             let d = page.data();
             let pc = level.page.cell_ptr(&d, level.ix);
             let kind = PageKind::of(d[level.page.hdr], &geo)
-                .ok_or_else(|| crate::Error::corrupt(format!("page {}: invalid page type", level.page.pgno)))?;
+                .ok_or_else(|| corrupt_error(format_args!("page {}: invalid page type", level.page.pgno)))?;
             let cell = kind.parse(&d, pc, geo.usable_size);
             let room = d.len().saturating_sub(cell.payload_at) as u32;
             (cell, cell.local.min(room))
@@ -291,7 +291,7 @@ impl Btree {
             let d = page.page.data();
             let pc = page.cell_ptr(&d, i);
             let kind = PageKind::of(d[page.hdr], &geo)
-                .ok_or_else(|| Error::corrupt(format!("page {}: invalid page type", page.pgno)))?;
+                .ok_or_else(|| corrupt_error(format_args!("page {}: invalid page type", page.pgno)))?;
             let cell = kind.parse(&d, pc, geo.usable_size);
             PayloadView { page: page.page.clone(), cell, sz_row: 0 }
         };

@@ -20,11 +20,11 @@ use super::page::{CellInfo, MemPage};
 use super::{Btree, MAX_DEPTH};
 use crate::ensure_corrupt;
 use crate::error::{Error, Result};
-use crate::format::varint::read_varint;
+use crate::format::varint::{MAX_VARINT_BYTES, decode_varint, read_varint};
 use crate::pager::Pgno;
 use std::cell::{RefCell, RefMut};
 use std::cmp::Ordering;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 /// A seek's comparison: the entry wanted is `<`, `<=`, `>=`, `>` or `=` the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +94,26 @@ pub(crate) struct CursorState {
 }
 
 impl CursorState {
+    /// A new cursor on the tree `root`, not on any entry; `stack` is an empty vector whose
+    /// allocation it takes over.
+    fn new(root: Pgno, key_info: Option<Rc<KeyInfo>>, stack: Vec<Level>) -> CursorState {
+        debug_assert!(stack.is_empty());
+        CursorState {
+            root,
+            key_info,
+            status: Status::Invalid,
+            stack,
+            saved: None,
+            skip_next: 0,
+            info: None,
+            key_only: None,
+            at_last: false,
+            bulk: false,
+            descents: 0,
+            moving_forward: true,
+        }
+    }
+
     /// True for a cursor on a table (rowid) tree.
     pub fn is_table(&self) -> bool {
         self.key_info.is_none()
@@ -134,30 +154,29 @@ impl CursorState {
     }
 }
 
-/// A handle to a cursor opened with [`Btree::cursor`].
+/// A handle to a cursor opened with [`Btree::cursor`]. The b-tree shares its state; while
+/// the handle lives the cursor is open, and dropping the handle closes it (its pages are
+/// released) and leaves the state to the b-tree for reuse.
 #[derive(Debug)]
 pub struct Cursor(Rc<RefCell<CursorState>>);
 
 impl Cursor {
-    pub(crate) fn new(root: Pgno, key_info: Option<Rc<KeyInfo>>) -> Cursor {
-        Cursor(Rc::new(RefCell::new(CursorState {
-            root,
-            key_info,
-            status: Status::Invalid,
-            stack: Vec::new(),
-            saved: None,
-            skip_next: 0,
-            info: None,
-            key_only: None,
-            at_last: false,
-            bulk: false,
-            descents: 0,
-            moving_forward: true,
-        })))
+    /// A new cursor; `shared` is the state the b-tree keeps.
+    pub(crate) fn new(root: Pgno, key_info: Option<Rc<KeyInfo>>) -> (Cursor, Rc<RefCell<CursorState>>) {
+        let state = Rc::new(RefCell::new(CursorState::new(root, key_info, Vec::new())));
+        (Cursor(state.clone()), state)
     }
 
-    pub(crate) fn downgrade(&self) -> Weak<RefCell<CursorState>> {
-        Rc::downgrade(&self.0)
+    /// Opens a cursor on the state of a closed one (see [`is_closed`]), keeping its
+    /// allocations.
+    pub(crate) fn reopen(state: &Rc<RefCell<CursorState>>, root: Pgno, key_info: Option<Rc<KeyInfo>>) -> Cursor {
+        debug_assert!(is_closed(state));
+        {
+            let mut cur = state.borrow_mut();
+            let stack = std::mem::take(&mut cur.stack);
+            *cur = CursorState::new(root, key_info, stack);
+        }
+        Cursor(state.clone())
     }
 
     pub(crate) fn state(&self) -> RefMut<'_, CursorState> {
@@ -182,6 +201,22 @@ impl Cursor {
     pub fn is_valid(&self) -> bool {
         matches!(self.0.borrow().status, Status::Valid | Status::SkipNext)
     }
+}
+
+impl Drop for Cursor {
+    /// Closes the cursor: its pages are released now, as when SQLite closes a BtCursor.
+    fn drop(&mut self) {
+        if let Ok(mut cur) = self.0.try_borrow_mut() {
+            cur.invalidate();
+            cur.key_info = None;
+        }
+    }
+}
+
+/// True when the b-tree's shared cursor state `state` has no handle any more: the cursor is
+/// closed and the state may be reopened.
+pub(crate) fn is_closed(state: &Rc<RefCell<CursorState>>) -> bool {
+    Rc::strong_count(state) == 1
 }
 
 fn fault() -> Error {
@@ -752,9 +787,8 @@ impl Btree {
     pub(crate) fn save_all_cursors(&mut self, root: Pgno, except: Option<&Cursor>) -> Result<()> {
         let list = std::mem::take(&mut self.cursors);
         let mut result = Ok(());
-        for w in &list {
-            let Some(rc) = w.upgrade() else { continue };
-            if except.is_some_and(|e| e.ptr_eq(&rc)) {
+        for rc in &list {
+            if is_closed(rc) || except.is_some_and(|e| e.ptr_eq(rc)) {
                 continue;
             }
             let mut cur = rc.borrow_mut();
@@ -825,14 +859,21 @@ fn ordering_to_i32(o: Ordering) -> i32 {
     }
 }
 
-/// The rowid of the table cell at `pc` (skipping the payload size on leaves).
+/// The rowid of the table cell at `pc` (skipping the payload size on leaves). The binary
+/// search of every seek reads it for every cell it probes, so a cell whose two varints lie
+/// wholly before the end of the usable area (every cell not within 18 bytes of it) is read
+/// from a fixed-size array, without a bounds check per byte or an error to propagate.
 #[inline]
 fn cell_rowid(d: &[u8], pc: usize, leaf: bool, usable: usize) -> Result<i64> {
-    let mut pos = if leaf { pc } else { pc + 4 };
-    if leaf {
-        let (_, n) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
-        pos += n;
+    const SPAN: usize = 2 * MAX_VARINT_BYTES;
+    if let Some(bytes) = d.get(pc..usable).and_then(<[u8]>::first_chunk::<SPAN>) {
+        let at = if leaf { decode_varint(bytes.first_chunk().unwrap_or(&[0; MAX_VARINT_BYTES])).1 } else { 4 };
+        if let Some(key) = bytes[at..].first_chunk() {
+            return Ok(decode_varint(key).0 as i64);
+        }
     }
-    let (key, _) = read_varint(d.get(pos..usable).unwrap_or(&[]))?;
+    let cell = d.get(pc..usable).unwrap_or(&[]);
+    let at = if leaf { read_varint(cell)?.1 } else { 4 };
+    let (key, _) = read_varint(cell.get(at..).unwrap_or(&[]))?;
     Ok(key as i64)
 }

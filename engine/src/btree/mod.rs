@@ -45,7 +45,7 @@ use crate::vfs::Vfs;
 use cursor::CursorState;
 use page::{MemPage, ptf};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// SQLite's BTCURSOR_MAX_DEPTH: no valid tree is deeper.
@@ -118,13 +118,17 @@ pub struct Btree {
     txn: TxnState,
     /// Pages freed in this transaction: reallocating one must keep (journal) its content.
     has_content: BitSet,
-    cursors: Vec<Weak<RefCell<CursorState>>>,
+    /// The state of every cursor opened: open ones (their handles alive) and closed ones
+    /// kept for reuse ([`cursor::is_closed`]).
+    cursors: Vec<Rc<RefCell<CursorState>>>,
     /// Child pages descended into by all cursors since open: a full scan of a sound file
     /// descends into each page at most once, so callers can bound work on corrupt files.
     page_visits: u64,
     /// The header's write version is one this engine does not know (above 2): the file may
     /// be read but not written (SQLite's BTS_READ_ONLY from lockBtree).
     write_version_unknown: bool,
+    /// Where an insert builds its new cell (SQLite's pTmpSpace), kept between inserts.
+    cell_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for Btree {
@@ -152,6 +156,7 @@ impl Btree {
             cursors: Vec::new(),
             page_visits: 0,
             write_version_unknown: false,
+            cell_buf: Vec::new(),
         })
     }
 
@@ -526,18 +531,23 @@ impl Btree {
             return Err(Error::misuse("no transaction is open"));
         }
         ensure_corrupt!(root >= 1 && root <= self.n_page.max(1), "root page {root} is outside the database");
-        let c = Cursor::new(root, key_info);
-        self.cursors.retain(|w| w.strong_count() > 0);
-        self.cursors.push(c.downgrade());
+        // A closed cursor's state is reused, allocations and all (SQLite reuses a
+        // VdbeCursor's memory the same way), so that a statement run again and again does
+        // not allocate its cursors each time.
+        if let Some(state) = self.cursors.iter().find(|s| cursor::is_closed(s)) {
+            return Ok(Cursor::reopen(state, root, key_info));
+        }
+        let (c, state) = Cursor::new(root, key_info);
+        self.cursors.push(state);
         Ok(c)
     }
 
-    /// Invalidates every cursor (the transaction ended or rolled back).
+    /// Invalidates every cursor (the transaction ended or rolled back). The b-tree keeps
+    /// only the closed ones, for reuse; the open ones stay invalid until their handles go.
     fn trip_all_cursors(&mut self) {
-        for w in std::mem::take(&mut self.cursors) {
-            if let Some(c) = w.upgrade() {
-                c.borrow_mut().invalidate();
-            }
+        for c in &self.cursors {
+            c.borrow_mut().invalidate();
         }
+        self.cursors.retain(cursor::is_closed);
     }
 }

@@ -85,9 +85,29 @@ impl Btree {
             // Empty tree: the seek left the root as the (leaf) page to insert into.
             self.move_to_root(&mut cur)?;
         }
+        cur.top_mut().page.ensure_free_space(self.geo.usable())?;
+        // The cell is built in the b-tree's scratch buffer (SQLite's pTmpSpace), taken for
+        // the time of the insert.
+        let mut cell = std::mem::take(&mut self.cell_buf);
+        let r = self
+            .fill_in_cell(&cur.top().page, content, &mut cell)
+            .and_then(|()| self.place_cell(&mut cur, loc, &mut cell, flags, content));
+        cell.clear();
+        self.cell_buf = cell;
+        r
+    }
+
+    /// Puts the new cell `new_cell` where the seek (result `loc`) left the cursor: over the
+    /// entry with the same key, or beside it, balancing if the page overflows.
+    fn place_cell(
+        &mut self,
+        cur: &mut CursorState,
+        loc: i32,
+        new_cell: &mut [u8],
+        flags: InsertFlags,
+        content: CellContent<'_>,
+    ) -> Result<()> {
         let usable = self.geo.usable();
-        cur.top_mut().page.ensure_free_space(usable)?;
-        let new_cell = self.fill_in_cell(&cur.top().page, content)?;
         let mut idx = cur.top().ix;
         cur.forget_cell();
         if loc == 0 && cur.status == Status::Valid {
@@ -95,7 +115,6 @@ impl Btree {
             ensure_corrupt!(idx < level.page.n_cell, "page {}: cursor past the last cell", level.page.pgno);
             let page = level.page.page.clone();
             self.pager.write(&page)?;
-            let mut new_cell = new_cell;
             let (old, pc) = {
                 let d = page.data();
                 let pc = level.page.cell_ptr(&d, idx);
@@ -107,17 +126,17 @@ impl Btree {
             self.clear_cell_overflow(&cur.top().page, pc, &old)?;
             if usize::from(old.size) == new_cell.len() && !old.has_overflow() {
                 ensure_corrupt!(pc >= cur.top().page.hdr + 10, "page {}: cell overlaps the header", page.pgno());
-                page.data_mut()[pc..pc + new_cell.len()].copy_from_slice(&new_cell);
+                page.data_mut()[pc..pc + new_cell.len()].copy_from_slice(new_cell);
                 return Ok(());
             }
             cur.top_mut().page.drop_cell(idx, usize::from(old.size), usable)?;
-            return self.finish_insert(&mut cur, idx, &new_cell, flags, content);
+            return self.finish_insert(cur, idx, new_cell, flags, content);
         }
         if loc < 0 && cur.top().page.n_cell > 0 {
             idx += 1;
             cur.top_mut().ix = idx;
         }
-        self.finish_insert(&mut cur, idx, &new_cell, flags, content)
+        self.finish_insert(cur, idx, new_cell, flags, content)
     }
 
     /// Places the new cell at `idx` on the cursor's page and balances if it overflowed.

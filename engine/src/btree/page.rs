@@ -26,7 +26,7 @@
 
 use super::Geometry;
 use crate::ensure_corrupt;
-use crate::error::{Error, Result};
+use crate::error::{Result, corrupt_error};
 use crate::format::header::{get_u16, get_u32, put_u16, put_u32};
 use crate::pager::{PageRef, Pager, Pgno};
 
@@ -131,12 +131,17 @@ impl MemPage {
     }
 
     /// Parses the header of `page` (btreeInitPage). The free-space count is left unknown.
+    /// A page whose bytes have not changed since it was last parsed is not read again: the
+    /// page keeps the fields that passed the checks (`Page::btree_header`).
     pub fn init(page: PageRef, geo: &Geometry) -> Result<MemPage> {
         let pgno = page.pgno();
         let hdr = if pgno == 1 { 100 } else { 0 };
-        let (flags, n_cell) = {
-            let d = page.data();
-            (d[hdr], usize::from(get_u16(&d, hdr + 3)))
+        let (flags, n_cell) = match page.btree_header() {
+            Some((flags, n_cell)) => (flags, usize::from(n_cell)),
+            None => {
+                let d = page.data();
+                (d[hdr], usize::from(get_u16(&d, hdr + 3)))
+            }
         };
         let mut mp = MemPage {
             page,
@@ -155,6 +160,7 @@ impl MemPage {
         };
         mp.decode_flags(flags, geo)?;
         ensure_corrupt!(n_cell <= max_cells(geo.page_size), "page {pgno}: {n_cell} cells cannot fit");
+        mp.page.set_btree_header(flags, n_cell as u16);
         Ok(mp)
     }
 
@@ -165,7 +171,7 @@ impl MemPage {
             ptf::INDEX_LEAF => (true, false, false),
             ptf::TABLE_INTERIOR => (false, true, false),
             ptf::INDEX_INTERIOR => (false, false, false),
-            other => return Err(Error::corrupt(format!("page {}: invalid page type {other:#04x}", self.pgno))),
+            other => return Err(corrupt_error(format_args!("page {}: invalid page type {other:#04x}", self.pgno))),
         };
         self.leaf = leaf;
         self.int_key = int_key;
@@ -436,7 +442,7 @@ impl MemPage {
                     if i_free_blk == 0 {
                         break;
                     }
-                    return Err(Error::corrupt(format!("page {pgno}: freeblock list out of order")));
+                    return Err(corrupt_error(format_args!("page {pgno}: freeblock list out of order")));
                 }
                 ensure_corrupt!(i_free_blk <= usable_size - 4, "page {pgno}: freeblock off the page");
                 i_ptr = i_free_blk;
@@ -490,7 +496,7 @@ impl MemPage {
         let first_cell = cell_offset + 2 * n_cell;
         let mut d = self.page.data_mut();
         let mut cbrk: usize;
-        let corrupt = || Error::corrupt(format!("page {pgno}: malformed while defragmenting"));
+        let corrupt = || corrupt_error(format_args!("page {pgno}: malformed while defragmenting"));
         'cheap: {
             if i32::from(d[hdr + 7]) > max_frag {
                 break 'cheap;
@@ -640,7 +646,7 @@ pub fn find_slot(d: &mut [u8], hdr: usize, n_byte: usize, usable_size: usize, pg
                 d[hdr + 7] += x as u8;
                 return Ok(Some(pc));
             } else if (x + pc) as isize > max_pc {
-                return Err(Error::corrupt(format!("page {pgno}: freeblock runs off the page")));
+                return Err(corrupt_error(format_args!("page {pgno}: freeblock runs off the page")));
             } else {
                 put_u16(d, pc + 2, x as u16);
             }
@@ -650,13 +656,13 @@ pub fn find_slot(d: &mut [u8], hdr: usize, n_byte: usize, usable_size: usize, pg
         pc = usize::from(get_u16(d, pc));
         if pc <= i_addr {
             if pc != 0 {
-                return Err(Error::corrupt(format!("page {pgno}: freeblock list out of order")));
+                return Err(corrupt_error(format_args!("page {pgno}: freeblock list out of order")));
             }
             return Ok(None);
         }
     }
     if pc as isize > max_pc + n_byte as isize - 4 {
-        return Err(Error::corrupt(format!("page {pgno}: freeblock list runs off the page")));
+        return Err(corrupt_error(format_args!("page {pgno}: freeblock list runs off the page")));
     }
     Ok(None)
 }

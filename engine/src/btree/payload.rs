@@ -29,11 +29,13 @@ pub enum CellContent<'a> {
 }
 
 impl Btree {
-    /// Builds the cell for `content` as it will sit on `page` (fillInCell): header, local
-    /// payload, and when the payload does not fit, overflow pages allocated one after the
-    /// other (each near the previous one) and filled, with the first one's number ending the
-    /// cell. Interior index cells get a zero child pointer for the caller to fill.
-    pub(crate) fn fill_in_cell(&mut self, page: &MemPage, content: CellContent<'_>) -> Result<Vec<u8>> {
+    /// Builds the cell for `content` as it will sit on `page` (fillInCell) in `cell`, which
+    /// must be empty: header, local payload, and when the payload does not fit, overflow
+    /// pages allocated one after the other (each near the previous one) and filled, with the
+    /// first one's number ending the cell. Interior index cells get a zero child pointer for
+    /// the caller to fill.
+    pub(crate) fn fill_in_cell(&mut self, page: &MemPage, content: CellContent<'_>, cell: &mut Vec<u8>) -> Result<()> {
+        debug_assert!(cell.is_empty());
         let payload = match content {
             CellContent::Row { data, .. } => data,
             CellContent::Key(k) => k,
@@ -42,18 +44,18 @@ impl Btree {
             return Err(crate::Error::new(crate::ErrorCode::TooBig, "string or blob too big"));
         }
         let n_payload = payload.len() as u32;
-        let mut cell = Vec::with_capacity(payload.len().min(page.max_local as usize) + 24);
+        cell.reserve(payload.len().min(page.max_local as usize) + 24);
         cell.resize(page.child_ptr_size, 0);
-        push_varint(&mut cell, u64::from(n_payload));
+        push_varint(cell, u64::from(n_payload));
         if let CellContent::Row { rowid, .. } = content {
-            push_varint(&mut cell, rowid as u64);
+            push_varint(cell, rowid as u64);
         }
         if n_payload <= page.max_local {
             cell.extend_from_slice(payload);
             if cell.len() < 4 {
                 cell.resize(4, 0);
             }
-            return Ok(cell);
+            return Ok(());
         }
         let usable = self.geo.usable();
         let local = local_payload_size(n_payload, page.max_local, page.min_local, usable) as usize;
@@ -66,7 +68,7 @@ impl Btree {
         while !rest.is_empty() {
             let (ovfl, pgno) = self.allocate_page(prev_pgno, false)?;
             match &prev {
-                None => put_u32(&mut cell, ptr_at, pgno),
+                None => put_u32(cell, ptr_at, pgno),
                 Some(p) => put_u32(&mut p.data_mut(), 0, pgno),
             }
             let n = rest.len().min(usable - 4);
@@ -79,7 +81,7 @@ impl Btree {
             prev = Some(ovfl);
             prev_pgno = pgno;
         }
-        Ok(cell)
+        Ok(())
     }
 
     /// Frees the overflow chain of the cell at `pc` on `page` (clearCellOverflow). Every page

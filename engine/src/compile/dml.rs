@@ -7,6 +7,12 @@
 //! conflict resolved as its ON CONFLICT clause or the statement's OR clause says), then the
 //! index entries in index order and the row (`sqlite3CompleteInsertion`). UPDATE and DELETE
 //! first collect the rowids of the rows the WHERE clause selects (sorted), then change them.
+//!
+//! Statement journals: a statement is marked as writing several entries
+//! (`ProgramInfo::multi_write`, SQLite's sqlite3MultiWrite) when its rows come from a query
+//! or several VALUES rows, when its WHERE plan may find more than one row, or when a REPLACE
+//! deletes before a later check may abort. Only such a statement, when it may also abort,
+//! runs under a statement journal; any other fails, if at all, before its first write.
 
 use std::rc::Rc;
 
@@ -47,7 +53,6 @@ impl Compiler<'_> {
     pub fn dml_into_plan(&mut self, stmt: &Stmt) -> Result<()> {
         self.uses_db = true;
         self.info.writes = true;
-        self.info.may_abort = true;
         self.info.counts_changes = true;
         match stmt {
             Stmt::Insert(i) => self.insert(i),
@@ -157,6 +162,9 @@ impl Compiler<'_> {
             }
             InsertSource::Select(s) => (None, Some(r.query(s, None)?)),
         };
+        // Rows from a query (several VALUES rows, a SELECT) may be many: an abort at one of
+        // them must undo the ones before (sqlite3BeginWriteOperation's setStatement).
+        self.info.multi_write |= query.is_some();
         let n_values = match (&rows_inline, &query) {
             (Some(v), _) => v.len(),
             (None, Some(q)) => q.columns.len(),
@@ -425,6 +433,8 @@ impl Compiler<'_> {
             self.subst.pop();
             r?;
         }
+        // A REPLACE resolution below has deleted something: an ABORT after it must undo that.
+        let mut deleted = false;
         // The rowid's uniqueness.
         if rowid_changes {
             let ok = self.b.label();
@@ -445,8 +455,11 @@ impl Compiler<'_> {
                     self.b.emit(Op::Goto { target: ignore.addr() });
                 }
                 ConflictResolution::Replace => {
-                    // The old row's index entries go; the row itself is overwritten.
+                    // The old row's index entries go; the row itself is overwritten. Without
+                    // indexes nothing is written before the row (sqlite3MultiWrite only then).
                     self.delete_index_entries(table, wc, wc.table)?;
+                    deleted = !table.indexes.is_empty();
+                    self.info.multi_write |= deleted;
                 }
                 a => {
                     let (kind, label) = match def.rowid_alias {
@@ -494,8 +507,13 @@ impl Compiler<'_> {
                     self.delete_index_entries(table, wc, wc.table)?;
                     self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
                     self.b.resolve(gone);
+                    deleted = true;
                 }
                 a => {
+                    // An ABORT after a REPLACE's delete must undo it. REPLACE indexes come
+                    // last (sqlite3CreateIndex's order), but the rowid's REPLACE is not
+                    // deferred behind them as in SQLite, so this can happen here.
+                    self.info.multi_write |= deleted && on_error(a) == OnError::Abort;
                     let (kind, message) = unique_message(table, idx);
                     self.halt_constraint(kind, message, a);
                 }
@@ -685,6 +703,7 @@ impl Compiler<'_> {
     fn collect_rowids(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32)> {
         let set = self.b.cursor();
         let wi = self.where_begin_with(core, None, &[])?;
+        self.info.multi_write |= !wi.one_row;
         let scan_order = one_pass.is_some_and(|changed| wi.first_index.is_some_and(|ix| !changed[ix]));
         let width: u32 = if scan_order { 2 } else { 1 };
         *self.b.op_mut(wi.top) =

@@ -159,6 +159,7 @@ impl<'c> Compiler<'c> {
         program.n_params = self.params.len();
         program.param_names = self.params;
         program.info = self.info;
+        program.info.may_abort |= program.ops.iter().any(Op::may_abort);
         program.schema_cookie = if self.uses_db { Some(self.catalog.cookie) } else { None };
         Ok(program)
     }

@@ -72,7 +72,7 @@ pub fn compile(parsed: &ParsedStatement, sql: &str, catalog: &Catalog) -> Result
             let text = sql.get(parsed.span.start..parsed.span.end).unwrap_or(sql);
             c.uses_db = true;
             c.info.writes = true;
-            c.info.may_abort = true;
+            c.info.multi_write = true;
             c.b.emit(Op::Ddl { sql: Rc::from(text) });
             c.finish(Vec::new(), Vec::new())
         }

@@ -59,16 +59,29 @@ pub fn numeric_text(text: &[u8], try_for_int: bool) -> Option<Value> {
 /// NULL and blobs are never converted. Whether a REAL is *stored* as an integer in the record is
 /// the record layer's business; this is the value SQL sees.
 pub fn apply_affinity(v: ValueRef<'_>, affinity: Affinity) -> Value {
+    converted(v, affinity).unwrap_or_else(|| v.to_owned())
+}
+
+/// [`apply_affinity`] on a register where it stands (OP_Affinity): the value is replaced only
+/// when the affinity converts it, so that text and blobs that stay as they are are not copied.
+pub fn apply_affinity_in_place(v: &mut Value, affinity: Affinity) {
+    if let Some(new) = converted(v.as_ref(), affinity) {
+        *v = new;
+    }
+}
+
+/// What `v` becomes under `affinity` ([`apply_affinity`]), or `None` when it stays as it is.
+fn converted(v: ValueRef<'_>, affinity: Affinity) -> Option<Value> {
     match affinity {
-        Affinity::Blob => v.to_owned(),
+        Affinity::Blob => None,
         Affinity::Text => match v {
-            ValueRef::Integer(_) | ValueRef::Real(_) => Value::Text(convert::text_bytes(v).unwrap_or_default()),
-            other => other.to_owned(),
+            ValueRef::Integer(_) | ValueRef::Real(_) => Some(Value::Text(convert::text_bytes(v).unwrap_or_default())),
+            _ => None,
         },
-        Affinity::Numeric | Affinity::Integer => numeric_affinity(v),
-        Affinity::Real => match numeric_affinity(v) {
-            Value::Integer(i) => Value::Real(i as f64),
-            other => other,
+        Affinity::Numeric | Affinity::Integer => numeric_converted(v),
+        Affinity::Real => match (numeric_converted(v), v) {
+            (Some(Value::Integer(i)), _) | (None, ValueRef::Integer(i)) => Some(Value::Real(i as f64)),
+            (other, _) => other,
         },
     }
 }
@@ -92,26 +105,40 @@ pub enum RecordPath {
 /// way OP_RealAffinity makes it a REAL when read, so SQL sees [`apply_affinity`]; the record
 /// layer writes this value, which is what page-level comparison with SQLite needs.
 pub fn record_value(v: ValueRef<'_>, affinity: Affinity, path: RecordPath) -> Value {
-    match affinity {
-        Affinity::Real => match numeric_affinity(v) {
-            Value::Integer(i)
-                if path == RecordPath::MakeRecord && (-140_737_488_355_328..=140_737_488_355_327).contains(&i) =>
-            {
-                Value::Integer(i)
-            }
-            Value::Integer(i) => Value::Real(i as f64),
-            other => other,
-        },
-        other => apply_affinity(v, other),
+    record_converted(v, affinity, path).unwrap_or_else(|| v.to_owned())
+}
+
+/// [`record_value`] on a register where it stands: replaced only when it changes.
+pub fn record_value_in_place(v: &mut Value, affinity: Affinity, path: RecordPath) {
+    if let Some(new) = record_converted(v.as_ref(), affinity, path) {
+        *v = new;
     }
 }
 
-/// NUMERIC / INTEGER affinity (`applyAffinity` for SQLITE_AFF_NUMERIC).
-fn numeric_affinity(v: ValueRef<'_>) -> Value {
+/// What `v` becomes in a record ([`record_value`]), or `None` when it stays as it is.
+fn record_converted(v: ValueRef<'_>, affinity: Affinity, path: RecordPath) -> Option<Value> {
+    if affinity != Affinity::Real {
+        return converted(v, affinity);
+    }
+    let numeric = numeric_converted(v);
+    let integer = match (numeric.as_ref(), v) {
+        (Some(&Value::Integer(i)), _) | (None, ValueRef::Integer(i)) => i,
+        _ => return numeric,
+    };
+    if path == RecordPath::MakeRecord && (-140_737_488_355_328..=140_737_488_355_327).contains(&integer) {
+        numeric
+    } else {
+        Some(Value::Real(integer as f64))
+    }
+}
+
+/// What NUMERIC / INTEGER affinity (`applyAffinity` for SQLITE_AFF_NUMERIC) makes of `v`, or `None` when it stays as it is: integral REALs
+/// become INTEGER, text that is a number becomes one.
+fn numeric_converted(v: ValueRef<'_>) -> Option<Value> {
     match v {
-        ValueRef::Real(r) => integer_affinity(r).map_or(Value::Real(r), Value::Integer),
-        ValueRef::Text(t) => numeric_text(t, true).unwrap_or_else(|| v.to_owned()),
-        other => other.to_owned(),
+        ValueRef::Real(r) => integer_affinity(r).map(Value::Integer),
+        ValueRef::Text(t) => numeric_text(t, true),
+        _ => None,
     }
 }
 

@@ -22,7 +22,7 @@
 
 use super::value::{Value, ValueRef};
 use super::varint::{push_varint, read_varint, varint_len};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, corrupt_error};
 
 /// The serial type SQLite chooses for `value` (schema format 4).
 pub fn serial_type(value: ValueRef<'_>) -> u64 {
@@ -165,7 +165,7 @@ pub fn decode_value(serial_type: u64, body: &[u8]) -> Result<ValueRef<'_>> {
         8 => ValueRef::Integer(0),
         9 => ValueRef::Integer(1),
         10 | 11 => {
-            return Err(Error::corrupt(format!("reserved serial type {serial_type} in record")));
+            return Err(corrupt_error(format_args!("reserved serial type {serial_type} in record")));
         }
         t if t % 2 == 0 => ValueRef::Blob(&body[..size]),
         _ => ValueRef::Text(&body[..size]),
@@ -195,7 +195,7 @@ pub fn parse_header_into(data: &[u8], columns: &mut Vec<(u64, usize)>) -> Result
     columns.clear();
     let (header_size, n) = read_varint(data)?;
     if header_size > data.len() as u64 || (header_size as usize) < n {
-        return Err(Error::corrupt(format!(
+        return Err(corrupt_error(format_args!(
             "record header size {header_size} is outside a record of {} bytes",
             data.len()
         )));
@@ -207,7 +207,7 @@ pub fn parse_header_into(data: &[u8], columns: &mut Vec<(u64, usize)>) -> Result
         let (t, m) = read_varint(&data[pos..header_size])?;
         pos += m;
         if t == 10 || t == 11 {
-            return Err(Error::corrupt(format!("reserved serial type {t} in record")));
+            return Err(corrupt_error(format_args!("reserved serial type {t} in record")));
         }
         let size = serial_type_size(t);
         if size > (data.len() - body) as u64 {

@@ -11,19 +11,41 @@ pub const MAX_VARINT_BYTES: usize = 9;
 
 /// Decodes the varint at the start of `buf`; returns the value and the bytes it took.
 /// A varint that runs past the end of `buf` is corrupt.
-/// One- and two-byte varints (values below 16,384: most rowids of small tables, most
-/// payload sizes and serial types) are decoded inline, as SQLite's getVarint does.
+/// Varints of up to three bytes (values below 2,097,152: most payload sizes and serial types,
+/// and the rowids of tables of up to two million rows, which every seek reads on every page
+/// it passes) are decoded inline; SQLite's getVarint does one and two bytes inline and
+/// unrolls the rest.
 #[inline]
 pub fn read_varint(buf: &[u8]) -> Result<(u64, usize)> {
     match *buf {
         [b, ..] if b < 0x80 => Ok((u64::from(b), 1)),
         [b0, b1, ..] if b1 < 0x80 => Ok(((u64::from(b0 & 0x7f) << 7) | u64::from(b1), 2)),
+        [b0, b1, b2, ..] if b2 < 0x80 => {
+            Ok(((u64::from(b0 & 0x7f) << 14) | (u64::from(b1 & 0x7f) << 7) | u64::from(b2), 3))
+        }
         _ => read_varint_slow(buf),
     }
 }
 
-/// Varints of three bytes or more, and truncated ones.
+/// Decodes the varint at the start of `bytes`, which hold the longest one: it cannot run
+/// past them, so no byte needs a bounds check and nothing can fail.
+#[inline]
+pub fn decode_varint(bytes: &[u8; MAX_VARINT_BYTES]) -> (u64, usize) {
+    let mut value: u64 = 0;
+    for (i, &b) in bytes[..8].iter().enumerate() {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            return (value, i + 1);
+        }
+    }
+    ((value << 8) | u64::from(bytes[8]), 9)
+}
+
+/// Varints of four bytes or more, and truncated ones.
 fn read_varint_slow(buf: &[u8]) -> Result<(u64, usize)> {
+    if let Some(bytes) = buf.first_chunk::<MAX_VARINT_BYTES>() {
+        return Ok(decode_varint(bytes));
+    }
     let mut value: u64 = 0;
     for i in 0..8 {
         let Some(&b) = buf.get(i) else {
@@ -82,6 +104,10 @@ pub fn write_varint(out: &mut [u8], value: u64) -> usize {
 /// Appends `value` as a varint to `out`.
 #[inline]
 pub fn push_varint(out: &mut Vec<u8>, value: u64) {
+    if value < 0x80 {
+        out.push(value as u8);
+        return;
+    }
     let mut buf = [0u8; MAX_VARINT_BYTES];
     let n = write_varint(&mut buf, value);
     out.extend_from_slice(&buf[..n]);
@@ -109,6 +135,19 @@ mod tests {
             assert_eq!(out, bytes, "encoding {value}");
             assert_eq!(read_varint(bytes).unwrap(), (value, bytes.len()));
             assert_eq!(varint_len(value), bytes.len());
+        }
+    }
+
+    #[test]
+    fn every_length_decodes_with_and_without_slack() {
+        for len in 1..=MAX_VARINT_BYTES {
+            let value = if len == 9 { u64::MAX - 5 } else { (1u64 << (7 * len - 1)) + 3 };
+            let mut out = Vec::new();
+            push_varint(&mut out, value);
+            assert_eq!(out.len(), len);
+            assert_eq!(read_varint(&out).unwrap(), (value, len), "exact buffer, {len} bytes");
+            out.extend_from_slice(&[0xff; 12]);
+            assert_eq!(read_varint(&out).unwrap(), (value, len), "longer buffer, {len} bytes");
         }
     }
 

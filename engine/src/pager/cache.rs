@@ -55,11 +55,19 @@ pub struct Page {
     pinned: Rc<Cell<usize>>,
     /// The cache's dirty list, so that releasing the last handle can reorder it.
     dirty_list: Weak<RefCell<DirtyList>>,
+    /// The page's node in the dirty list while it is dirty, else `NONE`.
+    dirty_node: Cell<u32>,
     /// CLOCK bit: set on every hit, cleared when eviction passes over the page.
     referenced: Cell<bool>,
     /// The page is in the cache's candidate queue.
     queued: Cell<bool>,
+    /// The b-tree page header fields the b-tree last parsed from these bytes (see
+    /// [`Page::btree_header`]), or `NO_HEADER`; every change to the bytes forgets them.
+    btree_header: Cell<u32>,
 }
+
+/// `Page::btree_header` when the bytes changed since the b-tree last parsed them.
+const NO_HEADER: u32 = 0;
 
 impl Page {
     /// This page's number.
@@ -76,7 +84,24 @@ impl Page {
     /// `Pager::write` in the current write transaction (checked in debug builds).
     pub fn data_mut(&self) -> RefMut<'_, [u8]> {
         debug_assert!(self.is_writeable(), "page {} modified without Pager::write", self.pgno);
+        self.btree_header.set(NO_HEADER);
         RefMut::map(self.data.borrow_mut(), |b| &mut **b)
+    }
+
+    /// The page type byte and cell count of the b-tree page header, as the b-tree parsed and
+    /// checked them from the page's current bytes ([`Page::set_btree_header`]); `None` when
+    /// the bytes changed since, or were never parsed. SQLite keeps its parsed MemPage beside
+    /// the page image for the same reason: a seek passing through an unchanged page need
+    /// not read its header again.
+    pub fn btree_header(&self) -> Option<(u8, u16)> {
+        let h = self.btree_header.get();
+        (h != NO_HEADER).then_some(((h >> 16) as u8, h as u16))
+    }
+
+    /// Records the header fields the b-tree just parsed and checked from the current bytes.
+    pub fn set_btree_header(&self, page_type: u8, n_cell: u16) {
+        debug_assert!(self.data.try_borrow_mut().is_ok(), "page {} parsed while being written", self.pgno);
+        self.btree_header.set(1 << 24 | u32::from(page_type) << 16 | u32::from(n_cell));
     }
 
     /// True when the page may be modified in this transaction.
@@ -142,16 +167,20 @@ impl Page {
         debug_assert!(self.is_writeable() && other.is_writeable());
         debug_assert!(self.pgno != other.pgno);
         std::mem::swap(&mut *self.data.borrow_mut(), &mut *other.data.borrow_mut());
+        self.btree_header.set(NO_HEADER);
+        other.btree_header.set(NO_HEADER);
     }
 
     /// Replaces the image (journal playback), keeping the page's identity.
     pub(crate) fn overwrite(&self, bytes: &[u8]) {
+        self.btree_header.set(NO_HEADER);
         self.data.borrow_mut().copy_from_slice(bytes);
     }
 
     /// The raw image regardless of the WRITEABLE flag (pager-internal writes such as the
     /// change counter and the header of a new database).
     pub(crate) fn data_mut_unchecked(&self) -> RefMut<'_, [u8]> {
+        self.btree_header.set(NO_HEADER);
         RefMut::map(self.data.borrow_mut(), |b| &mut **b)
     }
 }
@@ -191,72 +220,112 @@ impl Drop for PageRef {
 }
 
 /// The dirty pages in the order SQLite's dirty list keeps them (oldest first), and where the
-/// next spill scan starts (pSynced): a doubly linked list threaded through page numbers, so
-/// that adding, removing and moving a page to the newest end take constant time, as with
-/// pcache.c's pDirtyNext / pDirtyPrev pointers. `NONE` (0) ends the list.
-#[derive(Debug, Default)]
+/// next spill scan starts (pSynced): a doubly linked list, so that adding, removing and
+/// moving a page to the newest end take constant time, as with pcache.c's pDirtyNext /
+/// pDirtyPrev pointers. Its nodes live in a vector; a dirty page knows its node
+/// (`Page::dirty_node`), so no step looks anything up by page number. `NONE` ends the list.
+#[derive(Debug)]
 struct DirtyList {
-    nodes: PgnoMap<DirtyNode>,
-    oldest: Pgno,
-    newest: Pgno,
-    /// A page of the list, or `NONE` when the last scan ran off the newest end.
-    synced: Pgno,
+    /// Nodes by number; a free node holds no page and is on `free`.
+    nodes: Vec<DirtyNode>,
+    free: Vec<u32>,
+    len: usize,
+    oldest: u32,
+    newest: u32,
+    /// A node of the list, or `NONE` when the last scan ran off the newest end.
+    synced: u32,
 }
 
-/// One dirty page and its neighbours in the list.
+/// One place in the dirty list: its page and its neighbours.
 #[derive(Debug)]
 struct DirtyNode {
-    page: Rc<Page>,
-    /// The next older page (towards pDirtyTail), or `NONE`.
-    older: Pgno,
-    /// The next newer page (towards pDirty), or `NONE`.
-    newer: Pgno,
+    page: Option<Rc<Page>>,
+    /// The next older node (towards pDirtyTail), or `NONE`.
+    older: u32,
+    /// The next newer node (towards pDirty), or `NONE`.
+    newer: u32,
 }
 
-/// The end of a dirty list (no page is numbered 0).
-const NONE: Pgno = 0;
+/// The end of a dirty list, and the node of a page that is not in it.
+const NONE: u32 = u32::MAX;
+
+impl Default for DirtyNode {
+    fn default() -> DirtyNode {
+        DirtyNode { page: None, older: NONE, newer: NONE }
+    }
+}
 
 impl DirtyList {
-    /// The number of dirty pages.
-    fn len(&self) -> usize {
-        self.nodes.len()
+    /// An empty list.
+    fn new() -> DirtyList {
+        DirtyList { nodes: Vec::new(), free: Vec::new(), len: 0, oldest: NONE, newest: NONE, synced: NONE }
     }
 
-    /// The node of page `pgno`, which must be in the list.
-    fn node(&mut self, pgno: Pgno) -> &mut DirtyNode {
-        self.nodes.get_mut(&pgno).expect("page in the dirty list")
+    /// The number of dirty pages.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The node of `page`, which must be in the list.
+    fn node_of(&self, page: &Page) -> u32 {
+        let n = page.dirty_node.get();
+        debug_assert!(
+            self.nodes.get(n as usize).and_then(|d| d.page.as_ref()).is_some_and(|p| std::ptr::eq(&**p, page)),
+            "page {} in the dirty list",
+            page.pgno
+        );
+        n
+    }
+
+    /// Node `n`, which must be in use.
+    fn node(&mut self, n: u32) -> &mut DirtyNode {
+        &mut self.nodes[n as usize]
+    }
+
+    /// The page of node `n`, which must be in use.
+    fn page(&self, n: u32) -> &Rc<Page> {
+        self.nodes[n as usize].page.as_ref().expect("a node in the list holds a page")
     }
 
     /// Links `page` in as the newest (pcacheManageDirtyList ADD).
     fn add(&mut self, page: &Rc<Page>) {
-        let pgno = page.pgno;
-        debug_assert!(!self.nodes.contains_key(&pgno));
+        debug_assert_eq!(page.dirty_node.get(), NONE, "page {} added twice", page.pgno);
         let older = self.newest;
-        self.nodes.insert(pgno, DirtyNode { page: page.clone(), older, newer: NONE });
-        self.link_newest(pgno, older);
-        if self.synced == NONE && !page.needs_sync() {
-            self.synced = pgno;
-        }
-    }
-
-    /// Makes `pgno`, whose node already holds `older` as its older neighbour, the newest.
-    fn link_newest(&mut self, pgno: Pgno, older: Pgno) {
-        if older == NONE {
-            self.oldest = pgno;
-        } else {
-            self.node(older).newer = pgno;
-        }
-        self.newest = pgno;
-    }
-
-    /// Unlinks page `pgno` from its neighbours, moving the scan start past it (the REMOVE
-    /// half of pcacheManageDirtyList); its node stays in `nodes`.
-    fn unlink(&mut self, pgno: Pgno) -> &mut DirtyNode {
-        let (older, newer) = {
-            let n = self.node(pgno);
-            (n.older, n.newer)
+        let node = DirtyNode { page: Some(page.clone()), older, newer: NONE };
+        let n = match self.free.pop() {
+            Some(n) => {
+                self.nodes[n as usize] = node;
+                n
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
         };
-        if self.synced == pgno {
+        debug_assert!(n != NONE);
+        page.dirty_node.set(n);
+        self.len += 1;
+        self.link_newest(n, older);
+        if self.synced == NONE && !page.needs_sync() {
+            self.synced = n;
+        }
+    }
+
+    /// Makes node `n`, which already holds `older` as its older neighbour, the newest.
+    fn link_newest(&mut self, n: u32, older: u32) {
+        if older == NONE {
+            self.oldest = n;
+        } else {
+            self.node(older).newer = n;
+        }
+        self.newest = n;
+    }
+
+    /// Unlinks node `n` from its neighbours, moving the scan start past it (the REMOVE half
+    /// of pcacheManageDirtyList); the node keeps its page.
+    fn unlink(&mut self, n: u32) {
+        let DirtyNode { older, newer, .. } = *self.node(n);
+        if self.synced == n {
             self.synced = newer;
         }
         if newer == NONE {
@@ -269,26 +338,29 @@ impl DirtyList {
         } else {
             self.node(older).newer = newer;
         }
-        self.node(pgno)
     }
 
     /// Removes `page` (pcacheManageDirtyList REMOVE).
     fn remove(&mut self, page: &Page) {
-        self.unlink(page.pgno);
-        self.nodes.remove(&page.pgno);
+        let n = self.node_of(page);
+        self.unlink(n);
+        *self.node(n) = DirtyNode::default();
+        self.free.push(n);
+        page.dirty_node.set(NONE);
+        self.len -= 1;
     }
 
     /// Moves `page` to the newest end (PCACHE_DIRTYLIST_FRONT: REMOVE, then ADD).
-    fn move_to_front(&mut self, page: &Rc<Page>) {
-        let pgno = page.pgno;
-        if self.newest != pgno {
-            self.unlink(pgno);
+    fn move_to_front(&mut self, page: &Page) {
+        let n = self.node_of(page);
+        if self.newest != n {
+            self.unlink(n);
             let older = self.newest;
-            let node = self.node(pgno);
+            let node = self.node(n);
             node.older = older;
             node.newer = NONE;
-            self.link_newest(pgno, older);
-        } else if self.synced == pgno {
+            self.link_newest(n, older);
+        } else if self.synced == n {
             // REMOVE moves the scan start past the newest page (to none); ADD puts it back
             // unless the page needs a sync.
             if page.needs_sync() {
@@ -296,65 +368,47 @@ impl DirtyList {
             }
         }
         if self.synced == NONE && !page.needs_sync() {
-            self.synced = pgno;
+            self.synced = n;
         }
     }
 
     /// Pages `a` and `b` trade places in the list (and the scan start, if at one of them,
-    /// stays at its place): every link to one is made a link to the other.
-    fn swap_places(&mut self, a: Pgno, b: Pgno) {
-        let swap = |p: Pgno| {
-            if p == a {
-                b
-            } else if p == b {
-                a
-            } else {
-                p
-            }
-        };
-        let links = |list: &mut DirtyList, p: Pgno| {
-            let n = list.node(p);
-            (n.older, n.newer)
-        };
-        let (na, nb) = (links(self, a), links(self, b));
-        // Each neighbour once: a page between the two is the newer of one and the older of
-        // the other.
-        let neighbours = [na.0, na.1, nb.0, nb.1];
-        for (i, &p) in neighbours.iter().enumerate() {
-            if p != NONE && p != a && p != b && !neighbours[..i].contains(&p) {
-                let n = self.node(p);
-                n.older = swap(n.older);
-                n.newer = swap(n.newer);
-            }
-        }
-        let node = self.node(a);
-        (node.older, node.newer) = (swap(nb.0), swap(nb.1));
-        let node = self.node(b);
-        (node.older, node.newer) = (swap(na.0), swap(na.1));
-        self.oldest = swap(self.oldest);
-        self.newest = swap(self.newest);
-        self.synced = swap(self.synced);
+    /// stays at its place): the two nodes exchange their pages.
+    fn swap_places(&mut self, a: &Page, b: &Page) {
+        let (na, nb) = (self.node_of(a), self.node_of(b));
+        let pa = self.node(na).page.take();
+        let pb = std::mem::replace(&mut self.node(nb).page, pa);
+        self.node(na).page = pb;
+        a.dirty_node.set(nb);
+        b.dirty_node.set(na);
     }
 
-    /// The pages from `start` to the newest, in list order.
-    fn iter_from(&self, start: Pgno) -> impl Iterator<Item = &Rc<Page>> {
+    /// The pages from node `start` to the newest, in list order.
+    fn iter_from(&self, start: u32) -> impl Iterator<Item = &Rc<Page>> {
         let mut at = start;
         std::iter::from_fn(move || {
             if at == NONE {
                 return None;
             }
-            let n = &self.nodes[&at];
-            at = n.newer;
-            Some(&n.page)
+            let page = self.page(at);
+            at = self.nodes[at as usize].newer;
+            Some(page)
         })
+    }
+
+    /// Every page of the list, in no particular order.
+    fn pages(&self) -> impl Iterator<Item = &Rc<Page>> {
+        self.nodes.iter().filter_map(|n| n.page.as_ref())
     }
 
     /// Empties the list, returning its pages (in no particular order).
     fn take_all(&mut self) -> Vec<Rc<Page>> {
-        self.oldest = NONE;
-        self.newest = NONE;
-        self.synced = NONE;
-        self.nodes.drain().map(|(_, n)| n.page).collect()
+        let pages: Vec<Rc<Page>> = self.nodes.drain(..).filter_map(|n| n.page).collect();
+        for p in &pages {
+            p.dirty_node.set(NONE);
+        }
+        *self = DirtyList::new();
+        pages
     }
 }
 
@@ -440,7 +494,7 @@ impl PageCache {
             free_slots: Vec::new(),
             map: PgnoMap::default(),
             candidates: VecDeque::new(),
-            dirty: Rc::new(RefCell::new(DirtyList::default())),
+            dirty: Rc::new(RefCell::new(DirtyList::new())),
             pinned: Rc::new(Cell::new(0)),
             stats: CacheStats::default(),
             spare: None,
@@ -522,8 +576,10 @@ impl PageCache {
             counted: Cell::new(false),
             pinned: self.pinned.clone(),
             dirty_list: Rc::downgrade(&self.dirty),
+            dirty_node: Cell::new(NONE),
             referenced: Cell::new(true),
             queued: Cell::new(false),
+            btree_header: Cell::new(NO_HEADER),
         });
         let slot = match self.free_slots.pop() {
             Some(s) => s,
@@ -622,7 +678,7 @@ impl PageCache {
         debug_assert!(a.is_dirty() && b.is_dirty());
         a.swap_data(b);
         let mut list = self.dirty.borrow_mut();
-        list.swap_places(a.pgno, b.pgno);
+        list.swap_places(a, b);
         for page in [b, a, b] {
             if page.needs_sync() {
                 list.move_to_front(&page.0);
@@ -633,7 +689,7 @@ impl PageCache {
     /// Every dirty page, in ascending page-number order (sqlite3PcacheDirtyList sorts them).
     pub fn dirty_pages_by_pgno(&self) -> Vec<PageRef> {
         let list = self.dirty.borrow();
-        let mut pages: Vec<PageRef> = list.nodes.values().map(|n| PageRef::new(&n.page)).collect();
+        let mut pages: Vec<PageRef> = list.pages().map(PageRef::new).collect();
         drop(list);
         pages.sort_unstable_by_key(|p| p.pgno);
         pages
@@ -662,8 +718,8 @@ impl PageCache {
     /// over from the oldest dirty page.
     pub fn clear_sync_flags(&mut self) {
         let mut list = self.dirty.borrow_mut();
-        for node in list.nodes.values() {
-            node.page.clear(flag::NEED_SYNC);
+        for page in list.pages() {
+            page.clear(flag::NEED_SYNC);
         }
         list.synced = list.oldest;
     }
@@ -715,7 +771,7 @@ impl PageCache {
         let mut list = self.dirty.borrow_mut();
         if list.synced != NONE {
             let found = list.iter_from(list.synced).find(|p| p.refs.get() == 0 && !p.needs_sync()).cloned();
-            list.synced = found.as_ref().map_or(NONE, |p| p.pgno);
+            list.synced = found.as_ref().map_or(NONE, |p| p.dirty_node.get());
             if let Some(p) = found {
                 return Some(PageRef::new(&p));
             }
@@ -798,7 +854,7 @@ mod tests {
     fn dirty_list_matches_a_model() {
         let mut c = PageCache::new(512, 1000);
         let pages: Vec<PageRef> = (1..=12).map(|p| c.insert(p, vec![0; 512].into_boxed_slice())).collect();
-        let mut list = DirtyList::default();
+        let mut list = DirtyList::new();
         let mut model: Vec<Pgno> = Vec::new();
         let mut synced: Option<Pgno> = None;
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -846,7 +902,7 @@ mod tests {
                 3 if present && model.len() > 1 => {
                     let q = model[next(model.len() as u64) as usize];
                     if q != p {
-                        list.swap_places(p, q);
+                        list.swap_places(page, &pages[q as usize - 1].0);
                         let (i, j) =
                             (model.iter().position(|&x| x == p).unwrap(), model.iter().position(|&x| x == q).unwrap());
                         model.swap(i, j);
@@ -865,8 +921,28 @@ mod tests {
             }
             let order: Vec<Pgno> = list.iter_from(list.oldest).map(|pg| pg.pgno).collect();
             assert_eq!(order, model);
-            assert_eq!(list.synced, synced.unwrap_or(NONE));
+            let list_synced = (list.synced != NONE).then(|| list.page(list.synced).pgno);
+            assert_eq!(list_synced, synced);
             assert_eq!(list.len(), model.len());
+        }
+    }
+
+    /// The b-tree header a page keeps is forgotten by every way its bytes can change.
+    #[test]
+    fn btree_header_is_forgotten_when_the_bytes_change() {
+        let mut c = PageCache::new(512, 10);
+        let a = c.insert(1, buf(&c, 0));
+        let b = c.insert(2, buf(&c, 0));
+        assert_eq!(a.btree_header(), None);
+        let changes: [&dyn Fn(); 4] =
+            [&|| drop(a.data_mut_unchecked()), &|| a.overwrite(&[7; 512]), &|| a.swap_data(&b), &|| drop(a.data_mut())];
+        for (i, change) in changes.iter().enumerate() {
+            a.set_writeable();
+            b.set_writeable();
+            a.set_btree_header(0x0d, 3);
+            assert_eq!(a.btree_header(), Some((0x0d, 3)));
+            change();
+            assert_eq!(a.btree_header(), None, "change {i}");
         }
     }
 

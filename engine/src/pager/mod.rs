@@ -41,7 +41,7 @@ mod savepoint;
 
 pub use cache::{CacheStats, Page, PageRef, Pgno};
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, corrupt_error};
 use crate::format::header;
 use crate::vfs::{
     DeviceCharacteristics, FileKind, LockLevel, OpenAccess, OpenFlags, SyncFlags, Vfs, VfsFile, lock_bytes,
@@ -511,7 +511,7 @@ impl Pager {
             return Ok(page);
         }
         if pgno == 0 || pgno == self.lock_byte_page() || pgno > MAX_PAGE_COUNT {
-            return Err(Error::corrupt(format!("invalid page number {pgno}")));
+            return Err(corrupt_error(format_args!("invalid page number {pgno}")));
         }
         self.make_room()?;
         let mut data = if pgno <= self.db_size { self.cache.buffer_for_read() } else { self.cache.new_buffer() };
@@ -535,7 +535,7 @@ impl Pager {
         debug_assert!(self.in_write_transaction());
         self.check_error()?;
         if pgno == 0 || pgno == self.lock_byte_page() {
-            return Err(Error::corrupt(format!("invalid page number {pgno}")));
+            return Err(corrupt_error(format_args!("invalid page number {pgno}")));
         }
         if pgno > MAX_PAGE_COUNT {
             return Err(Error::full("database or disk is full: page limit reached"));

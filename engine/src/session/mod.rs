@@ -8,10 +8,13 @@
 //! - Autocommit mode (no BEGIN, no open SAVEPOINT): a statement's first step starts a read or
 //!   write transaction; it ends when no statement is in progress any more: committed when
 //!   the statements succeeded, rolled back when one failed.
-//! - A write statement that may fail part-way (`ProgramInfo::may_abort`) inside an explicit
-//!   transaction runs under a statement savepoint, so that an ABORT undoes that statement
-//!   only. FAIL keeps what the statement did; ROLLBACK, I/O errors and corruption undo the
-//!   whole transaction and return to autocommit mode.
+//! - A write statement that may abort after a write (`ProgramInfo::uses_stmt_journal`:
+//!   several writes and a possible ABORT) inside an explicit transaction runs under a
+//!   statement savepoint, so that an ABORT undoes that statement only. Any other statement
+//!   fails, if at all, before its first write (a single-row INSERT checks all constraints
+//!   first), so an ABORT has nothing to undo. FAIL keeps what the statement did; ROLLBACK and
+//!   I/O errors undo the whole transaction and return to autocommit mode, and so does a full
+//!   disk in a statement without a statement journal.
 //! - Deviation from SQLite: an autocommit write finishes its transaction only when no other
 //!   statement of the connection is still reading (SQLite commits at once and downgrades the
 //!   readers' transaction). The data is the same; the commit comes later.
@@ -92,8 +95,8 @@ impl Session {
     }
 
     /// OP_Transaction: starts or joins the transaction a statement needs. `stmt_journal`:
-    /// the statement may abort part-way and so needs its own savepoint when it shares the
-    /// transaction with others (an explicit transaction). `Busy` leaves everything as it
+    /// the statement may abort after a write and so needs its own savepoint when it shares
+    /// the transaction with others (an explicit transaction). `Busy` leaves everything as it
     /// was, so that the step can be retried.
     pub fn begin_statement(&mut self, txn: &mut StatementTxn, write: bool, stmt_journal: bool) -> Result<()> {
         self.db.begin_txn(write)?;

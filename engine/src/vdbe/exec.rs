@@ -16,15 +16,14 @@ use std::rc::Rc;
 use super::cursor::{CursorKind, VCursor};
 use super::op::{CmpOutput, HaltKind, NullMode, OnError, Op, Reg};
 use super::program::Program;
-use crate::error::{Error, ErrorCode, Result};
-use crate::eval::affinity::apply_affinity;
+use crate::error::{Error, ErrorCode, Result, internal_error};
+use crate::eval::affinity::{RecordPath, apply_affinity_in_place, record_value_in_place};
 use crate::eval::aggregate::{Accumulator, Distinct};
 use crate::eval::arith;
 use crate::eval::compare;
 use crate::eval::convert::{self, must_be_int};
 use crate::eval::scalar::{self, FunctionContext};
 use crate::format::value::{Value, ValueRef};
-use crate::schema::Affinity;
 use crate::session::{Session, StatementTxn};
 
 /// What a step produced.
@@ -73,6 +72,8 @@ pub struct Vm {
     pending_error: Option<Error>,
     /// A buffer reused for the records Insert and IdxInsert build.
     pub(crate) record_buf: Vec<u8>,
+    /// Nothing has run since the run was created or reset: a reset has nothing to undo.
+    fresh: bool,
 }
 
 impl Vm {
@@ -96,6 +97,7 @@ impl Vm {
             halted: false,
             pending_error: None,
             record_buf: Vec::new(),
+            fresh: true,
         }
     }
 
@@ -123,6 +125,11 @@ impl Vm {
     /// Rewinds to the start, closing cursors and keeping bindings (sqlite3_reset). The
     /// caller settles the transaction first.
     pub fn reset(&mut self) {
+        if self.fresh {
+            debug_assert!(self.pc == 0 && !self.halted && !self.txn.active && self.row.is_none());
+            return;
+        }
+        self.fresh = true;
         self.pc = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
         self.cursors.iter_mut().for_each(|c| *c = None);
@@ -156,6 +163,7 @@ impl Vm {
         if self.halted {
             return Ok(Step::Done);
         }
+        self.fresh = false;
         self.row = None;
         match self.run(s) {
             Ok(step) => {
@@ -432,23 +440,15 @@ impl Vm {
                     self.set(*reg, v);
                 }
                 Op::Affinity { start, affinities } => {
-                    for (i, a) in affinities.iter().enumerate() {
-                        let r = start + i as u32;
-                        if *a != Affinity::Blob {
-                            let v = apply_affinity(self.reg(r).as_ref(), *a);
-                            self.set(r, v);
-                        }
+                    let regs = &mut self.regs[*start as usize..*start as usize + affinities.len()];
+                    for (v, a) in regs.iter_mut().zip(affinities.iter()) {
+                        apply_affinity_in_place(v, *a);
                     }
                 }
                 Op::RecordAffinity { start, affinities } => {
-                    for (i, a) in affinities.iter().enumerate() {
-                        let r = start + i as u32;
-                        let v = crate::eval::affinity::record_value(
-                            self.reg(r).as_ref(),
-                            *a,
-                            crate::eval::affinity::RecordPath::MakeRecord,
-                        );
-                        self.set(r, v);
+                    let regs = &mut self.regs[*start as usize..*start as usize + affinities.len()];
+                    for (v, a) in regs.iter_mut().zip(affinities.iter()) {
+                        record_value_in_place(v, *a, RecordPath::MakeRecord);
                     }
                 }
                 Op::RealAffinity { reg } => {
@@ -496,7 +496,7 @@ impl Vm {
                 // ----- transactions ----------------------------------------------------------
                 Op::Transaction { write } => {
                     let info = prog.info;
-                    s.begin_statement(&mut self.txn, *write, info.may_abort)?;
+                    s.begin_statement(&mut self.txn, *write, info.uses_stmt_journal())?;
                     if let Some(cookie) = prog.schema_cookie
                         && cookie != s.db.catalog().cookie
                     {
@@ -557,7 +557,7 @@ impl Vm {
         self.cursors
             .get_mut(c as usize)
             .and_then(Option::as_mut)
-            .ok_or_else(|| Error::internal(format!("cursor {c} is not open")))
+            .ok_or_else(|| internal_error(format_args!("cursor {c} is not open")))
     }
 
     /// Opens slot `c` with a cursor of `kind` (closing what was there).

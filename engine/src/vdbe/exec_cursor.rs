@@ -10,7 +10,7 @@ use crate::btree::keycmp::{UnpackedKey, compare_record};
 use crate::btree::modify::InsertFlags;
 use crate::btree::payload::CellContent;
 use crate::btree::{Btree, SeekOp};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, internal_error};
 use crate::eval::affinity::numeric_text;
 use crate::format::record::encode_values_into;
 use crate::format::value::{Value, compare_int_real};
@@ -455,7 +455,7 @@ impl Vm {
                 c.seq += 1;
                 self.regs[*dest as usize] = Value::Integer(v);
             }
-            other => return Err(Error::internal(format!("opcode {} is not implemented", other.name()))),
+            other => return Err(internal_error(format_args!("opcode {} is not implemented", other.name()))),
         }
         Ok(None)
     }

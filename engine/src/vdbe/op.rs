@@ -710,6 +710,21 @@ impl Op {
         }
     }
 
+    /// The instruction may stop the program with an ABORT (sqlite3VdbeAssertMayAbort's
+    /// list: a constraint or other halt whose action is ABORT, HaltIfNull likewise, MustBeInt
+    /// without a jump, a function call, a schema change). Errors of the b-tree and the pager
+    /// (corruption, I/O, a full disk) are not counted, as in SQLite: I/O errors undo the whole
+    /// transaction anyway, and the others leave what was written (sqlite3VdbeHalt).
+    pub fn may_abort(&self) -> bool {
+        match self {
+            Op::Halt(HaltKind::Error { code, action, .. }) => *action == OnError::Abort && *code != ErrorCode::Corrupt,
+            Op::HaltIfNull { action, .. } => *action == OnError::Abort,
+            Op::MustBeInt { target, .. } => target.is_none(),
+            Op::Function { .. } | Op::Ddl { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The jump targets of the instruction (for label resolution and checks).
     pub fn targets_mut(&mut self) -> Vec<&mut Addr> {
         match self {

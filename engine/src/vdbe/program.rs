@@ -26,12 +26,26 @@ impl Label {
 pub struct ProgramInfo {
     /// The program writes the database (a write transaction, a statement journal).
     pub writes: bool,
-    /// The program may stop with an error after it has written something, so that a
-    /// statement journal is needed to undo just this statement (sqlite3MayAbort).
+    /// The program may stop with an ABORT (sqlite3MayAbort): some instruction of it
+    /// [`Op::may_abort`](super::op::Op::may_abort), or it changes the schema. Set when the
+    /// program is finished.
     pub may_abort: bool,
+    /// The program may write more than one entry (several rows, or a row after deleting
+    /// another: sqlite3MultiWrite), so that an abort can come after a write.
+    pub multi_write: bool,
     /// The program is an INSERT, UPDATE or DELETE: its count of changed rows becomes the
     /// connection's `changes()` when it finishes.
     pub counts_changes: bool,
+}
+
+impl ProgramInfo {
+    /// The program runs under a statement journal inside an explicit transaction
+    /// (`usesStmtJournal = isMultiWrite && mayAbort`, sqlite3VdbeMakeReady): only then can an
+    /// ABORT come after a write that it must undo. A single-row INSERT checks every constraint
+    /// before its first write, so it needs none.
+    pub fn uses_stmt_journal(&self) -> bool {
+        self.multi_write && self.may_abort
+    }
 }
 
 /// A compiled statement: instructions, register and cursor counts, result column names.

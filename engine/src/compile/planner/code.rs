@@ -48,6 +48,8 @@ pub(crate) struct WhereInfo {
     /// The index (of its table) whose constraints drive the outermost loop, if one does (a
     /// full scan of a covering index does not count: SQLite makes none for UPDATE).
     pub first_index: Option<usize>,
+    /// The loops visit at most one row (SQLite's WHERE_ONEROW on the only loop).
+    pub one_row: bool,
     levels: Vec<LevelEnd>,
     /// Where a missing table row (a corrupt index) is reported, if a level can find one.
     corrupt: Option<Label>,
@@ -209,7 +211,11 @@ impl Compiler<'_> {
             Access::Index { index, .. } => Some(index),
             _ => None,
         });
-        Ok(WhereInfo { cont, brk, top, ordered, first_index, levels, corrupt })
+        let one_row = match plan.as_slice() {
+            [lp] => at_most_one_row(core, lp, &terms),
+            _ => false,
+        };
+        Ok(WhereInfo { cont, brk, top, ordered, first_index, one_row, levels, corrupt })
     }
 
     /// Closes the loops.
@@ -712,18 +718,7 @@ pub(super) fn order_satisfied(core: &Core, terms: &[Term<'_>], plan: &mut [LoopP
                 _ => &[],
             };
             let key_columns = idx.def.key_columns();
-            let not_null = |c: &crate::schema::IndexColumn| match c.target {
-                IndexTarget::Column(j) => t.def.columns[j].not_null || t.def.rowid_alias == Some(j),
-                _ => false,
-            };
-            // whereLoopAddBtreeIndex's WHERE_ONEROW: equality (not IN) on every column of a
-            // UNIQUE index whose columns are NOT NULL, or `=` on a one-column UNIQUE index.
-            let ops: Vec<ConstraintOp> = eq.iter().map(|c| terms[c.term].constraints[c.k].op).collect();
-            let one_row = idx.def.unique
-                && eq.len() == key_columns.len()
-                && ops.iter().all(|op| matches!(op, ConstraintOp::Eq | ConstraintOp::Is))
-                && (key_columns.iter().all(not_null) || (key_columns.len() == 1 && ops[0] == ConstraintOp::Eq));
-            if one_row {
+            if at_most_one_row(core, first, terms) {
                 return one_row_satisfies();
             }
             let mut keys = Vec::new();
@@ -738,7 +733,8 @@ pub(super) fn order_satisfied(core: &Core, terms: &[Term<'_>], plan: &mut [LoopP
                 }
             }
             let rest = &key_columns[eq.len().min(key_columns.len())..];
-            let distinct = (idx.def.unique && !rest.is_empty() && rest.iter().all(not_null)).then_some(rest.len());
+            let distinct = (idx.def.unique && !rest.is_empty() && rest.iter().all(|c| column_not_null(t, c)))
+                .then_some(rest.len());
             (keys, distinct)
         }
     };
@@ -790,4 +786,31 @@ fn term_follows_distinct(core: &Core, t: &OrderTerm) -> bool {
         }
     }
     reads_source || crate::eval::ir::ir_is_constant(&t.expr, t.expr.root)
+}
+
+/// The loop of `lp` finds at most one row, as SQLite's WHERE_ONEROW says (the plans of
+/// whereLoopAddBtreeIndex): the rowid by equality, or every column of a UNIQUE index by `=`
+/// when the index has one column or only NOT NULL ones (IS, IS NULL and IN can match several).
+fn at_most_one_row(core: &Core, lp: &LoopPlan, terms: &[Term<'_>]) -> bool {
+    match &lp.access {
+        Access::RowidEq { .. } => true,
+        Access::Index { index, eq, .. } => {
+            let SourceKind::Table(table) = &core.sources[lp.source].kind else { return false };
+            let def = &table.indexes[*index].def;
+            def.unique
+                && eq.len() == def.key_len
+                && eq.iter().all(|c| terms[c.term].constraints[c.k].op == ConstraintOp::Eq)
+                && (def.key_len == 1 || def.key_columns().iter().all(|c| column_not_null(table, c)))
+        }
+        _ => false,
+    }
+}
+
+/// Whether index column `c` of `table` can hold no NULL: a NOT NULL column, or the rowid.
+fn column_not_null(table: &crate::storage::Table, c: &crate::schema::IndexColumn) -> bool {
+    match c.target {
+        IndexTarget::Column(j) => table.def.columns[j].not_null || table.def.rowid_alias == Some(j),
+        IndexTarget::Rowid => true,
+        IndexTarget::Expr(_) => false,
+    }
 }
