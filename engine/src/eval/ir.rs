@@ -968,25 +968,31 @@ pub(crate) fn ast_is_constant(e: &Expr) -> bool {
 pub(crate) fn ir_is_constant(ir: &Ir, id: NodeId) -> bool {
     let mut stack = vec![id];
     while let Some(n) = stack.pop() {
-        match ir.kind(n) {
-            Kind::Column(_)
-            | Kind::Ref(_)
-            | Kind::Register { .. }
-            | Kind::SelectAst { .. }
-            | Kind::InSelectAst { .. }
-            | Kind::Subquery { .. }
-            | Kind::InSubquery { .. }
-            | Kind::Raise
-            | Kind::Unsupported(_) => return false,
-            Kind::Function { name, args, .. } => match scalar::lookup(name, args.len()) {
-                Ok(def) if def.deterministic && def.kind != scalar::FunctionKind::Aggregate => {}
-                _ => return false,
-            },
-            _ => {}
+        if !node_is_constant(ir.kind(n)) {
+            return false;
         }
         stack.extend(ir.walk_children(n));
     }
     true
+}
+
+/// Whether a node, apart from its children, is constant: it reads no column, register or
+/// subquery, is no RAISE, and calls only deterministic non-aggregate functions.
+pub(crate) fn node_is_constant(kind: &Kind) -> bool {
+    match kind {
+        Kind::Column(_)
+        | Kind::Ref(_)
+        | Kind::Register { .. }
+        | Kind::SelectAst { .. }
+        | Kind::InSelectAst { .. }
+        | Kind::Subquery { .. }
+        | Kind::InSubquery { .. }
+        | Kind::Raise
+        | Kind::Unsupported(_) => false,
+        Kind::Function { name, args, .. } => scalar::lookup(name, args.len())
+            .is_ok_and(|def| def.deterministic && def.kind != scalar::FunctionKind::Aggregate),
+        _ => true,
+    }
 }
 
 /// An error with SQLite's "no such column" wording.

@@ -783,20 +783,8 @@ fn constant_or_group_by(h: &Ir, t: NodeId, group_by: &[Ir]) -> bool {
         if grouped {
             continue;
         }
-        match h.kind(n) {
-            Kind::Column(_)
-            | Kind::Ref(_)
-            | Kind::Register { .. }
-            | Kind::SelectAst { .. }
-            | Kind::InSelectAst { .. }
-            | Kind::Subquery { .. }
-            | Kind::InSubquery { .. }
-            | Kind::Raise => return false,
-            Kind::Function { name, args, .. } => match crate::eval::scalar::lookup(name, args.len()) {
-                Ok(def) if def.deterministic && def.kind != crate::eval::scalar::FunctionKind::Aggregate => {}
-                _ => return false,
-            },
-            _ => {}
+        if !crate::eval::ir::node_is_constant(h.kind(n)) {
+            return false;
         }
         stack.extend(h.walk_children(n));
     }
