@@ -1134,3 +1134,29 @@ fn limits() {
          {select_wide}"
     ));
 }
+
+/// Rows that compare equal but differ (0 and 0.0, 'A' and 'a' under NOCASE): which one
+/// DISTINCT, GROUP BY and UNION keep.
+#[test]
+fn equal_rows_kept_by_distinct_group_by_and_union() {
+    check(
+        "CREATE TABLE t (a, b);
+         INSERT INTO t VALUES (1, 'x'), (1, 'y'), (2, 0), (2, 0.0), (3, 'A'), (3, 'a');
+         SELECT a, b FROM t GROUP BY a;
+         SELECT DISTINCT a, b FROM t;
+         SELECT DISTINCT b FROM t ORDER BY b;
+         SELECT DISTINCT b COLLATE nocase FROM t ORDER BY 1;
+         SELECT DISTINCT b COLLATE nocase FROM t;
+         SELECT b FROM t UNION SELECT DISTINCT b FROM t;
+         SELECT 5 UNION SELECT DISTINCT b COLLATE nocase FROM t;
+         CREATE TABLE u (a REAL, b INTEGER, c INTEGER);
+         INSERT INTO u VALUES (1, NULL, 1), ('', 1, 1), (1, 1, 1);
+         SELECT DISTINCT b, coalesce(a * 'z', a) FROM u;
+         SELECT DISTINCT b, coalesce(a * 'z', a) FROM u ORDER BY 1, 2;
+         SELECT 7, 7 UNION SELECT DISTINCT b, coalesce(a * 'z', a) FROM u;
+         SELECT 7, 7 UNION SELECT b, coalesce(a * 'z', a) FROM u;
+         SELECT 7, 7 UNION SELECT DISTINCT b, a * 'z' FROM u;
+         SELECT 7 UNION SELECT DISTINCT a * 'z' FROM u;
+         SELECT 7 UNION SELECT a * 'z' FROM u;",
+    );
+}
