@@ -530,27 +530,8 @@ impl Compiler<'_> {
     /// A CHECK expression of `table`, resolved against the row being written (its columns
     /// are substituted by the caller under the pseudo-cursor `u32::MAX`).
     fn table_expr(&mut self, table: &Rc<Table>, e: &Expr) -> Result<Ir> {
-        let source = Source {
-            cursor: u32::MAX,
-            name: table.def.name.clone(),
-            kind: super::query::SourceKind::Table(table.clone()),
-            columns: table
-                .def
-                .columns
-                .iter()
-                .map(|c| super::query::SourceColumn {
-                    name: c.name.clone(),
-                    affinity: Some(c.affinity),
-                    collation: c.collation,
-                    not_null: c.not_null,
-                    decltype: c.declared_type.clone(),
-                })
-                .collect(),
-            join: super::query::JoinType::Inner,
-            on: None,
-            merged: vec![false; table.def.columns.len()],
-            indexed_by: None,
-        };
+        let source =
+            Source::of_table(u32::MAX, table.def.name.clone(), table.clone(), super::query::JoinType::Inner, None);
         let mut r = Resolver::new(self.catalog);
         let sources = [source];
         let scope = Scope::new(&sources, &[], None);
@@ -652,27 +633,8 @@ impl Compiler<'_> {
         r: &mut Resolver<'_>,
     ) -> Result<Core> {
         let cursor = r.cursor();
-        let source = Source {
-            cursor,
-            name: alias.map_or_else(|| table.def.name.clone(), |a| a.name.clone()),
-            kind: super::query::SourceKind::Table(table.clone()),
-            columns: table
-                .def
-                .columns
-                .iter()
-                .map(|c| super::query::SourceColumn {
-                    name: c.name.clone(),
-                    affinity: Some(c.affinity),
-                    collation: c.collation,
-                    not_null: c.not_null,
-                    decltype: c.declared_type.clone(),
-                })
-                .collect(),
-            join: super::query::JoinType::Inner,
-            on: None,
-            merged: vec![false; table.def.columns.len()],
-            indexed_by: indexed.cloned(),
-        };
+        let name = alias.map_or_else(|| table.def.name.clone(), |a| a.name.clone());
+        let source = Source::of_table(cursor, name, table.clone(), super::query::JoinType::Inner, indexed.cloned());
         let sources = vec![source];
         let where_ir = match where_clause {
             None => None,

@@ -141,18 +141,8 @@ impl Resolver<'_> {
                         return Err(err(format!("no such index: {}", ix.name)));
                     }
                     let cursor = self.cursor();
-                    let columns = table_columns(&table.def);
-                    let merged = vec![false; columns.len()];
-                    return Ok(Source {
-                        cursor,
-                        name: alias_name.unwrap_or_else(|| table.def.name.clone()),
-                        kind: SourceKind::Table(table),
-                        columns,
-                        join,
-                        on: None,
-                        merged,
-                        indexed_by: indexed.clone(),
-                    });
+                    let name = alias_name.unwrap_or_else(|| table.def.name.clone());
+                    return Ok(Source::of_table(cursor, name, table, join, indexed.clone()));
                 }
                 if let Some(view) = self.catalog.view(tname) {
                     let (vname, sql) = (view.name.clone(), view.sql.clone().unwrap_or_default());
@@ -342,7 +332,7 @@ fn star_column<'a>(s: &Source, j: usize, c: &SourceColumn) -> Item<'a> {
 }
 
 /// The columns of a table as a source.
-fn table_columns(def: &TableDef) -> Vec<SourceColumn> {
+pub(super) fn table_columns(def: &TableDef) -> Vec<SourceColumn> {
     def.columns
         .iter()
         .map(|c| SourceColumn {

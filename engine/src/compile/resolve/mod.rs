@@ -921,6 +921,20 @@ fn out_columns(core_ast: &SelectCore, core: &Core) -> Vec<OutColumn> {
 }
 
 impl Source {
+    /// A source reading `table` under `cursor`, named `name` (its alias or its name), with
+    /// no ON clause and none of its columns merged by USING / NATURAL yet.
+    pub fn of_table(
+        cursor: u32,
+        name: String,
+        table: std::rc::Rc<crate::storage::Table>,
+        join: JoinType,
+        indexed_by: Option<crate::sql::ast::IndexedBy>,
+    ) -> Source {
+        let columns = from::table_columns(&table.def);
+        let merged = vec![false; columns.len()];
+        Source { cursor, name, kind: SourceKind::Table(table), columns, join, on: None, merged, indexed_by }
+    }
+
     /// The right side of a LEFT JOIN: its columns are NULL on the null row, whatever their
     /// declaration (SQLite's EP_CanBeNull).
     pub fn null_row(&self) -> bool {
