@@ -237,6 +237,8 @@ fn header(record: &Record<SltType>) -> String {
 fn run_file(path: &Path, failures: &mut Vec<Failure>) -> FileResult {
     let name = path.display().to_string();
     let mut result = FileResult { name: name.clone(), ..FileResult::default() };
+    // Wall-clock time only for the report's seconds column: it decides nothing the engine
+    // or a record's verdict depends on.
     let start = Instant::now();
     let script = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
