@@ -324,6 +324,18 @@ pub fn internal_error(args: std::fmt::Arguments<'_>) -> Error {
     Error::internal(std::fmt::format(args))
 }
 
+/// SQLite's ordinal (`%r`) for messages: 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,18 +45,6 @@ enum Origin {
     Line(usize),
 }
 
-/// `1st`, `2nd`, `3rd`, `4th`, ... (SQLite's `%r`).
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 100, n % 10) {
-        (11..=13, _) => "th",
-        (_, 1) => "st",
-        (_, 2) => "nd",
-        (_, 3) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 /// A value as list mode shows it (qrfRenderValue with the batch defaults).
 pub fn render_value(v: ValueRef<'_>, out: &mut Vec<u8>) {
     match v {
@@ -104,7 +92,9 @@ impl Shell {
             PieceError::Run(m) => ("Error", m),
         };
         match origin {
-            Origin::Argument(n) => eprintln!("{kind} in {} command line argument: {message}", ordinal(n)),
+            Origin::Argument(n) => {
+                eprintln!("{kind} in {} command line argument: {message}", touchstone_engine::error::ordinal(n))
+            }
             Origin::Line(n) => eprintln!("{kind} near line {n}: {message}"),
         }
     }
@@ -379,8 +369,8 @@ mod tests {
         assert_eq!(show(ValueRef::Real(1.0)), b"1.0");
         assert_eq!(show(ValueRef::Text(b"a\x01b\tc\r\nd\re")), b"a^Ab\tc\r\nd^Me");
         assert_eq!(show(ValueRef::Blob(b"ab\0cd")), b"ab");
-        assert_eq!(ordinal(2), "2nd");
-        assert_eq!(ordinal(11), "11th");
-        assert_eq!(ordinal(23), "23rd");
+        assert_eq!(touchstone_engine::error::ordinal(2), "2nd");
+        assert_eq!(touchstone_engine::error::ordinal(11), "11th");
+        assert_eq!(touchstone_engine::error::ordinal(23), "23rd");
     }
 }

@@ -90,18 +90,6 @@ fn err(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::Error, message)
 }
 
-/// SQLite's ordinal for error messages: 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.
-fn ordinal(n: usize) -> String {
-    let suffix = match (n % 100, n % 10) {
-        (11..=13, _) => "th",
-        (_, 1) => "st",
-        (_, 2) => "nd",
-        (_, 3) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 impl<'c> Resolver<'c> {
     pub fn new(catalog: &'c Catalog) -> Resolver<'c> {
         Resolver { catalog, next_cursor: 0, subqueries: Subqueries::default(), views: Vec::new(), depth: 0, height: 0 }
@@ -487,7 +475,7 @@ impl<'c> Resolver<'c> {
             let Some(k) = column else {
                 return Err(err(format!(
                     "{} ORDER BY term does not match any column in the result set",
-                    ordinal(i + 1)
+                    crate::error::ordinal(i + 1)
                 )));
             };
             let expr = self.copy_result(&cores[0].result[k], &t.expr)?;
@@ -673,7 +661,7 @@ fn in_range(k: usize, kind: &str, i: usize, n: usize) -> Result<usize> {
 }
 
 fn out_of_range(kind: &str, i: usize, n: usize) -> Error {
-    err(format!("{} {kind} BY term out of range - should be between 1 and {n}", ordinal(i + 1)))
+    err(format!("{} {kind} BY term out of range - should be between 1 and {n}", crate::error::ordinal(i + 1)))
 }
 
 /// A LEFT JOIN whose right table WHERE needs non-NULL (a row it keeps cannot be the null
