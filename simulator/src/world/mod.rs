@@ -1,0 +1,1 @@
+//! The simulated world: `SimVfs` (being built, issue 4).
