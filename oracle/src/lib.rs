@@ -4,11 +4,18 @@
 //! - [`compare`]: two database images compared at the highest level that holds (L3 identical
 //!   bytes, L2 identical allocated bytes, L1 same page kinds and keys, L0 same logical content
 //!   and a clean `PRAGMA integrity_check`).
+//! - [`sqlite_vfs`]: real SQLite on any engine `Vfs` (the reference on the simulated disk).
+//!
+//! Unsafe code is denied in the whole crate except [`sqlite_vfs`], the FFI adapter that
+//! registers a `Vfs` with SQLite: the one place in the project where `unsafe` lives.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod compare;
 pub mod pages;
+#[allow(unsafe_code)]
+pub mod sqlite_vfs;
 
 pub use compare::{Comparison, Level, PageDiff, compare_images, compare_pages};
 pub use pages::{DbImage, describe_page};
+pub use sqlite_vfs::{ReferenceConnection, SqliteVfs, seed_sqlite_prng};
