@@ -511,18 +511,19 @@ fn open_file(state: &VfsState, name: Option<&str>, flags: c_int) -> Result<Box<d
     if let Some(name) = name {
         return state.vfs.open(name, open_flags).map_err(|error| result_code(&error));
     }
-    // A temporary file: the next free name of this registration.
+    // A temporary file: the next free name of this registration, created exclusively (as
+    // SQLite always asks for NULL names) so that it is never another handle's file. The name
+    // is checked only after a failed open, so a successful one costs one Vfs call.
+    let open_flags = OpenFlags { exclusive: true, access: OpenAccess::ReadWriteCreate, ..open_flags };
     let mut last_error = ffi::SQLITE_CANTOPEN;
     for _ in 0..TEMP_NAME_ATTEMPTS {
         let path = format!("/etilqs_{}", state.next_temp.fetch_add(1, Ordering::Relaxed));
-        if state.vfs.access(&path, AccessCheck::ReadWrite).unwrap_or(false) {
-            continue;
-        }
         match state.vfs.open(&path, open_flags) {
             Ok(file) => return Ok(file),
             Err(error) => last_error = result_code(&error),
         }
-        // Created meanwhile by another registration on the same Vfs: try the next name.
+        // Taken (by another registration on the same Vfs, or a file left behind): try the next
+        // name. Any other failure is the answer.
         if !state.vfs.access(&path, AccessCheck::ReadWrite).unwrap_or(false) {
             return Err(last_error);
         }

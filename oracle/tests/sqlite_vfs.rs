@@ -21,6 +21,15 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A run loop may move connections between threads and share registrations.
+#[test]
+fn handles_are_send_and_sync_where_a_run_loop_needs_them() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<ReferenceConnection>();
+    send_sync::<SqliteVfs>();
+}
+
 /// Registers a clone of `vfs` (same files) and opens `/db` on it.
 fn open_mem(vfs: &MemVfs) -> ReferenceConnection {
     SqliteVfs::register(Arc::new(vfs.clone())).expect("register").open("/db").expect("open")
@@ -204,6 +213,8 @@ fn hot_journal_left_mid_transaction_is_rolled_back_on_open() {
 fn temporary_files_are_opened_with_null_names_and_deleted_on_close() {
     let _serial = serial();
     let mem = MemVfs::new();
+    // A file already at the first temp name: it is skipped, and left alone.
+    mem.set_file_bytes("/etilqs_0", b"keep").unwrap();
     let trace = TraceVfs::new(Arc::new(mem.clone()));
     let log = trace.log();
     let sqlite_vfs = SqliteVfs::register(Arc::new(trace)).unwrap();
@@ -241,21 +252,20 @@ fn temporary_files_are_opened_with_null_names_and_deleted_on_close() {
         .events()
         .into_iter()
         .filter_map(|e| match e.op {
-            touchstone_engine::vfs::TraceOp::Open { flags } if flags.kind != FileKind::MainDb => {
+            touchstone_engine::vfs::TraceOp::Open { flags } if flags.kind != FileKind::MainDb && e.succeeded() => {
                 assert!(flags.delete_on_close || flags.kind == FileKind::MainJournal, "{e}");
                 Some((e.path, flags.kind))
             }
             _ => None,
         })
         .collect();
-    assert!(
-        temp_opens.iter().any(|(path, kind)| *kind == FileKind::TempDb && path.starts_with("/etilqs_")),
-        "{temp_opens:?}"
-    );
+    assert!(temp_opens.iter().any(|(path, kind)| *kind == FileKind::TempDb && path == "/etilqs_1"), "{temp_opens:?}");
+    assert!(!temp_opens.iter().any(|(path, _)| path == "/etilqs_0"), "{temp_opens:?}");
     assert!(temp_opens.iter().any(|(_, kind)| *kind == FileKind::TempJournal), "the sorter spilled: {temp_opens:?}");
     let names: HashSet<&String> = temp_opens.iter().map(|(path, _)| path).collect();
     assert_eq!(names.len(), temp_opens.len(), "each temp file has its own name: {temp_opens:?}");
-    assert_eq!(mem.file_paths(), vec!["/db".to_string()], "temp files are deleted on close");
+    assert_eq!(mem.file_paths(), vec!["/db".to_string(), "/etilqs_0".to_string()], "temp files are deleted on close");
+    assert_eq!(mem.file_bytes("/etilqs_0").unwrap(), b"keep");
 }
 
 /// A Vfs around MemVfs whose files fail the `fail_at`-th write (counted from arming) with
@@ -491,6 +501,19 @@ fn wal_mode_is_refused_without_shared_memory() {
     conn.execute("INSERT INTO t VALUES (2)", []).unwrap();
     assert!(!vfs.file_exists("/db-wal"));
     assert_eq!(vfs.file_bytes("/db").unwrap()[18..20], [1, 1], "file format versions: rollback journal");
+    drop(conn);
+
+    // In exclusive locking mode SQLite needs no shared memory for WAL (its wal-index lives in
+    // heap memory), so there WAL does run on this VFS, through a "-wal" file.
+    let conn = open_mem(&vfs);
+    let mode: String = conn
+        .query_row("PRAGMA locking_mode=EXCLUSIVE", [], |row| row.get(0))
+        .and_then(|_: String| conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute("INSERT INTO t VALUES (3)", []).unwrap();
+    assert!(vfs.file_exists("/db-wal"));
+    assert_eq!(count(&conn, "t"), 3);
 }
 
 /// One seeded run: the journal image mid-transaction and the database image at the end.
