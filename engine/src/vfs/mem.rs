@@ -443,8 +443,9 @@ fn lock_world(world: &Mutex<MemWorld>) -> MutexGuard<'_, MemWorld> {
 }
 
 /// `path` as an absolute path with "." and empty components dropped and ".." applied (never
-/// above the root). Errors: `CantOpen` when nothing but the root remains.
-fn normalize_path(path: &str) -> Result<String> {
+/// above the root). Errors: `CantOpen` when nothing but the root remains. Shared with the
+/// simulator's `SimVfs`, whose paths must be the same as `MemVfs`'s.
+pub fn normalize_path(path: &str) -> Result<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

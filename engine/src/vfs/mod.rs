@@ -21,7 +21,7 @@ pub mod os;
 pub mod trace;
 
 pub use locks::{LockHandle, LockTable, ProcessLock, SingleProcess};
-pub use mem::MemVfs;
+pub use mem::{MemVfs, normalize_path};
 pub use os::OsVfs;
 pub use trace::{TraceEvent, TraceLog, TraceOp, TraceVfs};
 
