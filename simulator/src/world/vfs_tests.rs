@@ -421,3 +421,42 @@ fn set_file_bytes_is_durable_and_copies_between_worlds() {
     assert_eq!(dst.file_bytes("/db"), Some(vec![1; 4096]));
     assert_eq!(dst.file_bytes("/nothing"), None);
 }
+
+#[test]
+fn sequential_devices_order_writes_across_files() {
+    let sequential = DiskModel {
+        sector_size_bytes: 512,
+        device: DeviceCharacteristics(DeviceCharacteristics::SEQUENTIAL),
+        capacity_bytes: None,
+    };
+    // A sync of one file makes every earlier write of every file durable (the disk writes
+    // in order), but not the writes issued after that file's last one.
+    let vfs = SimVfs::new(1, sequential);
+    let mut journal = create(&vfs, "/db-journal");
+    let mut db = create(&vfs, "/db");
+    journal.write_at(&[1; 512], 0).unwrap();
+    db.write_at(&[2; 512], 0).unwrap();
+    journal.write_at(&[3; 512], 512).unwrap();
+    db.sync(SyncFlags::FULL).unwrap();
+    assert_eq!(vfs.durable_bytes("/db-journal").unwrap(), vec![1; 512]);
+    assert_eq!(vfs.durable_bytes("/db").unwrap(), vec![2; 512]);
+
+    // At a crash, nothing lands after the first write (of any file) that did not land whole.
+    let mut saw_cut = false;
+    for seed in 0..100 {
+        let vfs = SimVfs::new(seed, sequential);
+        let mut files = [create(&vfs, "/a"), create(&vfs, "/b")];
+        for i in 0..6u64 {
+            files[(i % 2) as usize].write_at(&[i as u8 + 1; 512], i / 2 * 512).unwrap();
+        }
+        vfs.take_events();
+        vfs.crash_now();
+        let kinds: Vec<FaultKind> = vfs.take_events().iter().skip(1).map(|event| event.kind).collect();
+        assert_eq!(kinds.len(), 6);
+        if let Some(miss) = kinds.iter().position(|kind| *kind != FaultKind::WriteLanded) {
+            saw_cut |= miss < 4;
+            assert!(kinds[miss + 1..].iter().all(|kind| *kind == FaultKind::WriteLost), "seed {seed}: {kinds:?}");
+        }
+    }
+    assert!(saw_cut);
+}
