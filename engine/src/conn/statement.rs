@@ -51,7 +51,21 @@ impl std::fmt::Debug for Statement<'_> {
 
 /// Compiles `parsed` against the current schema (reading it in a read transaction when no
 /// transaction is open, as sqlite3_prepare does).
+///
+/// Transaction-control statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) name no
+/// schema object, and SQLite's parser never reads the schema for them: they compile
+/// without a read transaction, so that another connection's PENDING or EXCLUSIVE lock
+/// cannot make their preparation BUSY (a COMMIT outside a transaction must say "no
+/// transaction is active", as in SQLite, not "database is locked").
 fn compile_in(session: &mut Session, parsed: &ParsedStatement, text: &str) -> Result<Rc<Program>> {
+    use crate::sql::ast::Stmt;
+    let needs_schema = !matches!(
+        parsed.stmt,
+        Stmt::Begin(_) | Stmt::Commit | Stmt::Rollback { .. } | Stmt::Savepoint(_) | Stmt::Release(_)
+    );
+    if !needs_schema {
+        return compile(parsed, text, session.db.catalog()).map(Rc::new);
+    }
     session.db.with_read(|db| compile(parsed, text, db.catalog())).map(Rc::new)
 }
 
@@ -111,7 +125,14 @@ impl<'c> Statement<'c> {
                     // Only the step that ends the statement reports its changes; later steps
                     // of a finished run return Done again and change nothing.
                     let ending = self.vm.txn.active;
-                    s.end_statement_ok(&mut self.vm.txn)?;
+                    if let Err(e) = s.end_statement_ok(&mut self.vm.txn) {
+                        // The autocommit commit failed (BUSY, I/O): sqlite3VdbeHalt rolls
+                        // back and sets changes() to 0.
+                        if ending && self.vm.program().info.counts_changes {
+                            s.changes = 0;
+                        }
+                        return Err(e);
+                    }
                     if ending && self.vm.program().info.counts_changes {
                         s.changes = self.vm.changes;
                         s.total_changes += self.vm.changes;
@@ -195,8 +216,9 @@ impl<'c> Statement<'c> {
         Ok(rows.next()?.is_some())
     }
 
-    /// The current row's values (after a step that returned true).
-    fn current_row(&self) -> &[Value] {
+    /// The current row's values (after a step that returned true): the step-wise API of
+    /// [`Statement::step`], for callers that interleave steps of several statements.
+    pub fn row_values(&self) -> &[Value] {
         self.vm.row()
     }
 }
@@ -205,6 +227,12 @@ impl<'c> Statement<'c> {
 /// back so that nothing stays locked.
 fn settle(s: &mut Session, vm: &mut Vm) {
     if !vm.txn.active {
+        // A run suspended by BUSY before its transaction began ends here too: SQLite's
+        // sqlite3VdbeReset halts it, and sqlite3VdbeHalt sets changes() to the statement's
+        // count (none) for a statement that counts changes.
+        if vm.is_suspended() && vm.program().info.counts_changes {
+            s.changes = vm.changes;
+        }
         return;
     }
     if let Err(e) = s.end_statement_ok(&mut vm.txn) {
@@ -237,7 +265,7 @@ impl Rows<'_, '_> {
         match self.stmt.step() {
             Ok(true) => {
                 let program = self.stmt.vm.program();
-                Ok(Some(Row { values: self.stmt.current_row(), columns: &program.columns }))
+                Ok(Some(Row { values: self.stmt.row_values(), columns: &program.columns }))
             }
             Ok(false) => {
                 self.done = true;

@@ -152,6 +152,12 @@ impl Vm {
         }
     }
 
+    /// True when a run started and stopped without halting: a BUSY at its transaction's
+    /// start, which a later step may retry.
+    pub fn is_suspended(&self) -> bool {
+        !self.fresh && !self.halted && self.row.is_none()
+    }
+
     /// True once the program halted (successfully or not).
     pub fn is_halted(&self) -> bool {
         self.halted
