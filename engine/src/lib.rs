@@ -24,6 +24,7 @@ pub mod error;
 pub mod eval;
 pub mod format;
 pub mod pager;
+pub mod planted;
 pub mod schema;
 pub mod session;
 pub mod sql;

@@ -376,11 +376,16 @@ impl Vm {
             }
             Op::Delete { cursor, count_change } => {
                 let bt = s.db.btree();
+                let planted = *count_change
+                    && self.changes == 2
+                    && crate::planted::active(crate::planted::Bug::DeleteSkipsThirdRow);
                 let c = self.cursor_mut(*cursor)?;
                 match &mut c.kind {
                     CursorKind::Btree(b) => {
                         b.invalidate();
-                        bt.delete(&b.cursor, true)?
+                        if !planted {
+                            bt.delete(&b.cursor, true)?
+                        }
                     }
                     CursorKind::Ephemeral(e) => e.delete_current(),
                     CursorKind::Sorter(_) => return Err(Error::internal("Delete from a sorter")),
