@@ -6,13 +6,19 @@
 //!   and a clean `PRAGMA integrity_check`).
 //! - [`sqlite_vfs`]: real SQLite on any engine `Vfs` (the reference on the simulated disk).
 //!
+//! - [`sqlite_stmt`]: real SQLite's statements stepped one row at a time (raw handles), for
+//!   the simulator's lockstep runs.
+//!
 //! Unsafe code is denied in the whole crate except [`sqlite_vfs`], the FFI adapter that
-//! registers a `Vfs` with SQLite: the one place in the project where `unsafe` lives.
+//! registers a `Vfs` with SQLite, and [`sqlite_stmt`], which steps SQLite's statements
+//! through the same FFI: the only places in the project where `unsafe` lives.
 
 #![deny(unsafe_code)]
 
 pub mod compare;
 pub mod pages;
+#[allow(unsafe_code)]
+pub mod sqlite_stmt;
 #[allow(unsafe_code)]
 pub mod sqlite_vfs;
 
