@@ -15,6 +15,7 @@ mod cli;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use touchstone_simulator::target::TargetKind;
 
 #[derive(Parser)]
 #[command(
@@ -46,12 +47,74 @@ enum Command {
         /// The second file.
         b: PathBuf,
     },
-    /// Run a simulation campaign (not built yet: issue 4).
-    Run,
-    /// Replay one seed or repro file (not built yet: issue 4).
-    Replay,
-    /// Shrink a failing run (not built yet: issue 4).
-    Shrink,
+    /// Run a simulation campaign: seeds of a scenario, each run on the target and on real
+    /// SQLite in lockstep. Failures are written to OUT/failures/SEED/ as they happen, a
+    /// summary to OUT/summary.json and OUT/summary.md at the end. Exit status 1 when any
+    /// seed failed. Without --seeds, --count or a time limit: seeds 0..1000.
+    Run {
+        /// Scenario file (default: the embedded default scenario).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Seeds A..B (B excluded).
+        #[arg(long, value_name = "A..B", conflicts_with = "count")]
+        seeds: Option<String>,
+        /// Seeds 0..N.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+        /// Stop starting seeds after H hours (endless seeds unless a range is given).
+        #[arg(long, conflicts_with = "minutes")]
+        hours: Option<f64>,
+        /// Stop starting seeds after M minutes.
+        #[arg(long)]
+        minutes: Option<f64>,
+        /// Worker processes.
+        #[arg(long, default_value_t = 1)]
+        jobs: u64,
+        /// Run only seeds S with S % N == I (one machine's part of a campaign).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// The engine under test: the engine, or SQLite itself (calibration).
+        #[arg(long, value_enum, default_value_t = TargetKind::Engine)]
+        target: TargetKind,
+        /// Output directory.
+        #[arg(long, default_value = "runs/latest")]
+        out: PathBuf,
+        /// Also write OUT/hashes.txt: every seed's trace hash.
+        #[arg(long)]
+        hashes: bool,
+    },
+    /// Replay one seed of a scenario, or a repro file, and print its trace hash (and with
+    /// --trace every step). Exit status 1 when it fails.
+    Replay {
+        /// A repro file (failures/SEED/repro.toml, a shrunk repro, corpus/regressions/*).
+        file: Option<PathBuf>,
+        /// The seed to replay.
+        #[arg(long, conflicts_with = "file")]
+        seed: Option<u64>,
+        /// Scenario file of the seed (default: the embedded default).
+        #[arg(long, conflicts_with = "file")]
+        scenario: Option<PathBuf>,
+        /// The engine under test.
+        #[arg(long, value_enum, default_value_t = TargetKind::Engine, conflicts_with = "file")]
+        target: TargetKind,
+        /// Print every step: connection, statement, both outcomes, faults.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Shrink a failing repro file to a small one that fails the same way.
+    Shrink {
+        /// The repro file.
+        file: PathBuf,
+        /// Where to write the shrunk repro (default: FILE with extension .shrunk.toml).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// One worker process of `run --jobs N` (internal).
+    #[command(hide = true)]
+    Worker {
+        /// The worker's task as JSON.
+        spec: String,
+    },
     /// A shell on the engine: runs SQL from the argument or standard input on FILE and
     /// prints rows as the sqlite3 shell does in list mode (`|` between values, NULL empty).
     /// Errors go to stderr; the exit status is 1 if any statement failed. Dot-commands:
@@ -113,11 +176,6 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
-fn not_built(what: &str, issue: u32) -> ExitCode {
-    eprintln!("touchstone: {what} is not built yet (issue {issue}).");
-    ExitCode::from(2)
-}
-
 /// The arguments, with sqlite3's single-dash `-bail` after `sql` accepted as `--bail`.
 fn arguments() -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -131,7 +189,26 @@ fn arguments() -> Vec<std::ffi::OsString> {
     args
 }
 
+/// With the `planted-bugs` feature: plants the engine bug named by TOUCHSTONE_PLANT (worker
+/// processes inherit the variable, so a whole campaign runs with it).
+#[cfg(feature = "planted-bugs")]
+fn plant_from_env() -> Result<(), ExitCode> {
+    use touchstone_engine::planted::{Bug, plant};
+    if let Ok(name) = std::env::var("TOUCHSTONE_PLANT") {
+        let Some(bug) = Bug::from_name(&name) else {
+            eprintln!("touchstone: TOUCHSTONE_PLANT={name}: no such planted bug");
+            return Err(ExitCode::from(2));
+        };
+        plant(bug);
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    #[cfg(feature = "planted-bugs")]
+    if let Err(code) = plant_from_env() {
+        return code;
+    }
     let cli = Cli::parse_from(arguments());
     match cli.command {
         Command::Page { file, pgno } => match read(&file) {
@@ -149,9 +226,25 @@ fn main() -> ExitCode {
             }
             (Err(code), _) | (_, Err(code)) => code,
         },
-        Command::Run => not_built("the simulator", 4),
-        Command::Replay => not_built("replay", 4),
-        Command::Shrink => not_built("shrink", 4),
+        Command::Run { scenario, seeds, count, hours, minutes, jobs, shard, target, out, hashes } => {
+            cli::sim::run(cli::sim::RunOptions {
+                scenario,
+                seeds,
+                count,
+                hours,
+                minutes,
+                jobs,
+                shard,
+                target,
+                out,
+                hashes,
+            })
+        }
+        Command::Replay { file, seed, scenario, target, trace } => {
+            cli::sim::replay(file.as_deref(), seed, scenario.as_deref(), target, trace)
+        }
+        Command::Shrink { file, out } => cli::sim::shrink_file(&file, out.as_deref()),
+        Command::Worker { spec } => cli::sim::worker(&spec),
         Command::Sql { file, sql, bail } => cli::shell::run(&file, sql.as_deref(), bail),
         Command::Slt { files, verbose, show_failures, errors_summary } => {
             let show_failures = if verbose { usize::MAX } else { show_failures.unwrap_or(0) };

@@ -39,8 +39,15 @@ fn compare_reports_the_level_and_exit_status() {
 }
 
 #[test]
-fn unbuilt_commands_say_so() {
-    let out = touchstone(&["run"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("not built yet (issue 4)"));
+fn run_writes_a_summary_and_bad_arguments_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("run");
+    let out = touchstone(&["run", "--count", "5", "--target", "sqlite", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let summary = std::fs::read_to_string(out_dir.join("summary.json")).unwrap();
+    assert!(summary.contains("\"seeds_run\": 5"), "{summary}");
+    assert!(out_dir.join("summary.md").exists());
+    for bad in [&["run", "--seeds", "5..2"][..], &["run", "--shard", "3/3"], &["replay"], &["shrink", "/nonexistent"]] {
+        assert_eq!(touchstone(bad).status.code(), Some(2), "{bad:?}");
+    }
 }

@@ -11,6 +11,7 @@
 //! - `panics`: running engine calls so that a panic becomes a reported failure.
 
 pub mod complete;
-pub mod panics;
+
 pub mod shell;
+pub mod sim;
 pub mod slt;

@@ -34,7 +34,7 @@ use touchstone_engine::format::value::{Value, ValueRef};
 use touchstone_engine::sql::parse_statements;
 
 use super::complete::is_complete;
-use super::panics;
+use touchstone_simulator::panics;
 
 /// Where a piece of SQL came from, for error messages.
 #[derive(Clone, Copy)]

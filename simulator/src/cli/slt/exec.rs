@@ -27,7 +27,7 @@ use touchstone_engine::eval::printf::format_real;
 use touchstone_engine::format::value::{Value, ValueRef};
 use touchstone_engine::sql::parse_statements;
 
-use crate::cli::panics;
+use touchstone_simulator::panics;
 
 /// A column type character of a `query` record, kept as written (the C harness rejects any
 /// but `T`, `I` and `R` when the record runs).

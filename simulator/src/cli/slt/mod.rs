@@ -24,9 +24,9 @@ use sqllogictest::{Condition, Control, QueryExpect, Record, ResultMode, SortMode
 use touchstone_engine::conn::Connection;
 use touchstone_engine::vfs::MemVfs;
 
-use crate::cli::panics;
 use exec::{FailureKind, SltType};
 pub use report::Report;
+use touchstone_simulator::panics;
 
 /// The engine name matched by `skipif` and `onlyif`.
 pub const ENGINE_NAME: &str = "sqlite";

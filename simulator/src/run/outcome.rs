@@ -1,0 +1,85 @@
+//! What one step of one engine said, and how two such answers are compared.
+
+use std::fmt;
+
+use touchstone_engine::format::value::Value;
+
+use crate::target::Failure;
+
+/// SQLITE_BUSY.
+pub const SQLITE_BUSY: i32 = 5;
+
+/// The outcome of one step on one engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A result row.
+    Row(Vec<Value>),
+    /// The statement finished.
+    Done { changes: u64, last_insert_rowid: i64, autocommit: bool },
+    /// Opening, preparing or stepping failed.
+    Error { failure: Failure, autocommit: bool },
+    /// A `Next` on a connection with no statement open: nothing ran.
+    Idle,
+}
+
+impl Outcome {
+    /// True for an SQLITE_BUSY error.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Outcome::Error { failure, .. } if failure.code == SQLITE_BUSY)
+    }
+
+    /// True when the outcomes are the same: values bit for bit (REALs by their bits, so
+    /// -0.0 and 0.0 differ and NaN equals itself), codes, messages, counters.
+    pub fn same_as(&self, other: &Outcome) -> bool {
+        match (self, other) {
+            (Outcome::Row(a), Outcome::Row(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
+            _ => self == other,
+        }
+    }
+}
+
+/// Values equal bit for bit.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Real(x), Value::Real(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    }
+}
+
+/// A value as the trace shows it: SQL literal syntax, long text and blobs cut with their
+/// length and a hash (the hash keeps them distinct in the trace hash).
+pub fn render_value(value: &Value) -> String {
+    const SHOW_BYTES: usize = 40;
+    let cut = |bytes: &[u8], show: &dyn Fn(&[u8]) -> String| {
+        if bytes.len() <= SHOW_BYTES {
+            show(bytes)
+        } else {
+            format!("{}…[{} bytes, fnv {:016x}]", show(&bytes[..SHOW_BYTES]), bytes.len(), super::trace::fnv1a(bytes))
+        }
+    };
+    match value {
+        Value::Null => "NULL".to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => format!("{r:?}"),
+        Value::Text(t) => cut(t, &|b| format!("'{}'", String::from_utf8_lossy(b).replace('\'', "''"))),
+        Value::Blob(b) => cut(b, &|b| format!("X'{}'", b.iter().map(|x| format!("{x:02X}")).collect::<String>())),
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Row(values) => {
+                let shown: Vec<String> = values.iter().map(render_value).collect();
+                write!(f, "row ({})", shown.join(", "))
+            }
+            Outcome::Done { changes, last_insert_rowid, autocommit } => {
+                write!(f, "done changes={changes} last_rowid={last_insert_rowid} autocommit={autocommit}")
+            }
+            Outcome::Error { failure, autocommit } => {
+                write!(f, "error {}/{} {:?} autocommit={autocommit}", failure.code, failure.extended, failure.message)
+            }
+            Outcome::Idle => write!(f, "idle"),
+        }
+    }
+}

