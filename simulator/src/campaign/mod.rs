@@ -114,6 +114,8 @@ fn write_failure(spec: &WorkerSpec, seed: u64, repro: &Repro, report: &RunReport
 /// Errors: the scenario cannot be read.
 pub fn work(spec: &WorkerSpec, mut sink: impl FnMut(SeedResult)) -> Result<(), String> {
     let scenario = Scenario::load(spec.scenario_path.as_deref())?;
+    // Wall clock: only decides when to stop starting seeds (--hours / --minutes), never what
+    // a seed does; each run's choices come from its seed alone.
     let started = Instant::now();
     let limit = spec.run_for_ms.map(Duration::from_millis);
     for seed in spec.seeds.seeds_for_job(spec.job, spec.jobs) {
@@ -159,6 +161,8 @@ pub fn run_campaign(spec: &WorkerSpec, jobs: u64, mut sink: impl FnMut(SeedResul
             .map_err(|e| format!("cannot start worker {job}: {e}"))?;
         let stdout = child.stdout.take().ok_or("worker has no stdout")?;
         let sender = sender.clone();
+        // A thread per worker only reads that worker's output lines; runs happen in the
+        // worker processes, one seed at a time, and results are keyed by seed.
         readers.push(std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let parsed = line

@@ -99,6 +99,7 @@ pub fn run(options: RunOptions) -> ExitCode {
             .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(500));
+    // Wall clock: the progress bar's statements/s and the summary's seconds only.
     let started = Instant::now();
     let result = campaign::run_campaign(&spec, spec.jobs, |result| {
         if let Some(class) = &result.class {
