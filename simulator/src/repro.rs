@@ -49,10 +49,13 @@ impl Repro {
         }
     }
 
-    /// Reads a repro file. Errors: the path and what is wrong with it.
+    /// Reads a repro file and checks its plan ([`Plan::validate`]). Errors: the path and
+    /// what is wrong with it.
     pub fn load(path: &Path) -> Result<Repro, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let repro: Repro = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        repro.plan.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(repro)
     }
 
     /// Writes the repro as TOML. Errors: the path and the I/O error.

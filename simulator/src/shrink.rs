@@ -12,7 +12,7 @@
 //! deterministic, so the shrunk repro fails on every machine.
 
 use crate::repro::Repro;
-use crate::workload::Step;
+use crate::workload::{Step, WorldConfig};
 
 /// The most candidate runs one shrink may try.
 pub const MAX_ATTEMPTS: u32 = 20_000;
@@ -42,39 +42,26 @@ impl<F: FnMut(&Repro) -> bool> Shrinker<F> {
         (self.fails)(candidate)
     }
 
+    /// Turns each fault off in turn (every I/O fault rate, the disk capacity, latency).
     fn faults(&mut self, repro: &mut Repro) -> bool {
+        /// Zeroes one fault of a world; false when it was already off.
+        type TurnOff = fn(&mut WorldConfig) -> bool;
+        fn zero_rate(rate: &mut f64) -> bool {
+            std::mem::replace(rate, 0.0) != 0.0
+        }
+        const FAULTS: [TurnOff; 7] = [
+            |w| zero_rate(&mut w.read_eio),
+            |w| zero_rate(&mut w.write_eio),
+            |w| zero_rate(&mut w.sync_eio),
+            |w| zero_rate(&mut w.open_eio),
+            |w| zero_rate(&mut w.short_read),
+            |w| std::mem::take(&mut w.capacity_bytes) != 0,
+            |w| std::mem::take(&mut w.latency_max_us) != 0,
+        ];
         let mut progress = false;
-        for field in 0..7 {
+        for turn_off in FAULTS {
             let mut candidate = repro.clone();
-            let w = &mut candidate.plan.world;
-            let slot: &mut f64 = match field {
-                0 => &mut w.read_eio,
-                1 => &mut w.write_eio,
-                2 => &mut w.sync_eio,
-                3 => &mut w.open_eio,
-                4 => &mut w.short_read,
-                5 => {
-                    if w.capacity_bytes == 0 {
-                        continue;
-                    }
-                    w.capacity_bytes = 0;
-                    &mut w.read_eio
-                }
-                _ => {
-                    if w.latency_max_us == 0 {
-                        continue;
-                    }
-                    w.latency_max_us = 0;
-                    &mut w.read_eio
-                }
-            };
-            if field < 5 {
-                if *slot == 0.0 {
-                    continue;
-                }
-                *slot = 0.0;
-            }
-            if self.keeps(&candidate) {
+            if turn_off(&mut candidate.plan.world) && self.keeps(&candidate) {
                 *repro = candidate;
                 progress = true;
             }

@@ -95,6 +95,27 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Checks what a hand-edited or damaged repro file could get wrong: the number of
+    /// connections within the scenario limit, every step on one of them, the setup within
+    /// the steps. Errors: the first problem found.
+    pub fn validate(&self) -> Result<(), String> {
+        let max = crate::scenario::limits::MAX_CONNECTIONS;
+        if !(1..=max).contains(&self.connections) {
+            return Err(format!("plan: connections must be 1 to {max}, not {}", self.connections));
+        }
+        if self.setup_steps as usize > self.steps.len() {
+            return Err(format!("plan: setup_steps {} exceeds the {} steps", self.setup_steps, self.steps.len()));
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Some(conn) = step.conn()
+                && conn >= self.connections
+            {
+                return Err(format!("plan: step {i} runs on connection {conn} of {}", self.connections));
+            }
+        }
+        Ok(())
+    }
+
     /// The number of SQL statements the plan starts.
     pub fn statement_count(&self) -> usize {
         self.steps.iter().filter(|s| matches!(s, Step::Sql { .. })).count()
@@ -298,5 +319,15 @@ mod tests {
         let text = toml::to_string(&plan).unwrap();
         let back: Plan = toml::from_str(&text).unwrap();
         assert_eq!(back, plan);
+        assert_eq!(plan.validate(), Ok(()));
+        let mut bad = plan.clone();
+        bad.connections = 0;
+        assert!(bad.validate().is_err());
+        let mut bad = plan.clone();
+        bad.steps.push(Step::Next { conn: plan.connections });
+        assert!(bad.validate().unwrap_err().contains("connection"));
+        let mut bad = plan;
+        bad.setup_steps = bad.steps.len() as u32 + 1;
+        assert!(bad.validate().is_err());
     }
 }
