@@ -56,13 +56,23 @@ struct AggQuery<'a> {
     has_minmax: bool,
     result: &'a [Ir],
     having: Option<&'a Ir>,
+    /// The direction of each GROUP BY key in its sorter: ascending, unless an identical
+    /// ORDER BY lends its directions (empty: all ascending).
+    group_desc: &'a [bool],
 }
 
 impl Compiler<'_> {
     /// Compiles an aggregate core, sending its rows to `sink`. The aggregate calls of
     /// `unsorted` (ORDER BY terms of a one-row query) are computed too, as SQLite's AggInfo
-    /// holds them, though nothing is sorted on them.
-    pub fn aggregate_core(&mut self, core: &Core, sink: &RowSink<'_>, unsorted: &[OrderTerm]) -> Result<()> {
+    /// holds them, though nothing is sorted on them. `group_desc` gives the GROUP BY keys'
+    /// directions (see [`group_order`]; empty: ascending).
+    pub fn aggregate_core(
+        &mut self,
+        core: &Core,
+        sink: &RowSink<'_>,
+        unsorted: &[OrderTerm],
+        group_desc: &[bool],
+    ) -> Result<()> {
         if unsorted.iter().all(|t| !super::resolve::contains_aggregate(&t.expr)) && self.simple_count(core, sink)? {
             return Ok(());
         }
@@ -105,8 +115,15 @@ impl Compiler<'_> {
             limits: sink.limits,
             brk: sink.brk,
         };
-        let agg =
-            AggQuery { calls: &calls, bare: &bare, bare_regs, has_minmax, result: &result, having: having.as_ref() };
+        let agg = AggQuery {
+            calls: &calls,
+            bare: &bare,
+            bare_regs,
+            has_minmax,
+            result: &result,
+            having: having.as_ref(),
+            group_desc,
+        };
         if core.group_by.is_empty() {
             self.aggregate_single(core, &agg, &out_sink)
         } else {
@@ -244,7 +261,8 @@ impl Compiler<'_> {
         for g in &core.group_by {
             collations.push(self.collation_of(g, g.root)?);
         }
-        let key_info = Rc::new(KeyInfo { descending: vec![false; collations.len()], collations });
+        let descending = (0..collations.len()).map(|i| agg.group_desc.get(i).copied().unwrap_or(false)).collect();
+        let key_info = Rc::new(KeyInfo { descending, collations });
         // The columns the sorted rows carry: those the aggregates' arguments and the bare
         // columns read.
         let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
@@ -382,6 +400,23 @@ impl Compiler<'_> {
 
 /// The arguments of the aggregate calls, each as an expression of its own (the loops read
 /// their columns, wherever the call stands).
+/// The ORDER BY of a grouped query when it is the GROUP BY itself (sqlite3Select's
+/// orderByGrp): the same expressions in the same order, with no NULLS placement other than
+/// the default. The groups then come out of the GROUP BY sorter in the ORDER BY's order (the
+/// GROUP BY keys take its directions), and SQLite codes no ORDER BY sorter: each group's row
+/// is returned as soon as the group ends, which is visible when a later group fails
+/// (`sum()` overflowing) after earlier rows were returned. Returns the directions.
+pub(crate) fn group_order(core: &Core, order_by: &[OrderTerm]) -> Option<Vec<bool>> {
+    if core.group_by.is_empty() || core.group_by.len() != order_by.len() {
+        return None;
+    }
+    let same = core.group_by.iter().zip(order_by).all(|(g, t)| {
+        let default_nulls = t.nulls_first.is_none_or(|first| first != t.desc);
+        default_nulls && super::resolve::ir_equal(g, g.root, &t.expr, t.expr.root)
+    });
+    same.then(|| order_by.iter().map(|t| t.desc).collect())
+}
+
 fn call_arguments(calls: &[AggCall]) -> Vec<Ir> {
     let mut out = Vec::new();
     for c in calls {

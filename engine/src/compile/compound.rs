@@ -146,7 +146,7 @@ impl Compiler<'_> {
         };
         let inner = RowSink { distinct, ..copy_sink(sink) };
         if core.aggregate {
-            return self.aggregate_core(core, &inner, &[]);
+            return self.aggregate_core(core, &inner, &[], &[]);
         }
         if !core.values.is_empty() {
             return self.values_rows(core, &inner);

@@ -14,6 +14,7 @@
 //! deletes before a later check may abort. Only such a statement, when it may also abort,
 //! runs under a statement journal; any other fails, if at all, before its first write.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use super::query::{Core, Source};
@@ -337,19 +338,24 @@ impl Compiler<'_> {
     }
 
     /// NOT NULL, CHECK, rowid and UNIQUE checks of a new row (`sqlite3GenerateConstraintChecks`).
-    /// `old_rowid`: the row's rowid before an UPDATE. Returns how the record is to be written.
+    /// `update`: what an UPDATE changes (None for an INSERT, which changes everything).
+    /// Returns how the record is to be written: column affinities are applied to the row
+    /// (OP_Affinity) before the first CHECK constraint or changed index that needs them,
+    /// and otherwise only when the record is made (which keeps a small integral REAL an
+    /// integer in the record).
     #[allow(clippy::too_many_arguments)]
     fn constraint_checks(
         &mut self,
         table: &Rc<Table>,
         wc: &WriteCursors,
         row: NewRow,
-        old_rowid: Option<Reg>,
+        update: Option<&UpdateOf>,
         rowid_changes: bool,
         or: Option<ConflictResolution>,
         ignore: Label,
     ) -> Result<crate::eval::affinity::RecordPath> {
         let def = &table.def;
+        let old_rowid = update.map(|u| u.old_rowid);
         let resolve = |c: Option<ConflictResolution>| or.or(c).unwrap_or(ConflictResolution::Abort);
         // NOT NULL. A column whose REPLACE put its default in place is checked again as
         // ABORT (the second pass of sqlite3GenerateConstraintChecks): a NULL default fails.
@@ -391,14 +397,35 @@ impl Compiler<'_> {
                 action: on_error(ConflictResolution::Abort),
             });
         }
-        // Column affinities, before CHECK constraints and index keys.
-        let needs_affinity = !def.checks.is_empty() || !table.indexes.is_empty();
+        // The CHECK constraints to evaluate: an UPDATE skips those that read no column it
+        // changes (sqlite3ExprReferencesUpdatedColumn; the rowid counts when it changes).
+        let mut checks = Vec::with_capacity(def.checks.len());
+        for check in &def.checks {
+            let ir = self.table_expr(table, &check.expr)?;
+            let evaluated = match update {
+                None => true,
+                Some(u) => {
+                    let mut read = BTreeSet::new();
+                    self.expr_columns(&ir, &mut read);
+                    read.iter().any(|&(_, col)| match col.map(|j| j as usize) {
+                        Some(j) if Some(j) != def.rowid_alias => u.columns[j],
+                        _ => rowid_changes,
+                    })
+                }
+            };
+            if evaluated {
+                checks.push((check, ir));
+            }
+        }
+        // Column affinities, before the CHECK constraints and the keys of changed indexes.
+        let changes_an_index = update.map_or(!table.indexes.is_empty(), |u| u.indexes.contains(&true));
+        let needs_affinity = !checks.is_empty() || changes_an_index;
         let affinities: Rc<[Affinity]> = def.columns.iter().map(|c| c.affinity).collect();
         if needs_affinity {
             self.b.emit(Op::Affinity { start: row.data, affinities: affinities.clone() });
         }
         // CHECK constraints see the row's columns through substitution.
-        if !def.checks.is_empty() {
+        if !checks.is_empty() {
             let action = resolve(None);
             let map = (0..def.columns.len())
                 .map(|j| {
@@ -409,10 +436,9 @@ impl Compiler<'_> {
                 .collect();
             self.subst.push(map);
             let r = (|| {
-                for check in &def.checks {
-                    let ir = self.table_expr(table, &check.expr)?;
+                for (check, ir) in &checks {
                     let ok = self.b.label();
-                    self.expr_jump(&ir, ir.root, ok, true, true)?;
+                    self.expr_jump(ir, ir.root, ok, true, true)?;
                     match action {
                         ConflictResolution::Ignore => {
                             self.b.emit(Op::Goto { target: ignore.addr() });
@@ -752,6 +778,7 @@ impl Compiler<'_> {
         self.adopt_cursors(r);
         let rowid_set = sets.iter().find(|(t, _)| t.is_none());
         let rowid_changes = rowid_set.is_some();
+        let set_columns: Vec<bool> = (0..def.columns.len()).map(|j| sets.iter().any(|(t, _)| *t == Some(j))).collect();
         // The indexes whose entries change: a key column assigned, or the rowid.
         let changed: Vec<bool> = table
             .indexes
@@ -814,7 +841,8 @@ impl Compiler<'_> {
                 }
             }
         }
-        let path = self.constraint_checks(&table, &wc, row, Some(old_rowid), rowid_changes, u.or_conflict, next)?;
+        let update_of = UpdateOf { old_rowid, columns: set_columns, indexes: changed.clone() };
+        let path = self.constraint_checks(&table, &wc, row, Some(&update_of), rowid_changes, u.or_conflict, next)?;
         // The old row's changed index entries go, then the row moves or is overwritten.
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
         for (ix, idx) in table.indexes.iter().enumerate() {
@@ -894,6 +922,16 @@ enum RowSource {
 }
 
 /// How much a constraint failure undoes.
+/// What an UPDATE changes (sqlite3Update's aiChng and aRegIdx), for its constraint checks.
+struct UpdateOf {
+    /// The row's rowid before the update.
+    old_rowid: Reg,
+    /// Per column: assigned by SET (the rowid alias excluded: the rowid is `rowid_changes`).
+    columns: Vec<bool>,
+    /// Per index of the table: its entry changes.
+    indexes: Vec<bool>,
+}
+
 fn on_error(c: ConflictResolution) -> OnError {
     match c {
         ConflictResolution::Rollback => OnError::Rollback,

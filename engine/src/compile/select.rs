@@ -108,9 +108,13 @@ impl Compiler<'_> {
             order_by = None;
         }
         if core.aggregate {
+            let group_desc = order_by.and_then(|terms| super::aggregate::group_order(core, terms));
+            if group_desc.is_some() {
+                order_by = None;
+            }
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
             let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
-            self.aggregate_core(core, &sink, unsorted)?;
+            self.aggregate_core(core, &sink, unsorted, group_desc.as_deref().unwrap_or_default())?;
             if let Some((cursor, terms)) = sorter {
                 self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
                 self.sorter_output(cursor, terms, &sink)?;

@@ -69,11 +69,16 @@ pub fn compile(parsed: &ParsedStatement, sql: &str, catalog: &Catalog) -> Result
         | Stmt::CreateView(_)
         | Stmt::CreateTrigger(_)
         | Stmt::Reindex(_) => {
-            let text = sql.get(parsed.span.start..parsed.span.end).unwrap_or(sql);
+            // Names are checked now, as SQLite's parser checks them: an error here, or an
+            // IF [NOT] EXISTS that makes the statement do nothing, takes no write lock.
+            let check = crate::storage::check_ddl(catalog, &parsed.stmt)?;
             c.uses_db = true;
-            c.info.writes = true;
-            c.info.multi_write = true;
-            c.b.emit(Op::Ddl { sql: Rc::from(text) });
+            if check == crate::storage::DdlCheck::Change {
+                let text = sql.get(parsed.span.start..parsed.span.end).unwrap_or(sql);
+                c.info.writes = true;
+                c.info.multi_write = true;
+                c.b.emit(Op::Ddl { sql: Rc::from(text) });
+            }
             c.finish(Vec::new(), Vec::new())
         }
         Stmt::Begin(kind) => txn(c, TxnOp::Begin(*kind)),

@@ -52,21 +52,46 @@ impl std::fmt::Debug for Statement<'_> {
 /// Compiles `parsed` against the current schema (reading it in a read transaction when no
 /// transaction is open, as sqlite3_prepare does).
 ///
+/// Compiles a statement as sqlite3_prepare does. The schema comes from the connection's
+/// catalog, read from the file only when it is not loaded (so preparing needs no lock while
+/// the catalog is loaded: another connection's PENDING or EXCLUSIVE lock makes a statement
+/// BUSY when it runs, not when it is prepared). The catalog may be stale; the cookie check
+/// at the statement's start catches that. When compiling fails on a name (Parse.checkSchema),
+/// the cookie is checked at once (schemaIsValid) and, if the schema changed, the statement
+/// is compiled once more against a fresh catalog (sqlite3LockAndPrepare).
+///
 /// Transaction-control statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) name no
-/// schema object, and SQLite's parser never reads the schema for them: they compile
-/// without a read transaction, so that another connection's PENDING or EXCLUSIVE lock
-/// cannot make their preparation BUSY (a COMMIT outside a transaction must say "no
-/// transaction is active", as in SQLite, not "database is locked").
+/// schema object, and SQLite's parser never reads the schema for them.
 fn compile_in(session: &mut Session, parsed: &ParsedStatement, text: &str) -> Result<Rc<Program>> {
     use crate::sql::ast::Stmt;
     let needs_schema = !matches!(
         parsed.stmt,
         Stmt::Begin(_) | Stmt::Commit | Stmt::Rollback { .. } | Stmt::Savepoint(_) | Stmt::Release(_)
     );
-    if !needs_schema {
-        return compile(parsed, text, session.db.catalog()).map(Rc::new);
+    let db = &mut session.db;
+    if needs_schema {
+        db.load_catalog_if_needed()?;
     }
-    session.db.with_read(|db| compile(parsed, text, db.catalog())).map(Rc::new)
+    let program = match compile(parsed, text, db.catalog()) {
+        Err(e) if needs_schema && names_schema_object(&e) && db.catalog_is_stale() => {
+            db.load_catalog_if_needed()?;
+            compile(parsed, text, db.catalog())
+        }
+        r => r,
+    }?;
+    Ok(Rc::new(program))
+}
+
+/// True for the compile errors after which SQLite checks whether its schema is stale
+/// (the places that set Parse.checkSchema): a table, column, index or trigger not found,
+/// an INSERT column not in the table, and CREATE TABLE / VIEW on a name that is taken.
+fn names_schema_object(e: &Error) -> bool {
+    let m = e.message();
+    ["no such table: ", "no such column: ", "no such index: ", "no such trigger: ", "there is already an index named "]
+        .iter()
+        .any(|p| m.starts_with(p))
+        || (m.starts_with("table ") && (m.contains(" has no column named ") || m.ends_with(" already exists")))
+        || (m.starts_with("view ") && m.ends_with(" already exists"))
 }
 
 impl<'c> Statement<'c> {

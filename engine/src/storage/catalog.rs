@@ -27,6 +27,7 @@
 //! - DROP INDEX: its row deleted; the schema cookie; its b-tree destroyed.
 
 use super::Database;
+use super::ddl_check::{DdlCheck, check_ddl, check_schema_name};
 use super::integrity_record::{Column, ColumnFault, RecordView};
 use crate::btree::modify::InsertFlags;
 use crate::btree::{KeyInfo, TreeKind};
@@ -36,7 +37,7 @@ use crate::format::header::offset;
 use crate::format::record::{Record, encode_values};
 use crate::format::value::Value;
 use crate::pager::Pgno;
-use crate::schema::{IndexDef, IndexOrigin, IndexTarget, TableDef};
+use crate::schema::{IndexDef, IndexTarget, TableDef};
 use crate::sql::ast::{DropKind, SortOrder, Stmt};
 use crate::sql::parse_statement;
 use std::rc::Rc;
@@ -114,7 +115,7 @@ impl Catalog {
 
     /// The error for creating a table or view named `name` when that name is taken
     /// (sqlite3StartTable's wording), or None when it is free.
-    fn name_conflict(&self, name: &str) -> Option<Error> {
+    pub(super) fn name_conflict(&self, name: &str) -> Option<Error> {
         let msg = if self.index(name).is_some() {
             format!("there is already an index named {name}")
         } else if self.view(name).is_some() {
@@ -142,7 +143,7 @@ impl Catalog {
         if taken { Err(malformed(row, format!("{name} already exists"))) } else { Ok(()) }
     }
 
-    fn name_taken(&self, name: &str) -> bool {
+    pub(super) fn name_taken(&self, name: &str) -> bool {
         self.table(name).is_some()
             || self.index(name).is_some()
             || self.others.iter().any(|o| o.name.eq_ignore_ascii_case(name))
@@ -416,6 +417,7 @@ impl Database {
         let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?.wrapping_add(1);
         self.bt.update_meta(offset::SCHEMA_COOKIE, cookie)?;
         self.catalog.cookie = cookie;
+        self.schema_changed = true;
         Ok(())
     }
 
@@ -423,68 +425,43 @@ impl Database {
     /// transaction.
     pub(super) fn run_ddl(&mut self, sql: &str) -> Result<()> {
         let parsed = parse_statement(sql)?;
+        // The checks of preparation, again: the catalog may have changed since (the
+        // statement's schema cookie says whether it did; this keeps run_ddl safe alone).
+        if check_ddl(&self.catalog, &parsed.stmt)? == DdlCheck::Nothing {
+            return Ok(());
+        }
         match parsed.stmt {
             Stmt::CreateTable(ast) => {
-                check_schema_name(ast.name.schema_name())?;
-                if ast.temp {
-                    return Err(Error::new(ErrorCode::Error, "TEMP tables are not supported yet"));
-                }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TABLE without stored text"))?;
-                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
-                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
-                }
                 let def = TableDef::from_ast(&ast)?;
                 self.create_table(def, stored)
             }
             Stmt::CreateView(ast) => {
-                check_schema_name(ast.name.schema_name())?;
-                if ast.temp {
-                    return Err(Error::new(ErrorCode::Error, "TEMP views are not supported yet"));
-                }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE VIEW without stored text"))?;
-                if let Some(e) = self.catalog.name_conflict(ast.name.name.as_str()) {
-                    return if ast.if_not_exists { Ok(()) } else { Err(e) };
-                }
                 self.create_view(ast.name.name.as_str(), stored)
             }
             Stmt::CreateIndex(ast) => {
-                check_schema_name(ast.name.schema_name())?;
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE INDEX without stored text"))?;
-                let table = self
-                    .catalog
-                    .table(&ast.table)
-                    .ok_or_else(|| Error::new(ErrorCode::Error, format!("no such table: main.{}", ast.table)))?;
-                if self.catalog.name_taken(ast.name.name.as_str()) {
-                    if ast.if_not_exists {
-                        return Ok(());
-                    }
-                    return Err(Error::new(
-                        ErrorCode::Error,
-                        format!("index {} already exists", ast.name.name.as_str()),
-                    ));
-                }
+                let table =
+                    self.catalog.table(&ast.table).ok_or_else(|| Error::internal("CREATE INDEX: table vanished"))?;
                 let def = IndexDef::from_ast(&ast, &table.def)?;
                 self.create_index(def, stored)
             }
             Stmt::Drop(d) => {
-                check_schema_name(d.name.schema_name())?;
+                let name = d.name.name.as_str();
                 match d.kind {
-                    DropKind::Table => self.drop_table(d.name.name.as_str(), d.if_exists),
-                    DropKind::Index => self.drop_index(d.name.name.as_str(), d.if_exists),
-                    DropKind::View => self.drop_view(d.name.name.as_str(), d.if_exists),
-                    DropKind::Trigger => self.drop_trigger(d.name.name.as_str(), d.if_exists),
+                    DropKind::Table => self.drop_table(name),
+                    DropKind::Index => self.drop_index(name),
+                    DropKind::View => self.drop_view(name),
+                    DropKind::Trigger => self.drop_trigger(name),
                 }
             }
             Stmt::CreateTrigger(ast) => {
-                check_schema_name(ast.name.schema_name())?;
-                if ast.temp {
-                    return Err(Error::new(ErrorCode::Error, "TEMP triggers are not supported yet"));
-                }
                 let stored = parsed.schema_sql.ok_or_else(|| Error::internal("CREATE TRIGGER without stored text"))?;
                 self.create_trigger(&ast, stored)
             }
             Stmt::Reindex(target) => self.reindex(target.as_ref()),
-            _ => Err(Error::new(ErrorCode::Error, "not a CREATE, DROP or REINDEX statement")),
+            _ => Err(Error::internal("check_ddl accepted a statement that is not DDL")),
         }
     }
 
@@ -540,7 +517,11 @@ impl Database {
         if def.columns.iter().any(|c| matches!(c.target, IndexTarget::Expr(_))) {
             return Err(Error::new(ErrorCode::Error, "indexes on expressions are not supported yet"));
         }
-        let table_name = self.catalog.table(&def.table).map(|t| t.def.name.clone()).expect("checked by caller");
+        let table_name = self
+            .catalog
+            .table(&def.table)
+            .map(|t| t.def.name.clone())
+            .ok_or_else(|| Error::internal("CREATE INDEX: table vanished"))?;
         let root = self.bt.create_tree(TreeKind::Index)?;
         let rowid = self.insert_schema_row(&[
             Value::text("index"),
@@ -553,28 +534,21 @@ impl Database {
         let index = Index { def, root, schema_rowid: rowid, key_info };
         self.fill_index(&table_name, &index)?;
         self.bump_cookie()?;
-        let table = Rc::make_mut(
-            self.catalog.tables.iter_mut().find(|t| t.def.name == table_name).expect("table exists in the catalog"),
-        );
+        let table = self
+            .catalog
+            .tables
+            .iter_mut()
+            .find(|t| t.def.name == table_name)
+            .ok_or_else(|| Error::internal("CREATE INDEX: table vanished"))?;
+        let table = Rc::make_mut(table);
         table.indexes.insert(0, index);
         move_replace_last(&mut table.indexes);
         Ok(())
     }
 
-    fn drop_table(&mut self, name: &str, if_exists: bool) -> Result<()> {
-        let Some(table) = self.catalog.table(name).cloned() else {
-            if self.catalog.view(name).is_some() {
-                return Err(Error::new(ErrorCode::Error, format!("use DROP VIEW to delete view {name}")));
-            }
-            if if_exists {
-                return Ok(());
-            }
-            return Err(Error::new(ErrorCode::Error, format!("no such table: {name}")));
-        };
-        if table.def.name.eq_ignore_ascii_case("sqlite_master") || table.def.name.eq_ignore_ascii_case("sqlite_schema")
-        {
-            return Err(Error::new(ErrorCode::Error, format!("table {name} may not be dropped")));
-        }
+    /// DROP TABLE of a table [`check_ddl`] found.
+    fn drop_table(&mut self, name: &str) -> Result<()> {
+        let table = self.catalog.table(name).cloned().ok_or_else(|| Error::internal("DROP TABLE: table vanished"))?;
         let tbl = table.def.name.clone();
         // sqlite3CodeDropTable: each trigger of the table is dropped first (the table's
         // trigger list is newest first), then every other row naming the table.
@@ -670,30 +644,13 @@ impl Database {
     /// table or view that has one are refused at compile time (compile/dml.rs), so a trigger
     /// is never silently skipped.
     fn create_trigger(&mut self, ast: &crate::sql::ast::CreateTrigger, stored: String) -> Result<()> {
-        use crate::sql::ast::TriggerTime;
         let name = ast.name.name.as_str();
         let target = ast.table.name.as_str();
-        let on_view = self.catalog.view(target).map(|v| v.name.clone());
-        let on_table = self.catalog.table(target).map(|t| t.def.name.clone());
-        let Some(tbl_name) = on_table.clone().or(on_view.clone()) else {
-            return Err(Error::new(ErrorCode::Error, format!("no such table: main.{target}")));
+        let tbl_name = match (self.catalog.table(target), self.catalog.view(target)) {
+            (Some(t), _) => t.def.name.clone(),
+            (None, Some(v)) => v.name.clone(),
+            (None, None) => return Err(Error::internal("CREATE TRIGGER: target vanished")),
         };
-        if tbl_name.len() >= 7 && tbl_name[..7].eq_ignore_ascii_case("sqlite_") {
-            return Err(Error::new(ErrorCode::Error, "cannot create trigger on system table"));
-        }
-        if on_view.is_some() && ast.time != TriggerTime::InsteadOf {
-            let when = if ast.time == TriggerTime::Before { "BEFORE" } else { "AFTER" };
-            return Err(Error::new(ErrorCode::Error, format!("cannot create {when} trigger on view: {target}")));
-        }
-        if on_table.is_some() && ast.time == TriggerTime::InsteadOf {
-            return Err(Error::new(ErrorCode::Error, format!("cannot create INSTEAD OF trigger on table: {target}")));
-        }
-        if self.catalog.trigger(name).is_some() {
-            if ast.if_not_exists {
-                return Ok(());
-            }
-            return Err(Error::new(ErrorCode::Error, format!("trigger {name} already exists")));
-        }
         let rowid = self.insert_schema_row(&[
             Value::text("trigger"),
             Value::text(name),
@@ -713,13 +670,9 @@ impl Database {
     }
 
     /// DROP TRIGGER (sqlite3DropTriggerPtr): deletes its row.
-    fn drop_trigger(&mut self, name: &str, if_exists: bool) -> Result<()> {
-        let Some(trigger) = self.catalog.trigger(name).cloned() else {
-            if if_exists {
-                return Ok(());
-            }
-            return Err(Error::new(ErrorCode::Error, format!("no such trigger: {name}")));
-        };
+    fn drop_trigger(&mut self, name: &str) -> Result<()> {
+        let trigger =
+            self.catalog.trigger(name).cloned().ok_or_else(|| Error::internal("DROP TRIGGER: trigger vanished"))?;
         let tname = trigger.name.clone();
         self.delete_schema_rows(|kind, n, _| kind == "trigger" && n == tname)?;
         self.bump_cookie()?;
@@ -728,16 +681,8 @@ impl Database {
     }
 
     /// DROP VIEW (sqlite3DropTable with isView): its row goes, with any trigger on it.
-    fn drop_view(&mut self, name: &str, if_exists: bool) -> Result<()> {
-        let Some(view) = self.catalog.view(name).cloned() else {
-            if self.catalog.table(name).is_some() {
-                return Err(Error::new(ErrorCode::Error, format!("use DROP TABLE to delete table {name}")));
-            }
-            if if_exists {
-                return Ok(());
-            }
-            return Err(Error::new(ErrorCode::Error, format!("no such view: {name}")));
-        };
+    fn drop_view(&mut self, name: &str) -> Result<()> {
+        let view = self.catalog.view(name).cloned().ok_or_else(|| Error::internal("DROP VIEW: view vanished"))?;
         let vname = view.name.clone();
         self.delete_schema_rows(|_, n, t| n == vname || t == vname)?;
         self.bump_cookie()?;
@@ -745,19 +690,13 @@ impl Database {
         Ok(())
     }
 
-    fn drop_index(&mut self, name: &str, if_exists: bool) -> Result<()> {
-        let Some((table, index)) = self.catalog.index(name).map(|(t, i)| (t.def.name.clone(), i.clone())) else {
-            if if_exists {
-                return Ok(());
-            }
-            return Err(Error::new(ErrorCode::Error, format!("no such index: {name}")));
-        };
-        if index.def.origin != IndexOrigin::CreateIndex {
-            return Err(Error::new(
-                ErrorCode::Error,
-                "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped",
-            ));
-        }
+    /// DROP INDEX of an index [`check_ddl`] found and allowed.
+    fn drop_index(&mut self, name: &str) -> Result<()> {
+        let (table, index) = self
+            .catalog
+            .index(name)
+            .map(|(t, i)| (t.def.name.clone(), i.clone()))
+            .ok_or_else(|| Error::internal("DROP INDEX: index vanished"))?;
         let iname = index.def.name.clone();
         self.delete_schema_rows(|kind, n, _| n == iname && kind == "index")?;
         self.bump_cookie()?;
@@ -766,15 +705,6 @@ impl Database {
             Rc::make_mut(t).indexes.retain(|i| i.def.name != iname);
         }
         Ok(())
-    }
-}
-
-/// Only the main database exists: `main.` is allowed, any other schema name is an error.
-fn check_schema_name(schema: Option<&str>) -> Result<()> {
-    match schema {
-        None => Ok(()),
-        Some(s) if s.eq_ignore_ascii_case("main") => Ok(()),
-        Some(s) => Err(Error::new(ErrorCode::Error, format!("unknown database {s}"))),
     }
 }
 

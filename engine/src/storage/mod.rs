@@ -12,11 +12,13 @@
 //! transaction, committed on success and rolled back on error, as SQLite does.
 
 pub mod catalog;
+pub mod ddl_check;
 pub mod integrity;
 pub(crate) mod integrity_record;
 pub mod rows;
 
 pub use catalog::{Catalog, Index, Table};
+pub use ddl_check::{DdlCheck, check_ddl};
 pub use integrity::{IntegrityOptions, IntegrityOutcome};
 pub use rows::ReadSummary;
 
@@ -34,6 +36,13 @@ pub struct Database {
     catalog: Catalog,
     /// True once the catalog has been read in the current transaction.
     catalog_current: bool,
+    /// True while `catalog` holds a schema read from the file (SQLite's DB_SchemaLoaded):
+    /// statements then compile against it without a transaction, and the cookie check at
+    /// their start ([`Database::begin_txn`]) catches a schema another connection changed.
+    catalog_loaded: bool,
+    /// The current transaction changed the schema (SQLite's DBFLAG_SchemaChange): rolling it
+    /// back discards the catalog.
+    schema_changed: bool,
     /// Inside BEGIN ... COMMIT (else each call is its own transaction).
     explicit: bool,
 }
@@ -45,6 +54,8 @@ impl Database {
             bt: Btree::open(vfs, path, config)?,
             catalog: Catalog::default(),
             catalog_current: false,
+            catalog_loaded: false,
+            schema_changed: false,
             explicit: false,
         })
     }
@@ -57,6 +68,54 @@ impl Database {
     /// The catalog as last read (call inside a transaction for a current one).
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// True while the catalog holds a schema read from the file, which may be stale: another
+    /// connection may have changed the schema since (sqlite3_prepare compiles against it all
+    /// the same; the statement's cookie check catches the change when it runs).
+    pub fn catalog_loaded(&self) -> bool {
+        self.catalog_loaded
+    }
+
+    /// Discards the catalog (sqlite3ResetAllSchemasOfConnection): the next statement reads
+    /// sqlite_schema again, in a transaction of its own if none is open.
+    pub fn forget_catalog(&mut self) {
+        self.catalog_current = false;
+        self.catalog_loaded = false;
+        self.catalog.cookie = u32::MAX;
+    }
+
+    /// schemaIsValid: true when the file's schema cookie differs from the catalog's, in which
+    /// case the catalog is discarded. Reads the cookie in the open transaction, or in a read
+    /// transaction of its own; when that cannot start (BUSY, I/O error) the answer is false,
+    /// as in SQLite, and the caller keeps the error it had.
+    pub fn catalog_is_stale(&mut self) -> bool {
+        let started = self.bt.txn() == TxnState::None;
+        if started && self.bt.begin_read().is_err() {
+            return false;
+        }
+        let stale = match self.bt.get_meta(offset::SCHEMA_COOKIE) {
+            Ok(cookie) => cookie != self.catalog.cookie,
+            Err(_) => false,
+        };
+        if started {
+            self.bt.end_read();
+        }
+        if stale {
+            self.forget_catalog();
+        }
+        stale
+    }
+
+    /// The transaction ended: a rollback discards the catalog when the transaction changed
+    /// the schema (its in-memory catalog holds the undone changes); the next transaction
+    /// checks the cookie again either way.
+    fn end_of_txn(&mut self, rolled_back: bool) {
+        if rolled_back && self.schema_changed {
+            self.forget_catalog();
+        }
+        self.schema_changed = false;
+        self.catalog_current = false;
     }
 
     /// True outside BEGIN ... COMMIT.
@@ -80,7 +139,7 @@ impl Database {
         }
         self.bt.commit()?;
         self.explicit = false;
-        self.catalog_current = false;
+        self.end_of_txn(false);
         Ok(())
     }
 
@@ -90,7 +149,7 @@ impl Database {
             return Err(Error::new(crate::ErrorCode::Error, "cannot rollback - no transaction is active"));
         }
         self.explicit = false;
-        self.catalog_current = false;
+        self.end_of_txn(true);
         self.bt.rollback()
     }
 
@@ -98,7 +157,6 @@ impl Database {
     /// BEGIN (savepoint numbers are the caller's: SQL savepoints, then statement journals).
     pub fn open_savepoints(&mut self, count: usize) -> Result<()> {
         self.bt.begin_write(false)?;
-        self.refresh_catalog()?;
         self.bt.open_savepoints(count)
     }
 
@@ -116,15 +174,19 @@ impl Database {
     /// it open.
     pub fn rollback_to_savepoint(&mut self, index: usize) -> Result<()> {
         let r = self.bt.rollback_to_savepoint(index);
-        // The schema may have changed since the savepoint: read it again when next needed.
-        self.catalog_current = false;
-        self.catalog.cookie = u32::MAX;
+        // OP_Savepoint: when the transaction changed the schema, the catalog may hold undone
+        // changes; it is read again when next needed.
+        if self.schema_changed {
+            self.forget_catalog();
+        }
         r
     }
 
     /// Starts or joins a transaction for an SQL statement (OP_Transaction): a read
-    /// transaction, or a write transaction when `write`; the catalog is read again if another
-    /// connection changed the schema. The caller ends it with [`Database::commit_txn`] or
+    /// transaction, or a write transaction when `write`. When another connection changed the
+    /// schema since the catalog was read, the catalog is discarded (sqlite3ResetOneSchema):
+    /// the statement, compiled against it, fails its cookie check and is prepared again.
+    /// The caller ends the transaction with [`Database::commit_txn`] or
     /// [`Database::rollback_txn`].
     pub fn begin_txn(&mut self, write: bool) -> Result<()> {
         if write {
@@ -132,28 +194,54 @@ impl Database {
         } else {
             self.bt.begin_read()?;
         }
-        self.refresh_catalog()
+        if !self.catalog_current {
+            let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
+            if self.catalog_loaded && cookie == self.catalog.cookie {
+                self.catalog_current = true;
+            } else {
+                self.forget_catalog();
+            }
+        }
+        Ok(())
     }
 
     /// BEGIN IMMEDIATE / EXCLUSIVE: a write transaction at once (EXCLUSIVE when `exclusive`).
+    /// Like SQLite's (OP_Transaction without a cookie check) it leaves the catalog alone;
+    /// the next statement checks it.
     pub fn begin_write_txn(&mut self, exclusive: bool) -> Result<()> {
-        self.bt.begin_write(exclusive)?;
-        self.refresh_catalog()
+        self.bt.begin_write(exclusive)
+    }
+
+    /// sqlite3Init: makes sure the catalog holds the schema, reading sqlite_schema in the
+    /// open transaction, or in a read transaction of its own that ends at once (so a
+    /// statement that fails to prepare leaves no lock behind). BUSY when that read
+    /// transaction cannot start.
+    pub fn load_catalog_if_needed(&mut self) -> Result<()> {
+        if self.catalog_loaded {
+            return Ok(());
+        }
+        if self.bt.txn() != TxnState::None {
+            return self.refresh_catalog();
+        }
+        self.bt.begin_read()?;
+        let r = self.refresh_catalog();
+        self.bt.end_read();
+        self.catalog_current = false;
+        r
     }
 
     /// Commits the transaction begun by [`Database::begin_txn`] (ends a read transaction).
     /// On `Busy` the transaction stays open.
     pub fn commit_txn(&mut self) -> Result<()> {
         self.bt.commit()?;
-        self.catalog_current = false;
+        self.end_of_txn(false);
         Ok(())
     }
 
     /// Rolls the transaction back (ends a read transaction). The catalog is read again when
     /// next needed, since a rolled-back DDL statement may have changed it.
     pub fn rollback_txn(&mut self) -> Result<()> {
-        self.catalog_current = false;
-        self.catalog.cookie = u32::MAX;
+        self.end_of_txn(true);
         self.bt.rollback()
     }
 
@@ -162,22 +250,28 @@ impl Database {
         self.bt.txn()
     }
 
-    /// Runs a CREATE / DROP statement inside the current write transaction. On failure the
-    /// catalog is marked stale (the caller rolls the statement back).
+    /// Runs a CREATE / DROP statement inside the current write transaction (the caller rolls
+    /// the statement back when it fails). Each DDL change bumps the schema cookie before it
+    /// touches the catalog, as SQLite's programs run OP_SetCookie before OP_ParseSchema: a
+    /// statement that failed after that point leaves a catalog the rollback makes stale, and
+    /// it is discarded; one that failed before (a CREATE UNIQUE INDEX over duplicate values)
+    /// leaves it as it was, and, as in SQLite, the next statement compiles without reading
+    /// the schema again.
     pub fn run_ddl_in_txn(&mut self, sql: &str) -> Result<()> {
+        let changed_before = std::mem::take(&mut self.schema_changed);
         let r = self.run_ddl(sql);
-        if r.is_err() {
-            self.catalog_current = false;
-            self.catalog.cookie = u32::MAX;
+        if r.is_err() && self.schema_changed {
+            self.forget_catalog();
         }
+        self.schema_changed |= changed_before;
         r
     }
 
-    /// Marks the catalog stale: it is read again at the next statement (after a savepoint
-    /// rollback that may have undone DDL).
+    /// Marks the catalog stale after the schema cookie was written directly (PRAGMA
+    /// schema_version = N): it is read again at the next statement.
     pub fn invalidate_catalog(&mut self) {
-        self.catalog_current = false;
-        self.catalog.cookie = u32::MAX;
+        self.schema_changed = true;
+        self.forget_catalog();
     }
 
     /// Runs `f` in a read transaction with a current catalog.
@@ -202,7 +296,7 @@ impl Database {
         if self.bt.txn() != TxnState::None {
             let _ = self.bt.rollback();
         }
-        self.catalog_current = false;
+        self.end_of_txn(r.is_err());
         r
     }
 
@@ -213,8 +307,10 @@ impl Database {
             return Ok(());
         }
         let cookie = self.bt.get_meta(offset::SCHEMA_COOKIE)?;
-        if cookie != self.catalog.cookie || self.catalog.tables.is_empty() {
+        if cookie != self.catalog.cookie || !self.catalog_loaded {
+            self.catalog_loaded = false;
             self.catalog = self.load_catalog()?;
+            self.catalog_loaded = true;
         }
         self.catalog_current = true;
         Ok(())
@@ -222,13 +318,7 @@ impl Database {
 
     /// Runs one DDL statement (CREATE TABLE, CREATE INDEX, DROP TABLE, DROP INDEX).
     pub fn execute_ddl(&mut self, sql: &str) -> Result<()> {
-        let r = self.with_write(|db| db.run_ddl(sql));
-        if r.is_err() {
-            // A failed DDL statement may have changed the in-memory catalog.
-            self.catalog_current = false;
-            self.catalog.cookie = u32::MAX;
-        }
-        r
+        self.with_write(|db| db.run_ddl_in_txn(sql))
     }
 
     /// The table `name` from a current catalog.

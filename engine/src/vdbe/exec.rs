@@ -504,7 +504,7 @@ impl Vm {
                     let info = prog.info;
                     s.begin_statement(&mut self.txn, *write, info.uses_stmt_journal())?;
                     if let Some(cookie) = prog.schema_cookie
-                        && cookie != s.db.catalog().cookie
+                        && (!s.db.catalog_loaded() || cookie != s.db.catalog().cookie)
                     {
                         return Err(Error::new(ErrorCode::Schema, "database schema has changed"));
                     }

@@ -28,12 +28,16 @@ impl Target for EngineTarget {
         "engine"
     }
 
+    /// Opens the database and sets the cache size by the same statement the SQLite target
+    /// runs (PRAGMA cache_size reads the schema first, so it is BUSY while another
+    /// connection holds EXCLUSIVE, on both sides alike).
     fn open(&self, world: &SimVfs, config: &WorldConfig) -> Result<Connection, Failure> {
-        let mut pager = PagerConfig { page_size_bytes: config.page_size_bytes, ..PagerConfig::default() };
+        let pager = PagerConfig { page_size_bytes: config.page_size_bytes, ..PagerConfig::default() };
+        let conn = Connection::open_with_config(DB_PATH, Arc::new(world.clone()), pager).map_err(|e| failure(&e))?;
         if config.cache_pages > 0 {
-            pager.cache_size = i64::from(config.cache_pages);
+            conn.execute_batch(&format!("PRAGMA cache_size = {}", config.cache_pages)).map_err(|e| failure(&e))?;
         }
-        Connection::open_with_config(DB_PATH, Arc::new(world.clone()), pager).map_err(|e| failure(&e))
+        Ok(conn)
     }
 
     fn prepare<'c>(&'c self, conn: &'c Connection, sql: &str) -> Result<Statement<'c>, Failure> {

@@ -325,7 +325,11 @@ fn best_access(
         }
         rows /= 4f64.powi(bounds as i32);
         let consumed: Vec<usize> = eq.iter().chain(lower.iter()).chain(upper.iter()).map(|r| r.term).collect();
-        let cost = log_n + rows * (1.0 + lookup);
+        // SQLite charges an index search by the width of its entries too (rCostIdx's
+        // 15*szIdxRow/szTabRow): between two indexes that serve the same terms the narrower
+        // wins, which decides a one-pass UPDATE's scan order. Here it only breaks ties.
+        let width = f64::from(15 * index_width_logest(index, table) / table_row.max(1));
+        let cost = log_n + rows * (1.0 + lookup) + rows * width * 1e-6;
         consider(
             Candidate {
                 access: Access::Index { index: ix, eq, lower, upper, covering },

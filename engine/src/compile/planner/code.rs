@@ -668,11 +668,15 @@ impl Compiler<'_> {
     }
 }
 
-/// The affinity applied to an index key value (`codeAllEqualityTerms`' zAff): the column's,
-/// unless the comparison would not convert (BLOB) or the value needs no conversion.
+/// The affinity applied to an index key value (`codeAllEqualityTerms`' zAff): the column's
+/// as the index's affinity string holds it, INTEGER and REAL lowered to NUMERIC
+/// (computeIndexAffStr), unless the comparison would not convert (BLOB). The lowering is
+/// visible: under REAL an integer key becomes a REAL and, past 2^53, equal to a REAL it is
+/// not (`x.i = y.r` with i = 2^63-1 and r = 2^63 finds no row in SQLite).
 fn key_affinity(ir: &Ir, rhs: NodeId, col_aff: Affinity) -> Option<Affinity> {
     match comparison_affinity(ir.affinity(rhs), Some(col_aff)) {
         None | Some(Affinity::Blob) => None,
+        Some(_) if crate::eval::affinity::is_numeric(col_aff) => Some(Affinity::Numeric),
         Some(_) => Some(col_aff).filter(|a| *a != Affinity::Blob),
     }
 }
