@@ -105,3 +105,9 @@ fn a_create_unique_index_that_fails_on_duplicates_keeps_the_schema() {
         0
     );
 }
+
+#[test]
+fn a_trigger_on_a_table_with_a_multibyte_name_is_created_without_a_panic() {
+    let (a, _b) = two("CREATE TABLE \"ééééx\"(a)");
+    a.execute_batch("CREATE TRIGGER tr AFTER INSERT ON \"ééééx\" BEGIN SELECT 1; END").unwrap();
+}

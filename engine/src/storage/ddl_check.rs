@@ -65,7 +65,7 @@ pub fn check_ddl(catalog: &Catalog, stmt: &Stmt) -> Result<DdlCheck> {
                 (None, Some(v)) => v.name.as_str(),
                 (None, None) => return Err(error(format!("no such table: main.{target}"))),
             };
-            if tbl_name.len() >= 7 && tbl_name[..7].eq_ignore_ascii_case("sqlite_") {
+            if tbl_name.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sqlite_")) {
                 return Err(error("cannot create trigger on system table"));
             }
             if on_view && ast.time != TriggerTime::InsteadOf {

@@ -260,6 +260,7 @@ fn best_access(
         }
         let covering = covers(index, src.cursor, used);
         let lookup = if covering { 0.0 } else { 3.0 };
+        let index_row = index_width_logest(index, table);
         let mut eq: Vec<ConsRef> = Vec::new();
         let mut rows = DEFAULT_ROWS;
         let mut has_in = false;
@@ -314,7 +315,6 @@ fn best_access(
         }
         let bounds = usize::from(lower.is_some()) + usize::from(upper.is_some());
         if eq.is_empty() && bounds == 0 {
-            let index_row = index_width_logest(index, table);
             if covering && index_row < table_row {
                 // A covering index is a narrower scan of the same rows (SQLite's rRun of
                 // rSize + 1 + 15*szIdxRow/szTabRow against rSize + 16).
@@ -328,7 +328,7 @@ fn best_access(
         // SQLite charges an index search by the width of its entries too (rCostIdx's
         // 15*szIdxRow/szTabRow): between two indexes that serve the same terms the narrower
         // wins, which decides a one-pass UPDATE's scan order. Here it only breaks ties.
-        let width = f64::from(15 * index_width_logest(index, table) / table_row.max(1));
+        let width = f64::from(15 * index_row / table_row.max(1));
         let cost = log_n + rows * (1.0 + lookup) + rows * width * 1e-6;
         consider(
             Candidate {
