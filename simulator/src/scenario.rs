@@ -36,6 +36,8 @@ pub struct Scenario {
     pub mix: Mix,
     pub values: ValueSpec,
     pub faults: FaultSpec,
+    /// What the oracle checks beyond results, and its bounds.
+    pub oracle: OracleSpec,
     /// Swarm testing: each seed turns whole statement kinds and fault kinds on or off and
     /// scales the weights and rates of those left on.
     pub swarm: bool,
@@ -214,6 +216,30 @@ impl FaultSpec {
     }
 }
 
+/// The oracle's settings: the page level a run must hold, the cost bound, the step budget.
+/// They travel with the plan ([`crate::workload::Plan::oracle`]) so a repro judges alike.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OracleSpec {
+    /// The page level (0 to 3, DESIGN.md's L0..L3) the subject's database file must hold
+    /// against the reference's after each commit; a drop below it is a failure of class
+    /// `page`. `None` compares no pages.
+    pub page_level: Option<u8>,
+    /// Per statement, the subject's cost (page fetches, reads, writes) may be at most
+    /// `cost_ratio` times the reference's plus `cost_slack`; syncs must be equal. Beyond
+    /// it is a failure of class `cost`. `cost_ratio = 0` checks no cost.
+    pub cost_ratio: f64,
+    pub cost_slack: u64,
+    /// Most I/O calls one step may make on one side before the run ends as `hang`.
+    pub step_io_budget: u64,
+}
+
+impl Default for OracleSpec {
+    fn default() -> OracleSpec {
+        OracleSpec { page_level: None, cost_ratio: 0.0, cost_slack: 8, step_io_budget: 1_000_000 }
+    }
+}
+
 impl Default for Scenario {
     fn default() -> Scenario {
         Scenario {
@@ -222,6 +248,7 @@ impl Default for Scenario {
             mix: Mix::default(),
             values: ValueSpec::default(),
             faults: FaultSpec::default(),
+            oracle: OracleSpec::default(),
             swarm: false,
         }
     }
@@ -283,6 +310,10 @@ impl Scenario {
         ] {
             check((0.0..=1.0).contains(&p), &format!("{name} must be a probability from 0 to 1"))?;
         }
+        let o = &self.oracle;
+        check(o.page_level.is_none_or(|level| level <= 3), "oracle.page_level must be 0 to 3")?;
+        check(o.cost_ratio.is_finite() && o.cost_ratio >= 0.0, "oracle.cost_ratio must be 0 or more")?;
+        check(o.step_io_budget > 0, "oracle.step_io_budget must be above 0")?;
         check(f.capacity_bytes[0] <= f.capacity_bytes[1], "faults.capacity_bytes must be [low, high]")?;
         check(!f.sector_sizes.is_empty(), "faults.sector_sizes must not be empty")?;
         for size in &f.sector_sizes {

@@ -36,7 +36,7 @@ use lane::Lane;
 use outcome::Outcome;
 use trace::Trace;
 
-/// Why a run failed.
+/// Why a run failed: each check of the oracle reports its own class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureClass {
@@ -44,17 +44,55 @@ pub enum FailureClass {
     Result,
     /// One engine said SQLITE_BUSY and the other did not.
     Busy,
+    /// The subject's database file fell below the scenario's page level.
+    Page,
+    /// After a crash, the subject recovered to a state the `synchronous` level does not
+    /// allow (at FULL: neither the last acknowledged commit nor the one in flight).
+    CrashDurability,
+    /// After a crash and the subject's recovery, real SQLite's integrity_check fails.
+    CrashIntegrity,
+    /// The crashed image recovered by the engine and by real SQLite differ.
+    CrossRecovery,
+    /// A statement that an injected fault made fail left a state SQLite does not allow
+    /// (a half-done statement, or a transaction state other than the one reported).
+    FaultAtomicity,
+    /// The subject did more work than the scenario's bound allows (or a different number
+    /// of syncs).
+    Cost,
     /// The subject panicked.
     Panic,
+    /// A step exceeded the step budget.
+    Hang,
 }
 
 impl FailureClass {
+    /// Every class, in report order.
+    pub const ALL: [FailureClass; 10] = [
+        FailureClass::Result,
+        FailureClass::Busy,
+        FailureClass::Page,
+        FailureClass::CrashDurability,
+        FailureClass::CrashIntegrity,
+        FailureClass::CrossRecovery,
+        FailureClass::FaultAtomicity,
+        FailureClass::Cost,
+        FailureClass::Panic,
+        FailureClass::Hang,
+    ];
+
     /// The class's name in reports.
     pub fn name(self) -> &'static str {
         match self {
             FailureClass::Result => "result",
             FailureClass::Busy => "busy",
+            FailureClass::Page => "page",
+            FailureClass::CrashDurability => "crash-durability",
+            FailureClass::CrashIntegrity => "crash-integrity",
+            FailureClass::CrossRecovery => "cross-recovery",
+            FailureClass::FaultAtomicity => "fault-atomicity",
+            FailureClass::Cost => "cost",
             FailureClass::Panic => "panic",
+            FailureClass::Hang => "hang",
         }
     }
 }

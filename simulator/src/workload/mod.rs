@@ -92,6 +92,9 @@ pub struct Plan {
     /// Steps before this index are setup: they run with I/O faults off.
     pub setup_steps: u32,
     pub steps: Vec<Step>,
+    /// The scenario's oracle settings (absent in older repro files: the defaults).
+    #[serde(default)]
+    pub oracle: crate::scenario::OracleSpec,
 }
 
 impl Plan {
@@ -286,7 +289,7 @@ pub fn generate(scenario: &Scenario, d: &mut Decisions) -> Plan {
         conn.open_query = (3..=6).contains(&kind);
         steps.push(Step::Sql { conn: c as u32, sql });
     }
-    Plan { world, connections, setup_steps, steps }
+    Plan { world, connections, setup_steps, steps, oracle: scenario.oracle.clone() }
 }
 
 #[cfg(test)]
