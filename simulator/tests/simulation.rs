@@ -74,8 +74,24 @@ fn real_sqlite_against_itself_never_fails_on_any_scenario() {
         let results = campaign_in_process(scenario, 1000, TargetKind::Sqlite, dir.path());
         let failed: Vec<&SeedResult> = results.iter().filter(|r| r.class.is_some()).collect();
         assert!(failed.is_empty(), "{scenario}: calibration failures {:?}", &failed[..failed.len().min(3)]);
-        let unchecked = results.iter().filter(|r| r.unchecked.is_some()).count();
-        assert_eq!(unchecked, 0, "{scenario}: SQLite against itself must meet the same faults on both sides");
+        // The one fault no reference can judge is a short read inside a file (SQLite uses
+        // the zero-filled bytes); runs stop comparing there, and only there.
+        let unchecked: Vec<&String> = results.iter().filter_map(|r| r.unchecked.as_ref()).collect();
+        assert!(unchecked.iter().all(|why| why.contains("short read")), "{scenario}: {unchecked:?}");
+        assert!(unchecked.len() * 20 <= results.len(), "{scenario}: {} of 1000 runs unchecked", unchecked.len());
+    }
+}
+
+#[test]
+fn the_engine_passes_every_check_on_200_seeds_of_each_fault_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in ["crash-heavy", "io-errors", "swarm"] {
+        let results = campaign_in_process(scenario, 200, TargetKind::Engine, dir.path());
+        let failed: Vec<(u64, &String)> =
+            results.iter().filter_map(|r| r.class.as_ref().map(|c| (r.seed, c))).collect();
+        assert!(failed.is_empty(), "{scenario}: engine failures {failed:?}");
+        let faults: u64 = results.iter().flat_map(|r| r.faults.iter().map(|(_, n)| n)).sum();
+        assert!(faults > 0, "{scenario}: no fault struck");
     }
 }
 

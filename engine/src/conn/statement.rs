@@ -151,8 +151,13 @@ impl<'c> Statement<'c> {
                     // of a finished run return Done again and change nothing.
                     let ending = self.vm.txn.active;
                     if let Err(e) = s.end_statement_ok(&mut self.vm.txn) {
-                        // The autocommit commit failed (BUSY, I/O): sqlite3VdbeHalt rolls
-                        // back and sets changes() to 0.
+                        // The autocommit commit failed. On BUSY the transaction stays open
+                        // and the step may be retried; on any other error sqlite3VdbeHalt
+                        // rolls the whole transaction back (sqlite3RollbackAll). Either way
+                        // changes() becomes 0.
+                        if !e.is_busy() {
+                            s.end_statement_err(&mut self.vm.txn, &e, OnError::Rollback);
+                        }
                         if ending && self.vm.program().info.counts_changes {
                             s.changes = 0;
                         }

@@ -135,13 +135,21 @@ impl Session {
     /// Ends a statement that failed with `err`, undoing what the error's `action` and kind
     /// require (sqlite3VdbeHalt's error branch).
     pub fn end_statement_err(&mut self, txn: &mut StatementTxn, err: &Error, action: OnError) {
-        if !txn.active {
-            return;
-        }
         // isSpecialError: I/O errors and out-of-memory undo the whole transaction, even for a
         // statement that only read; a full disk only when there is no statement journal.
         let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem);
         let full = err.code() == ErrorCode::Full;
+        if !txn.active {
+            // No statement transaction began: transaction control (OP_AutoCommit and
+            // OP_Savepoint make a program a reader, p->bIsReader), or a statement whose
+            // OP_Transaction failed. sqlite3VdbeHalt still rolls everything back after
+            // these errors: a COMMIT, RELEASE or ROLLBACK TO that met an I/O error ends
+            // the transaction.
+            if (special || full) && !self.autocommit {
+                self.rollback_all();
+            }
+            return;
+        }
         let busy = err.is_busy();
         let whole = special || (full && txn.savepoint.is_none()) || (action == OnError::Rollback && txn.writes);
         if whole {
@@ -189,11 +197,15 @@ impl Session {
         let err = |m: &str| Err(Error::new(ErrorCode::Error, m.to_string()));
         match op {
             TxnOp::Begin(kind) => {
-                if !self.autocommit {
-                    return err("cannot start a transaction within a transaction");
-                }
+                // BEGIN IMMEDIATE / EXCLUSIVE run OP_Transaction before OP_AutoCommit: the
+                // lock comes first, so inside a transaction a lock another connection
+                // holds says BUSY, and a lock obtained stays with the open transaction
+                // when OP_AutoCommit then refuses.
                 if *kind != TransactionKind::Deferred {
                     self.db.begin_write_txn(*kind == TransactionKind::Exclusive)?;
+                }
+                if !self.autocommit {
+                    return err("cannot start a transaction within a transaction");
                 }
                 self.autocommit = false;
                 Ok(())

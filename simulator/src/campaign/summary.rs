@@ -155,9 +155,20 @@ fn outcome_lines(outcome: &str) -> String {
 }
 
 /// The diff.txt of a failed run: what failed where, a line diff of the two outcomes (the
-/// reference's as the old text, the subject's as the new), and the replay command.
+/// reference's as the old text, the subject's as the new) or, for checks that report
+/// one text (crash, fault, page checks: no reference outcome), that report; and the
+/// replay command.
 pub fn failure_diff(report: &RunReport, seed: u64, replay: &str) -> String {
     let Some(f) = &report.failure else { return "no failure\n".to_string() };
+    if f.reference.is_empty() {
+        return format!(
+            "seed {seed}: {} failure at step #{}\nstep: {}\n\n{}\n\nreplay: {replay}\n",
+            f.class.name(),
+            f.step,
+            f.what,
+            f.subject
+        );
+    }
     let reference = outcome_lines(&f.reference);
     let subject = outcome_lines(&f.subject);
     let diff = TextDiff::from_lines(&reference, &subject);

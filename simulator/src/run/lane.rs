@@ -18,7 +18,7 @@ use crate::world::SimVfs;
 pub struct Lane<'a, T: Target> {
     pub target: &'a T,
     pub world: &'a SimVfs,
-    config: &'a WorldConfig,
+    pub config: &'a WorldConfig,
     conns: &'a [OnceCell<T::Conn>],
     stmts: Vec<Option<T::Stmt<'a>>>,
     /// Statements this lane started (prepared or not).
@@ -33,7 +33,7 @@ impl<'a, T: Target> Lane<'a, T> {
     }
 
     /// Connection `i`, opened now if it is not open yet.
-    fn conn(&self, i: usize) -> Result<&'a T::Conn, Failure> {
+    pub fn conn(&self, i: usize) -> Result<&'a T::Conn, Failure> {
         let cell = &self.conns[i];
         if cell.get().is_none() {
             let conn = self.target.open(self.world, self.config)?;
@@ -77,6 +77,16 @@ impl<'a, T: Target> Lane<'a, T> {
             },
             Err(failure) => Outcome::Error { failure, autocommit: self.target.is_autocommit(conn) },
         }
+    }
+
+    /// Connection `i` if it is open.
+    pub fn open_conn(&self, i: usize) -> Option<&'a T::Conn> {
+        self.conns[i].get()
+    }
+
+    /// Drops connection `i`'s open statement, if any.
+    pub fn drop_statement(&mut self, i: usize) {
+        self.stmts[i] = None;
     }
 
     /// Drops every open statement (before a crash ends the process).

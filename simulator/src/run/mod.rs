@@ -1,26 +1,35 @@
 //! One simulation run: a plan executed on the subject and on the reference in lockstep.
 //!
 //! Each side has its own [`SimVfs`] world, built from the plan's [`WorldConfig`] with the
-//! same seed. Steps run in plan order; every step runs on the subject, then on the
-//! reference, and their outcomes are compared (the oracle's first check):
+//! same seed. Faults and crashes strike the subject's world only; the reference (real
+//! SQLite) runs fault-free, on a disk of unbounded capacity, and never crashes, so that it
+//! can say what a faulted step was allowed to leave behind. Steps run in plan order; each
+//! runs on the subject, then (usually) on the reference, and the oracle's checks follow:
 //!
-//! - A step where no fault struck on either side must give the same outcome on both: the
-//!   same row bit for bit, the same end with the same changes(), last_insert_rowid() and
+//! - A step where no fault struck the subject must give the same outcome on both: the same
+//!   row bit for bit, the same end with the same changes(), last_insert_rowid() and
 //!   autocommit state, or the same error code and message. BUSY included: the same schedule
-//!   runs on both, so both must be refused at the same step.
-//! - A step where faults struck is compared too when both sides met the very same faults
-//!   (always so when SQLite runs against itself). Otherwise the two engines met different
-//!   faults, their outcomes may differ legitimately, and issue 5's fault-aware rules are
-//!   not built yet: if the outcomes differ the run stops comparing and is reported as
-//!   `unchecked` (not a failure).
-//! - After a crash both sides reopen; a fresh connection on each reads the whole content,
-//!   faults off. Equal content lets the lockstep go on; different content (one side kept
-//!   a commit that the other lost, which the `synchronous` rules may allow) also ends the
-//!   comparison as `unchecked`; issue 5's crash-consistency check judges it.
+//!   runs on both, so both must be refused at the same step (classes `result`, `busy`).
+//! - A step that a fault made fail on the subject is not run on the reference: [`fault`]
+//!   checks that the subject undid the statement or rolled back its transaction, as its
+//!   autocommit flag says, makes the reference do the same, and compares contents (class
+//!   `fault-atomicity`). A faulted step that still succeeded must agree with the reference
+//!   as an unfaulted one (else `fault-atomicity`). A short read inside a file is the one
+//!   fault no reference can judge: SQLite itself uses the zero-filled bytes (pager.c
+//!   `readDbPage` turns SQLITE_IOERR_SHORT_READ into success) and may write them back, so
+//!   the run stops comparing there, as `unchecked`.
+//! - A crash: the reference's files are copied before and after the step the crash strikes
+//!   in; the subject's settled disk must recover, by the engine and by SQLite alike, to one
+//!   of the two committed states ([`crash`]: `cross-recovery`, `crash-integrity`,
+//!   `crash-durability`); the reference is then set to the state the subject kept and the
+//!   lockstep goes on in a new "process".
 //!
 //! The run's trace (one line per step: both outcomes and the faults) folds into the trace
 //! hash, which the same plan reproduces bit for bit.
 
+pub mod content;
+pub mod crash;
+pub mod fault;
 pub mod lane;
 pub mod outcome;
 pub mod trace;
@@ -29,9 +38,11 @@ use std::cell::OnceCell;
 
 use serde::{Deserialize, Serialize};
 
-use crate::target::{Failure, Target};
+use crate::target::Target;
 use crate::workload::{Plan, Step, WorldConfig};
-use crate::world::{DiskModel, FaultCounts, FaultRates, SimVfs};
+use crate::world::{DiskModel, FaultCounts, FaultKind, FaultRates, SimVfs};
+use content::Snapshot;
+use crash::Recovered;
 use lane::Lane;
 use outcome::Outcome;
 use trace::Trace;
@@ -146,7 +157,8 @@ impl RunReport {
     }
 }
 
-/// The disk of a world built from the plan's configuration.
+/// The disk of the subject's world built from the plan's configuration (the reference's
+/// is the same without a capacity).
 fn disk(config: &WorldConfig) -> DiskModel {
     DiskModel {
         sector_size_bytes: config.sector_size_bytes,
@@ -184,8 +196,9 @@ fn describe(step: &Step) -> String {
 enum EpochEnd {
     /// Every step ran.
     Finished,
-    /// A crash struck; steps resume at the index.
-    Crashed(usize),
+    /// A crash struck; steps resume at `resume`. `before` and `after` are the reference's
+    /// files before and after the step the crash struck in.
+    Crashed { resume: usize, before: Snapshot, after: Snapshot },
     /// Comparison ended (a failure, or unchecked).
     Stopped,
 }
@@ -198,16 +211,68 @@ struct RunState<'p> {
     unchecked: Option<String>,
     steps: usize,
     statements: u64,
+    /// Per connection: counters a fault-failed statement may have set on the subject only.
+    stale: Vec<StaleCounters>,
+    /// Per connection: the first keyword of the statement it last started, upper case.
+    kinds: Vec<String>,
+    /// Per connection: a fault-failed statement may have left it holding a lock the
+    /// reference's connection does not hold (SQLite keeps the RESERVED lock a failed
+    /// statement took until the transaction ends, and a pager in the error state keeps its
+    /// lock until the connection's next read), or a step the reference did not run (a
+    /// refused COMMIT keeps PENDING). Cleared when the connection is back in autocommit
+    /// mode after a step both sides ran unfaulted.
+    limbo: Vec<bool>,
+}
+
+/// Which of a connection's counters are not comparable since a fault-failed statement set
+/// them on the subject only. They become comparable again when a statement sets them on
+/// both: any INSERT / UPDATE / DELETE / REPLACE sets changes(), an INSERT or REPLACE that
+/// inserted a row sets last_insert_rowid().
+#[derive(Clone, Copy, Debug, Default)]
+struct StaleCounters {
+    rowid: bool,
+    changes: bool,
+}
+
+impl RunState<'_> {
+    /// Forgets the per-connection state (a new process opens new connections).
+    fn fresh_connections(&mut self) {
+        let n = self.plan.connections as usize;
+        self.stale = vec![StaleCounters::default(); n];
+        self.kinds = vec![String::new(); n];
+        self.limbo = vec![false; n];
+    }
+
+    /// Records a failure of `class` at step `step`.
+    fn fail(&mut self, class: FailureClass, step: usize, subject: String, reference: String) {
+        let what = self.plan.steps.get(step).map(describe).unwrap_or_default();
+        self.trace.line(format!("  FAILURE {}: {}", class.name(), subject.lines().next().unwrap_or("")));
+        self.failure = Some(Mismatch { class, step, what, subject, reference });
+    }
 }
 
 /// Runs `plan` on `subject` and `reference` in lockstep; `keep_trace` keeps every trace line.
 pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, keep_trace: bool) -> RunReport {
     let config = &plan.world;
-    let worlds = [SimVfs::new(config.sim_seed, disk(config)), SimVfs::new(config.sim_seed, disk(config))];
-    let mut state =
-        RunState { plan, trace: Trace::new(keep_trace), failure: None, unchecked: None, steps: 0, statements: 0 };
+    let subject_disk = disk(config);
+    let worlds = [
+        SimVfs::new(config.sim_seed, subject_disk),
+        SimVfs::new(config.sim_seed, DiskModel { capacity_bytes: None, ..subject_disk }),
+    ];
+    let mut state = RunState {
+        plan,
+        trace: Trace::new(keep_trace),
+        failure: None,
+        unchecked: None,
+        steps: 0,
+        statements: 0,
+        stale: Vec::new(),
+        kinds: Vec::new(),
+        limbo: Vec::new(),
+    };
     let mut next_step = 0;
     loop {
+        state.fresh_connections();
         let subject_conns: Vec<OnceCell<S::Conn>> = (0..plan.connections).map(|_| OnceCell::new()).collect();
         let reference_conns: Vec<OnceCell<R::Conn>> = (0..plan.connections).map(|_| OnceCell::new()).collect();
         let mut lanes = (
@@ -221,26 +286,35 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         drop(reference_conns);
         match end {
             EpochEnd::Finished | EpochEnd::Stopped => break,
-            EpochEnd::Crashed(resume) => {
+            EpochEnd::Crashed { resume, before, after } => {
                 next_step = resume;
-                for world in &worlds {
-                    world.restart();
+                worlds[0].restart();
+                let image = Snapshot::of(&worlds[0]);
+                let report = crash::judge(&image, &before, &after, config, subject_disk);
+                for line in report.lines {
+                    state.trace.line(line);
                 }
-                if !same_content_after_crash(&mut state, subject, reference, &worlds) {
-                    break;
+                match report.verdict {
+                    Ok(Recovered::After) => state.trace.line("  kept: the commit in flight (or no commit was)"),
+                    Ok(Recovered::Before) => {
+                        state.trace.line("  kept: the last acknowledged commit; the reference goes back to it");
+                        before.restore(&worlds[1]);
+                    }
+                    Err(failure) => {
+                        state.fail(failure.class, resume.saturating_sub(1), failure.message, String::new());
+                        break;
+                    }
                 }
             }
         }
     }
-    let mut faults = worlds[0].fault_counts();
-    faults.add(&worlds[1].fault_counts());
     RunReport {
         trace_hash: state.trace.hash(),
         steps: state.steps,
         statements: state.statements,
         failure: state.failure,
         unchecked: state.unchecked,
-        faults,
+        faults: worlds[0].fault_counts(),
         trace: state.trace.into_lines(),
     }
 }
@@ -255,15 +329,14 @@ fn run_epoch<S: Target, R: Target>(
     let mut index = first;
     while index < plan.steps.len() {
         let faults_on = index >= plan.setup_steps as usize;
-        for world in [lanes.0.world, lanes.1.world] {
-            world.set_fault_rates(if faults_on { rates(&plan.world) } else { FaultRates::default() });
-        }
+        lanes.0.world.set_fault_rates(if faults_on { rates(&plan.world) } else { FaultRates::default() });
         let step = &plan.steps[index];
         if let Step::Crash { after_calls } = step {
-            // The crash strikes during the next step; with no next step, right away.
-            for world in [lanes.0.world, lanes.1.world] {
-                world.arm_crash_at_call(world.io_calls() + u64::from(*after_calls));
-            }
+            // The crash strikes the subject during the next step; with no next step, right
+            // away. The reference runs that step whole: `after` holds its commit, if any.
+            let before = Snapshot::of(lanes.1.world);
+            let world = lanes.0.world;
+            world.arm_crash_at_call(world.io_calls() + u64::from(*after_calls));
             state.trace.line(format!("#{index} {}", describe(step)));
             index += 1;
             if index < plan.steps.len() {
@@ -273,22 +346,16 @@ fn run_epoch<S: Target, R: Target>(
                     return EpochEnd::Stopped;
                 }
             }
-            for world in [lanes.0.world, lanes.1.world] {
-                if !world.has_crashed() {
-                    world.crash_now();
-                }
-                world.disarm_crash();
+            if !world.has_crashed() {
+                world.crash_now();
             }
+            world.disarm_crash();
             lanes.0.drop_statements();
             lanes.1.drop_statements();
-            let events: Vec<String> = lanes.0.world.take_events().iter().map(|e| e.to_string()).collect();
-            let reference_events: Vec<String> = lanes.1.world.take_events().iter().map(|e| e.to_string()).collect();
-            state.trace.line(format!(
-                "  crash: subject [{}] reference [{}]",
-                events.join("; "),
-                reference_events.join("; ")
-            ));
-            return EpochEnd::Crashed(index);
+            let events: Vec<String> = world.take_events().iter().map(|e| e.to_string()).collect();
+            state.trace.line(format!("  crash: [{}]", events.join("; ")));
+            let after = Snapshot::of(lanes.1.world);
+            return EpochEnd::Crashed { resume: index, before, after };
         }
         if run_step(state, lanes, index) {
             return EpochEnd::Stopped;
@@ -298,40 +365,103 @@ fn run_epoch<S: Target, R: Target>(
     EpochEnd::Finished
 }
 
-/// Runs step `index` on both lanes, traces it and compares the outcomes. Returns true when
-/// comparison must stop (a failure, or outcomes that differ after different faults).
+/// Runs step `index` on the subject and, unless a fault made it fail or a crash cut it
+/// short, on the reference; traces it and applies the step checks (module doc). Returns
+/// true when comparison must stop (a failure, or unchecked).
 fn run_step<S: Target, R: Target>(
     state: &mut RunState<'_>,
     lanes: &mut (Lane<'_, S>, Lane<'_, R>),
     index: usize,
 ) -> bool {
     let step = &state.plan.steps[index];
-    let subject = execute(&mut lanes.0, step);
-    let reference = execute(&mut lanes.1, step);
-    state.steps += 1;
-    let subject_events: Vec<String> = lanes.0.world.take_events().iter().map(|e| e.to_string()).collect();
-    let reference_events: Vec<String> = lanes.1.world.take_events().iter().map(|e| e.to_string()).collect();
-    let what = describe(step);
-    state.trace.line(format!("#{index} {what}"));
-    state.trace.line(format!("  {}: {subject}", lanes.0.target.name()));
-    state.trace.line(format!("  {}: {reference}", lanes.1.target.name()));
-    if !subject_events.is_empty() || !reference_events.is_empty() {
-        state.trace.line(format!(
-            "  faults: subject [{}] reference [{}]",
-            subject_events.join("; "),
-            reference_events.join("; ")
-        ));
+    if let Step::Sql { conn, sql } = step {
+        state.kinds[*conn as usize] = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
     }
-    if subject.same_as(&reference) {
+    let subject = execute(&mut lanes.0, step);
+    let events = lanes.0.world.take_events();
+    let crashed = lanes.0.world.has_crashed();
+    state.steps += 1;
+    state.trace.line(format!("#{index} {}", describe(step)));
+    state.trace.line(format!("  {}: {subject}", lanes.0.target.name()));
+    if !events.is_empty() {
+        let shown: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+        state.trace.line(format!("  faults: [{}]", shown.join("; ")));
+    }
+    if crashed {
+        // Power was lost during the step: its outcome is a dead process's. The reference
+        // runs it so that the crash checks know the commit in flight.
+        let reference = execute(&mut lanes.1, step);
+        state.trace.line(format!("  {}: {reference} (not compared: the crash cut the step)", lanes.1.target.name()));
         return false;
     }
-    if subject_events != reference_events {
-        state.unchecked = Some(format!("step {index}: outcomes differ after different faults"));
+    if events.iter().any(|e| e.kind == FaultKind::ShortRead) {
+        // SQLite uses the zero-filled bytes of a short read as data (pager.c readDbPage
+        // turns SQLITE_IOERR_SHORT_READ into success) and may write them back: from here
+        // on no reference can say what is right.
+        state.unchecked = Some(format!("step {index}: a short read inside a file; nothing after it can be judged"));
+        state.trace.line("  unchecked: a short read zero-fills silently, in SQLite too");
         return true;
     }
-    let class = if subject.is_busy() != reference.is_busy() { FailureClass::Busy } else { FailureClass::Result };
-    state.failure =
-        Some(Mismatch { class, step: index, what, subject: subject.to_string(), reference: reference.to_string() });
+    if let Some(conn) = step.conn()
+        && !events.is_empty()
+    {
+        state.limbo[conn as usize] = true;
+    }
+    // A step the subject failed because of a fault, or was refused with BUSY while another
+    // connection may hold a lock a fault left behind: the reference does not run it.
+    let why_not_run = match &subject {
+        Outcome::Error { .. } if !events.is_empty() => Some("a fault failed the step".to_string()),
+        Outcome::Error { .. } if subject.is_busy() => {
+            state.limbo.iter().position(|l| *l).map(|c| format!("BUSY while c{c} may hold a lock a fault left"))
+        }
+        _ => None,
+    };
+    if let (Some(why), Outcome::Error { autocommit, .. }, Some(conn)) = (why_not_run, &subject, step.conn()) {
+        state.trace.line(format!("  {}: not run ({why})", lanes.1.target.name()));
+        let sql = match step {
+            Step::Sql { sql, .. } => Some(sql.as_str()),
+            _ => None,
+        };
+        let failed =
+            fault::FailedStep { conn: conn as usize, subject_autocommit: *autocommit, sql, busy: events.is_empty() };
+        return match fault::judge_failed_step(&mut lanes.0, &mut lanes.1, &failed) {
+            Ok(note) => {
+                state.trace.line(format!("  afterwards: {note}"));
+                // Its locks may now differ too: a refused COMMIT keeps PENDING on the subject.
+                state.stale[conn as usize] = StaleCounters { rowid: true, changes: true };
+                state.limbo[conn as usize] = true;
+                false
+            }
+            Err(message) => {
+                state.fail(FailureClass::FaultAtomicity, index, message, String::new());
+                true
+            }
+        };
+    }
+    let reference = execute(&mut lanes.1, step);
+    state.trace.line(format!("  {}: {reference}", lanes.1.target.name()));
+    let stale = step.conn().map(|c| state.stale[c as usize]).unwrap_or_default();
+    if subject.masked(stale.rowid, stale.changes).same_as(&reference.masked(stale.rowid, stale.changes)) {
+        if let Some(conn) = step.conn() {
+            let conn = conn as usize;
+            state.limbo[conn] &= !(events.is_empty() && matches!(reference, Outcome::Done { autocommit: true, .. }));
+        }
+        if let (Some(conn), Outcome::Done { changes, .. }) = (step.conn(), &reference) {
+            let conn = conn as usize;
+            let kind = state.kinds[conn].as_str();
+            let stale = &mut state.stale[conn];
+            stale.changes &= !matches!(kind, "INSERT" | "UPDATE" | "DELETE" | "REPLACE");
+            stale.rowid &= !(matches!(kind, "INSERT" | "REPLACE") && *changes > 0);
+        }
+        return false;
+    }
+    if events.is_empty() {
+        let class = if subject.is_busy() != reference.is_busy() { FailureClass::Busy } else { FailureClass::Result };
+        state.fail(class, index, subject.to_string(), reference.to_string());
+    } else {
+        let message = format!("a fault struck, the step succeeded, and its outcome differs: {subject}");
+        state.fail(FailureClass::FaultAtomicity, index, message, reference.to_string());
+    }
     true
 }
 
@@ -342,67 +472,6 @@ fn execute<T: Target>(lane: &mut Lane<'_, T>, step: &Step) -> Outcome {
         Step::Next { conn } => lane.next(*conn as usize),
         Step::Crash { .. } => Outcome::Idle,
     }
-}
-
-/// After a crash and restart: reads both sides' whole content with faults off through a
-/// fresh connection (which recovers any hot journal) and compares. Returns false, with
-/// `unchecked` set, when the contents differ or cannot be read the same way.
-fn same_content_after_crash<S: Target, R: Target>(
-    state: &mut RunState<'_>,
-    subject: &S,
-    reference: &R,
-    worlds: &[SimVfs; 2],
-) -> bool {
-    let config = &state.plan.world;
-    for world in worlds {
-        world.set_fault_rates(FaultRates::default());
-    }
-    let a = content_digest(subject, &worlds[0], config);
-    let b = content_digest(reference, &worlds[1], config);
-    state.trace.line(format!("  recovered content: subject {} reference {}", show_digest(&a), show_digest(&b)));
-    if a == b {
-        return true;
-    }
-    state.unchecked = Some("content differs after a crash (judged by issue 5's crash checks)".to_string());
-    false
-}
-
-fn show_digest(digest: &Result<u64, Failure>) -> String {
-    match digest {
-        Ok(hash) => format!("{hash:016x}"),
-        Err(failure) => format!("error {} {:?}", failure.code, failure.message),
-    }
-}
-
-/// A hash of the schema and every row of every table, read through a fresh connection.
-pub fn content_digest<T: Target>(target: &T, world: &SimVfs, config: &WorldConfig) -> Result<u64, Failure> {
-    let conn = target.open(world, config)?;
-    let mut text = String::new();
-    let mut tables = Vec::new();
-    let mut stmt = target.prepare(&conn, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name")?;
-    while let Some(row) = target.step(&mut stmt)? {
-        let shown: Vec<String> = row.iter().map(outcome::render_value).collect();
-        text.push_str(&shown.join("|"));
-        text.push('\n');
-        if let (Some(touchstone_engine::format::value::Value::Text(kind)), Some(name)) = (row.first(), row.get(1))
-            && kind == b"table"
-            && let touchstone_engine::format::value::Value::Text(name) = name
-        {
-            tables.push(String::from_utf8_lossy(name).into_owned());
-        }
-    }
-    drop(stmt);
-    for table in tables {
-        let mut stmt = target.prepare(&conn, &format!("SELECT rowid, * FROM \"{table}\" ORDER BY rowid"))?;
-        while let Some(row) = target.step(&mut stmt)? {
-            for value in &row {
-                text.push_str(&outcome::render_value(value));
-                text.push('|');
-            }
-            text.push('\n');
-        }
-    }
-    Ok(trace::fnv1a(text.as_bytes()))
 }
 
 #[cfg(test)]

@@ -28,6 +28,20 @@ impl Outcome {
         matches!(self, Outcome::Error { failure, .. } if failure.code == SQLITE_BUSY)
     }
 
+    /// The outcome with `last_insert_rowid()` (when `rowid`) and `changes()` (when
+    /// `changes`) blanked: for a connection where a fault-failed statement set them on the
+    /// subject only (SQLite sets both before the failure is known).
+    pub fn masked(&self, rowid: bool, changes: bool) -> Outcome {
+        match self {
+            Outcome::Done { changes: c, last_insert_rowid: r, autocommit } => Outcome::Done {
+                changes: if changes { 0 } else { *c },
+                last_insert_rowid: if rowid { 0 } else { *r },
+                autocommit: *autocommit,
+            },
+            other => other.clone(),
+        }
+    }
+
     /// True when the outcomes are the same: values bit for bit (REALs by their bits, so
     /// -0.0 and 0.0 differ and NaN equals itself), codes, messages, counters.
     pub fn same_as(&self, other: &Outcome) -> bool {

@@ -36,7 +36,8 @@ impl Trace {
     }
 
     /// Adds one line.
-    pub fn line(&mut self, line: String) {
+    pub fn line(&mut self, line: impl Into<String>) {
+        let line: String = line.into();
         self.hash = fnv1a_extend(self.hash, line.as_bytes());
         self.hash = fnv1a_extend(self.hash, b"\n");
         if let Some(lines) = &mut self.lines {
@@ -69,11 +70,11 @@ mod tests {
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
         let mut a = Trace::new(true);
-        a.line("x".into());
-        a.line("y".into());
+        a.line("x");
+        a.line("y");
         let mut b = Trace::new(false);
-        b.line("y".into());
-        b.line("x".into());
+        b.line("y");
+        b.line("x");
         assert_ne!(a.hash(), b.hash());
         assert_eq!(a.lines(), ["x", "y"]);
         assert!(b.lines().is_empty());

@@ -78,6 +78,11 @@ impl SimVfs {
         self.world().crash_at_call = Some(call);
     }
 
+    /// The call number an armed crash strikes at, if one is armed.
+    pub fn crash_armed_at(&self) -> Option<u64> {
+        self.world().crash_at_call
+    }
+
     /// Disarms the crash armed by [`SimVfs::arm_crash_at_call`], if any.
     pub fn disarm_crash(&self) {
         self.world().crash_at_call = None;
@@ -144,6 +149,14 @@ impl SimVfs {
         let mut world = self.world();
         let id = world.lookup_or_create(&key);
         world.node_mut(id)?.image.replace(bytes)
+    }
+
+    /// Removes the file at `path`, durably (copying files between worlds); no-op when there
+    /// is none. A handle still open keeps the bytes it has, as after an unlink.
+    pub fn remove_file(&self, path: &str) {
+        if let Ok(key) = normalize_path(path) {
+            self.world().unlink(&key);
+        }
     }
 
     /// The normalized paths of every file, in order.

@@ -1,0 +1,178 @@
+//! The fault-aware differential: what the oracle requires of a step that an injected fault
+//! made fail on the subject.
+//!
+//! The reference runs without faults, so it cannot say what the failed step should have
+//! returned; it can say what the failure may have left behind. SQLite allows two states
+//! after a statement that an I/O error, a full disk or a failed open stops
+//! (sqlite3VdbeHalt):
+//!
+//! - `undone`: the statement's effect is undone and the transaction stays as it was (a
+//!   statement journal's rollback, or a statement that had changed nothing yet), or
+//! - `rolled back`: the whole transaction is rolled back, and the connection is back in
+//!   autocommit mode. One exception, SQLite's own: a RELEASE of the transaction's outermost
+//!   savepoint whose commit fails rolls back the transaction, yet OP_Savepoint sets
+//!   autocommit off again, leaving the savepoint open on an empty transaction.
+//!
+//! The subject's content (read through the failed connection, faults off) must be the
+//! reference's current content (`undone`) or its last committed content (`rolled back`),
+//! and the subject's autocommit flag must say which. The reference is then brought to the
+//! same state without running the step (its open statement dropped; ROLLBACK for a rolled
+//! back transaction, then SAVEPOINT for the RELEASE exception), and the lockstep goes on.
+//!
+//! The check cannot judge the error code: a fault may surface as IOERR, FULL, CANTOPEN,
+//! CORRUPT or BUSY depending on where it struck; the state afterwards is what SQLite
+//! guarantees.
+
+use super::content::{self, ContentResult, Snapshot};
+use super::lane::Lane;
+use super::outcome::{Outcome, SQLITE_BUSY};
+use crate::target::Target;
+use crate::target::sqlite::SqliteTarget;
+use crate::world::FaultRates;
+
+/// What the failed step was, as far as the rules care.
+pub struct FailedStep<'s> {
+    /// The step's connection.
+    pub conn: usize,
+    /// The autocommit flag the subject reported after the failure.
+    pub subject_autocommit: bool,
+    /// The step's SQL (None for a `Next`).
+    pub sql: Option<&'s str>,
+    /// The subject was refused with BUSY, no fault struck: it changed nothing and kept its
+    /// transaction, and its content may not be readable (another connection's lock).
+    pub busy: bool,
+}
+
+/// The savepoint a `RELEASE [SAVEPOINT] name` statement names, if `sql` is one.
+fn released_savepoint(sql: &str) -> Option<&str> {
+    let mut words = sql.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("RELEASE") {
+        return None;
+    }
+    words.filter(|w| !w.eq_ignore_ascii_case("SAVEPOINT")).last()
+}
+
+/// Runs `sql` on the reference's connection `conn`; errors when it does not end well.
+fn reference_runs<R: Target>(reference: &mut Lane<'_, R>, conn: usize, sql: &str) -> Result<(), String> {
+    match reference.start(conn, sql) {
+        Outcome::Done { .. } => Ok(()),
+        other => Err(format!("the reference could not run {sql:?} to match the subject: {other}")),
+    }
+}
+
+/// Reads the subject's content through `conn` outside the step: faults off, and an armed
+/// crash held back by as many calls as the read makes. Returns what the read gave.
+fn read_unfaulted<S: Target>(subject: &Lane<'_, S>, conn: &S::Conn) -> ContentResult {
+    let world = subject.world;
+    let rates = world.fault_rates();
+    let armed = world.crash_armed_at();
+    let calls_before = world.io_calls();
+    world.set_fault_rates(FaultRates::default());
+    world.disarm_crash();
+    let got = content::read(subject.target, conn);
+    world.set_fault_rates(rates);
+    if let Some(call) = armed {
+        world.arm_crash_at_call(call + (world.io_calls() - calls_before));
+    }
+    got
+}
+
+/// Checks the state a fault-failed subject step left and brings the reference to it (see
+/// the module doc). On entry the step has run on the subject only. Returns a note for the
+/// trace; errors with why the state is not one SQLite allows, and a content diff.
+pub fn judge_failed_step<S: Target, R: Target>(
+    subject: &mut Lane<'_, S>,
+    reference: &mut Lane<'_, R>,
+    failed: &FailedStep<'_>,
+) -> Result<String, String> {
+    let conn = failed.conn;
+    reference.drop_statement(conn);
+    let reference_autocommit = reference.open_conn(conn).is_none_or(|c| reference.target.is_autocommit(c));
+    if !failed.subject_autocommit && reference_autocommit {
+        return Err("after the failure the subject reports an open transaction; the connection had none, \
+                    and a failed statement does not open one"
+            .to_string());
+    }
+    if failed.busy {
+        if failed.subject_autocommit != reference_autocommit {
+            return Err("BUSY changed the connection's transaction state".to_string());
+        }
+        return Ok("refused, nothing changed".to_string());
+    }
+    let Some(subject_conn) = subject.open_conn(conn) else {
+        // The fault struck the connection's open: nothing was read or changed.
+        return Ok("the connection did not open".to_string());
+    };
+    let got = read_unfaulted(subject, subject_conn);
+    if let Err(failure) = &got
+        && failure.code == SQLITE_BUSY
+    {
+        // Another connection's lock (perhaps one a fault left) keeps the content unread.
+        return Ok("content not readable now (BUSY)".to_string());
+    }
+    // The subject may have opened the connection in this very step: open it on the
+    // reference too (an open changes nothing but the connection's own state).
+    let current: ContentResult = reference.conn(conn).and_then(|c| content::read(reference.target, c));
+    // Equal contents, or the same error (two reads refused alike, e.g. BUSY).
+    let same = |a: &ContentResult, b: &ContentResult| match (a, b) {
+        (Ok(a), Ok(b)) => a.hash == b.hash,
+        (Err(a), Err(b)) => a.code == b.code,
+        _ => false,
+    };
+    let release = failed.sql.and_then(released_savepoint);
+    // The reference's last commit: its files, recovered by real SQLite on a copy (which
+    // leaves the reference's locks and transactions alone).
+    let (world, config) = (reference.world, reference.config);
+    let committed = || content::recovered(&SqliteTarget, &Snapshot::of(world), config, world.disk_model());
+    match (failed.subject_autocommit, reference_autocommit) {
+        (true, true) => {
+            if same(&got, &current) {
+                return Ok(format!("statement undone; content {}", content::show(&got)));
+            }
+            Err(format!("statement not undone (- subject, + reference):\n{}", content::diff(&got, &current)))
+        }
+        (true, false) => {
+            let committed = committed();
+            if !same(&got, &committed) {
+                return Err(format!(
+                    "the subject ended its transaction, but its content is not the last commit \
+                     (- subject, + last commit):\n{}",
+                    content::diff(&got, &committed)
+                ));
+            }
+            reference_runs(reference, conn, "ROLLBACK")?;
+            Ok(format!("transaction rolled back; content {}", content::show(&got)))
+        }
+        (false, _) => {
+            if let Some(savepoint) = release {
+                let committed = committed();
+                if same(&got, &committed) {
+                    reference_runs(reference, conn, "ROLLBACK")?;
+                    reference_runs(reference, conn, &format!("SAVEPOINT {savepoint}"))?;
+                    return Ok(format!("commit of RELEASE {savepoint} rolled back, savepoint kept open"));
+                }
+            }
+            if same(&got, &current) {
+                return Ok(format!("statement undone, transaction open; content {}", content::show(&got)));
+            }
+            Err(format!(
+                "the subject keeps its transaction open, but its statement was not undone \
+                 (- subject, + reference):\n{}",
+                content::diff(&got, &current)
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_names_its_savepoint() {
+        assert_eq!(released_savepoint("RELEASE s4"), Some("s4"));
+        assert_eq!(released_savepoint("release savepoint s1"), Some("s1"));
+        assert_eq!(released_savepoint("ROLLBACK TO s1"), None);
+        assert_eq!(released_savepoint("RELEASE"), None);
+    }
+}
