@@ -52,6 +52,31 @@ pub struct Session {
     pub total_changes: i64,
     /// PRAGMA case_sensitive_like.
     pub case_sensitive_like: bool,
+    /// The progress handler (sqlite3_progress_handler), if one is set.
+    pub progress: Option<ProgressHandler>,
+}
+
+/// A callback run every `ops` VDBE instructions of a statement (sqlite3_progress_handler);
+/// when it returns true the statement stops with SQLITE_INTERRUPT.
+pub struct ProgressHandler {
+    /// Instructions between calls (at least 1).
+    pub ops: u64,
+    /// The callback. It must not use the connection: the statement holds it while it runs.
+    pub handler: Box<dyn FnMut() -> bool>,
+}
+
+impl ProgressHandler {
+    /// Instructions left before the next call, for a statement that has run `vm_steps`
+    /// instructions so far (sqlite3VdbeExec's nProgressLimit: the count carries over from
+    /// one step of a statement to the next).
+    pub fn budget(&self, vm_steps: u64) -> u64 {
+        self.ops - vm_steps % self.ops
+    }
+
+    /// Calls the handler; `Interrupt` ("interrupted") when it asks to stop.
+    pub fn call(&mut self) -> Result<()> {
+        if (self.handler)() { Err(Error::new(ErrorCode::Interrupt, "interrupted")) } else { Ok(()) }
+    }
 }
 
 /// What a statement holds of the transaction while it runs.
@@ -73,11 +98,13 @@ impl std::fmt::Debug for Session {
             .field("autocommit", &self.autocommit)
             .field("savepoints", &self.savepoints)
             .field("active_statements", &self.active_statements)
+            .field("progress_ops", &self.progress.as_ref().map(|p| p.ops))
             .finish_non_exhaustive()
     }
 }
 
 impl Session {
+    /// A connection's state over `db`, in autocommit mode with nothing in progress.
     pub fn new(db: Database, vfs: Arc<dyn Vfs>) -> Session {
         Session {
             db,
@@ -91,6 +118,7 @@ impl Session {
             changes: 0,
             total_changes: 0,
             case_sensitive_like: false,
+            progress: None,
         }
     }
 
@@ -139,15 +167,21 @@ impl Session {
             return;
         }
         // isSpecialError: I/O errors and out-of-memory undo the whole transaction, even for a
-        // statement that only read; a full disk only when there is no statement journal.
-        let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem);
+        // statement that only read; a full disk only when there is no statement journal; an
+        // interrupt only for a statement that writes (a reader's interrupt undoes nothing).
+        let interrupted_writer = err.code() == ErrorCode::Interrupt && txn.writes;
+        let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem) || interrupted_writer;
         let full = err.code() == ErrorCode::Full;
         let busy = err.is_busy();
         let whole = special || (full && txn.savepoint.is_none()) || (action == OnError::Rollback && txn.writes);
         if whole {
             self.rollback_all();
         } else if let Some(i) = txn.savepoint.take() {
-            let undo = (action == OnError::Abort || full) && !busy;
+            let mut undo = (action == OnError::Abort || full) && !busy;
+            if full && crate::planted::active(crate::planted::Bug::IoErrorKeepsStatement) {
+                // Planted bug: the statement's partial effect stays in the transaction.
+                undo = false;
+            }
             if undo && self.db.rollback_to_savepoint(i).is_err() {
                 self.rollback_all();
             }
@@ -193,7 +227,14 @@ impl Session {
                     return err("cannot start a transaction within a transaction");
                 }
                 if *kind != TransactionKind::Deferred {
-                    self.db.begin_write_txn(*kind == TransactionKind::Exclusive)?;
+                    match self.db.begin_write_txn(*kind == TransactionKind::Exclusive) {
+                        // Planted bug: BEGIN IMMEDIATE goes on as if it held RESERVED.
+                        Err(e)
+                            if e.is_busy()
+                                && *kind == TransactionKind::Immediate
+                                && crate::planted::active(crate::planted::Bug::BusyNotRaised) => {}
+                        r => r?,
+                    }
                 }
                 self.autocommit = false;
                 Ok(())

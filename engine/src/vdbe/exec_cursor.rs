@@ -173,7 +173,19 @@ impl Vm {
                 let more = match &mut c.kind {
                     CursorKind::Btree(b) => {
                         b.invalidate();
-                        if forward { bt.next(&b.cursor)? } else { bt.prev(&b.cursor)? }
+                        if forward
+                            && b.key_info.is_none()
+                            && crate::planted::active(crate::planted::Bug::HangOnMaxRowid)
+                            && bt.rowid(&b.cursor).ok() == Some(i64::MAX)
+                        {
+                            // Planted bug: "the row after rowid + 1", which saturates at
+                            // i64::MAX and finds the same row again.
+                            true
+                        } else if forward {
+                            bt.next(&b.cursor)?
+                        } else {
+                            bt.prev(&b.cursor)?
+                        }
                     }
                     CursorKind::Ephemeral(e) => e.step(forward),
                     CursorKind::Sorter(_) => return Err(Error::internal("Next on a sorter")),
