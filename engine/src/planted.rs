@@ -56,10 +56,12 @@ pub enum Bug {
     /// Comparing two blobs takes a first-byte shortcut that indexes an empty blob
     /// (format/value.rs, `compare_values`): `x = X''` on a blob panics. Class `panic`.
     PanicOnEmptyBlobCompare = 11,
-    /// Next on a table cursor standing on the row with the largest rowid (i64::MAX) does
-    /// not move (vdbe/exec_cursor.rs, OP_Next): the loop runs the same row forever.
-    /// Class `hang` (the progress budget stops it).
-    HangOnMaxRowid = 12,
+    /// Next on a table cursor does not move from a row whose rowid, or one of whose
+    /// columns, is the integer i64::MAX (taken for the cursor's "row not read yet" sentinel;
+    /// vdbe/exec_cursor.rs, OP_Next): the loop runs the same row forever. Reached by any
+    /// forward scan over such a row (aggregates, UPDATE and DELETE scans, unindexed
+    /// filters). Class `hang` (the progress budget stops it).
+    HangOnMaxInteger = 12,
 }
 
 impl Bug {
@@ -76,7 +78,7 @@ impl Bug {
         Bug::RowidAliasIgnored,
         Bug::ExtraSyncPerStatement,
         Bug::PanicOnEmptyBlobCompare,
-        Bug::HangOnMaxRowid,
+        Bug::HangOnMaxInteger,
     ];
 
     /// The bug's name, as TOUCHSTONE_PLANT spells it ("delete-skips-third-row").
@@ -94,7 +96,7 @@ impl Bug {
             Bug::RowidAliasIgnored => "rowid-alias-ignored",
             Bug::ExtraSyncPerStatement => "extra-sync-per-statement",
             Bug::PanicOnEmptyBlobCompare => "panic-on-empty-blob-compare",
-            Bug::HangOnMaxRowid => "hang-on-max-rowid",
+            Bug::HangOnMaxInteger => "hang-on-max-integer",
         }
     }
 
@@ -111,7 +113,7 @@ impl Bug {
             Bug::IoErrorKeepsStatement => "fault-atomicity",
             Bug::RowidAliasIgnored | Bug::ExtraSyncPerStatement => "cost",
             Bug::PanicOnEmptyBlobCompare => "panic",
-            Bug::HangOnMaxRowid => "hang",
+            Bug::HangOnMaxInteger => "hang",
         }
     }
 

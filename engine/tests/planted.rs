@@ -432,31 +432,56 @@ fn panic_on_empty_blob_compare() {
     assert!(!planted, "planted: the comparison panics");
 }
 
-/// hang-on-max-rowid: a scan over the row with rowid i64::MAX never ends; the progress
-/// handler stops it with SQLITE_INTERRUPT.
+/// Runs `sql` on a table of three rows, one of which has `id` or `v` equal to i64::MAX
+/// (`in_rowid`), with a handler that stops the statement at its 1,001st call (every 1,000
+/// instructions), reading at most 10^7 rows; returns the rows read or the error's code, and
+/// the calls.
+fn run_with_budget(sql: &str, in_rowid: bool) -> (std::result::Result<usize, ErrorCode>, u32) {
+    let conn = connect(Arc::new(MemVfs::new()), 500);
+    let max = i64::MAX;
+    let row = if in_rowid { format!("({max}, 30)") } else { format!("(3, {max})") };
+    conn.execute_batch(&format!(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v); INSERT INTO t VALUES (1, 10), {row}, (5, 20);"
+    ))
+    .unwrap();
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let c = calls.clone();
+    conn.progress_handler(
+        1000,
+        Some(move || {
+            c.set(c.get() + 1);
+            c.get() > 1000
+        }),
+    );
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut n = 0;
+    let r = loop {
+        match rows.next() {
+            Ok(Some(_)) if n < 10_000_000 => n += 1,
+            Ok(_) => break Ok(n),
+            Err(e) => break Err(e.code()),
+        }
+    };
+    drop(rows);
+    (r, calls.get())
+}
+
+/// hang-on-max-integer: a forward scan over a row holding i64::MAX (as its rowid or in a
+/// column) never ends; the progress handler stops it with SQLITE_INTERRUPT, also when the loop
+/// returns rows (the count of instructions carries over between steps).
 #[test]
-fn hang_on_max_rowid() {
-    let (clean, planted) = both(Bug::HangOnMaxRowid, || {
-        let conn = connect(Arc::new(MemVfs::new()), 500);
-        conn.execute_batch(
-            "CREATE TABLE t(id INTEGER PRIMARY KEY, v);
-             INSERT INTO t VALUES (1, 10), (2, 20), (9223372036854775807, 30);",
-        )
-        .unwrap();
-        let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
-        let c = calls.clone();
-        conn.progress_handler(
-            1000,
-            Some(move || {
-                c.set(c.get() + 1);
-                c.get() > 1000
-            }),
-        );
-        let r = conn.query_row("SELECT sum(v) FROM t", [], |r| r.get::<_, i64>(0)).map_err(|e| e.code());
-        (r, calls.get())
-    });
-    assert_eq!(clean, (Ok(60), 0));
-    assert_eq!(planted, (Err(ErrorCode::Interrupt), 1001), "planted: only the budget ends the loop");
+fn hang_on_max_integer() {
+    let cases = [
+        ("SELECT max(v) FROM t", false, Ok(1)),
+        ("SELECT count(*) FROM t WHERE v > 0", true, Ok(1)),
+        ("SELECT id, v FROM t", false, Ok(3)),
+    ];
+    for (sql, in_rowid, rows) in cases {
+        let (clean, planted) = both(Bug::HangOnMaxInteger, || run_with_budget(sql, in_rowid));
+        assert_eq!(clean, (rows, 0), "{sql}");
+        assert_eq!(planted, (Err(ErrorCode::Interrupt), 1001), "planted: only the budget ends {sql}");
+    }
 }
 
 /// Every bug's name leads back to it, and each has a class.

@@ -59,7 +59,7 @@ pub struct Session {
 /// A callback run every `ops` VDBE instructions of a statement (sqlite3_progress_handler);
 /// when it returns true the statement stops with SQLITE_INTERRUPT.
 pub struct ProgressHandler {
-    /// Instructions between calls (at least 1).
+    /// Instructions between calls (0 counts as 1).
     pub ops: u64,
     /// The callback. It must not use the connection: the statement holds it while it runs.
     pub handler: Box<dyn FnMut() -> bool>,
@@ -70,7 +70,8 @@ impl ProgressHandler {
     /// instructions so far (sqlite3VdbeExec's nProgressLimit: the count carries over from
     /// one step of a statement to the next).
     pub fn budget(&self, vm_steps: u64) -> u64 {
-        self.ops - vm_steps % self.ops
+        let ops = self.ops.max(1);
+        ops - vm_steps % ops
     }
 
     /// Calls the handler; `Interrupt` ("interrupted") when it asks to stop.

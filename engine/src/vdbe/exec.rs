@@ -230,7 +230,7 @@ impl Vm {
                 progress_left = match s.progress.as_mut() {
                     Some(p) => {
                         p.call()?;
-                        p.ops
+                        p.budget(0)
                     }
                     None => u64::MAX,
                 };
