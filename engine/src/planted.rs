@@ -5,7 +5,8 @@
 //! guards. The selected bug is process-global (tests and the simulator's worker processes
 //! set it once, before any run).
 
-/// The bugs that can be planted.
+/// The bugs that can be planted. Each names, in its comment, what it breaks and the failure
+/// class of the simulator's oracle that should catch it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Bug {
@@ -13,17 +14,115 @@ pub enum Bug {
     None = 0,
     /// A DELETE that removes three or more rows through a b-tree cursor leaves the third
     /// row in place (its index entries go) while counting it as deleted: a lost delete.
+    /// Class `result`.
     DeleteSkipsThirdRow = 1,
+    /// BEGIN IMMEDIATE treats the BUSY of the RESERVED lock as success (session/mod.rs,
+    /// `Session::txn_control`): the connection believes it holds a write transaction while
+    /// another connection writes, where SQLite says SQLITE_BUSY. Class `busy`.
+    BusyNotRaised = 2,
+    /// balance_nonroot skips the right-to-left pass that evens out the siblings
+    /// (btree/nonroot.rs): cells stay packed to the left. The tree stays valid and the
+    /// content equal; only the page layout differs from SQLite's. Class `page`.
+    WrongBalanceSplit = 3,
+    /// syncJournal does not sync the journal before the database pages are written
+    /// (pager/commit.rs, `sync_journal`): a crash while they are written can leave a
+    /// half-written database whose journal never reached the disk. Class `crash-integrity`
+    /// (or `crash-durability`).
+    SkippedJournalSync = 4,
+    /// The commit does not sync the database file before it finalizes the journal
+    /// (pager/commit.rs, `commit_phase_one`): an acknowledged commit can be lost, or land in
+    /// part, at a crash. Class `crash-durability`.
+    DbSyncSkippedAtCommit = 5,
+    /// Hot-journal playback does not restore the last page record of each journal segment
+    /// (pager/recovery.rs, `playback_records`): a crashed writer's page stays in the file,
+    /// where SQLite's recovery of the same image restores it. Class `cross-recovery`.
+    RecoverySkipsLastRecord = 6,
+    /// Page 1 is changed without its original content being journaled (pager/mod.rs,
+    /// `write_one`): a rollback after a crash restores every page but page 1, whose header
+    /// (page count, freelist) and schema then disagree with the rest. Class
+    /// `crash-integrity`.
+    JournalOmitsPage1 = 7,
+    /// A statement that fails with SQLITE_FULL inside an explicit transaction keeps its
+    /// partial effect: its statement journal is released instead of rolled back
+    /// (session/mod.rs, `Session::end_statement_err`). Class `fault-atomicity`.
+    IoErrorKeepsStatement = 8,
+    /// The planner ignores rowid constraints on a table with an INTEGER PRIMARY KEY
+    /// (compile/planner/terms.rs, `constraints_of`): `WHERE id = 5` scans the whole table.
+    /// The results stay right; the page fetches are many more than SQLite's. Class `cost`.
+    RowidAliasIgnored = 9,
+    /// Every commit syncs the database file twice (pager/commit.rs, `commit_phase_one`):
+    /// one sync more than SQLite per write transaction. Class `cost`.
+    ExtraSyncPerStatement = 10,
+    /// Comparing two blobs takes a first-byte shortcut that indexes an empty blob
+    /// (format/value.rs, `compare_values`): `x = X''` on a blob panics. Class `panic`.
+    PanicOnEmptyBlobCompare = 11,
+    /// Next on a table cursor does not move from a row whose rowid, or one of whose
+    /// columns, is the integer i64::MAX (taken for the cursor's "row not read yet" sentinel;
+    /// vdbe/exec_cursor.rs, OP_Next): the loop runs the same row forever. Reached by any
+    /// forward scan over such a row (aggregates, UPDATE and DELETE scans, unindexed
+    /// filters). Class `hang` (the progress budget stops it).
+    HangOnMaxInteger = 12,
 }
 
 impl Bug {
+    /// Every bug but `None`, in declaration order.
+    pub const ALL: [Bug; 12] = [
+        Bug::DeleteSkipsThirdRow,
+        Bug::BusyNotRaised,
+        Bug::WrongBalanceSplit,
+        Bug::SkippedJournalSync,
+        Bug::DbSyncSkippedAtCommit,
+        Bug::RecoverySkipsLastRecord,
+        Bug::JournalOmitsPage1,
+        Bug::IoErrorKeepsStatement,
+        Bug::RowidAliasIgnored,
+        Bug::ExtraSyncPerStatement,
+        Bug::PanicOnEmptyBlobCompare,
+        Bug::HangOnMaxInteger,
+    ];
+
+    /// The bug's name, as TOUCHSTONE_PLANT spells it ("delete-skips-third-row").
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::None => "none",
+            Bug::DeleteSkipsThirdRow => "delete-skips-third-row",
+            Bug::BusyNotRaised => "busy-not-raised",
+            Bug::WrongBalanceSplit => "wrong-balance-split",
+            Bug::SkippedJournalSync => "skipped-journal-sync",
+            Bug::DbSyncSkippedAtCommit => "db-sync-skipped-at-commit",
+            Bug::RecoverySkipsLastRecord => "recovery-skips-last-record",
+            Bug::JournalOmitsPage1 => "journal-omits-page-1",
+            Bug::IoErrorKeepsStatement => "io-error-keeps-statement",
+            Bug::RowidAliasIgnored => "rowid-alias-ignored",
+            Bug::ExtraSyncPerStatement => "extra-sync-per-statement",
+            Bug::PanicOnEmptyBlobCompare => "panic-on-empty-blob-compare",
+            Bug::HangOnMaxInteger => "hang-on-max-integer",
+        }
+    }
+
+    /// The failure class of the simulator's oracle meant to catch the bug ("result").
+    pub fn class(self) -> &'static str {
+        match self {
+            Bug::None => "none",
+            Bug::DeleteSkipsThirdRow => "result",
+            Bug::BusyNotRaised => "busy",
+            Bug::WrongBalanceSplit => "page",
+            Bug::SkippedJournalSync | Bug::JournalOmitsPage1 => "crash-integrity",
+            Bug::DbSyncSkippedAtCommit => "crash-durability",
+            Bug::RecoverySkipsLastRecord => "cross-recovery",
+            Bug::IoErrorKeepsStatement => "fault-atomicity",
+            Bug::RowidAliasIgnored | Bug::ExtraSyncPerStatement => "cost",
+            Bug::PanicOnEmptyBlobCompare => "panic",
+            Bug::HangOnMaxInteger => "hang",
+        }
+    }
+
     /// The bug named `name` ("delete-skips-third-row"), if any.
     pub fn from_name(name: &str) -> Option<Bug> {
-        match name {
-            "none" => Some(Bug::None),
-            "delete-skips-third-row" => Some(Bug::DeleteSkipsThirdRow),
-            _ => None,
+        if name == "none" {
+            return Some(Bug::None);
         }
+        Bug::ALL.into_iter().find(|b| b.name() == name)
     }
 }
 

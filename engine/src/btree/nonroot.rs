@@ -254,6 +254,8 @@ impl Btree {
             i += 1;
         }
         // Right-to-left: move cells right while that leaves the right page no fuller.
+        // (Planted bug: as if every balance were a bulk load, the pages are not evened out.)
+        let pack_left = bulk || crate::planted::active(crate::planted::Bug::WrongBalanceSplit);
         for i in (1..k).rev() {
             let mut sz_right = sz_new[i];
             let mut sz_left = sz_new[i - 1];
@@ -264,7 +266,9 @@ impl Btree {
                 ensure_corrupt!(d >= 0 && (d as usize) < n_cell, "balance index out of range");
                 let sz_r = b.size(r as usize) as isize;
                 let sz_d = b.size(d as usize) as isize;
-                if sz_right != 0 && (bulk || sz_right + sz_d + 2 > sz_left - (sz_r + if i == k - 1 { 0 } else { 2 })) {
+                if sz_right != 0
+                    && (pack_left || sz_right + sz_d + 2 > sz_left - (sz_r + if i == k - 1 { 0 } else { 2 }))
+                {
                     break;
                 }
                 sz_right += sz_d + 2;

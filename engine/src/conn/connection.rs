@@ -7,7 +7,7 @@ use super::statement::Statement;
 use super::{Params, Row};
 use crate::error::{Error, ErrorCode, Result};
 use crate::pager::{PagerConfig, PagerStats};
-use crate::session::Session;
+use crate::session::{ProgressHandler, Session};
 use crate::sql::{ParsedStatement, parse_statements};
 use crate::storage::Database;
 use crate::vfs::{MemVfs, OsVfs, Vfs};
@@ -116,6 +116,23 @@ impl Connection {
     /// True outside BEGIN ... COMMIT (`sqlite3_get_autocommit`).
     pub fn is_autocommit(&self) -> bool {
         self.session.borrow().autocommit
+    }
+
+    /// Sets (or with `None`, or `num_ops` 0, removes) a callback run every `num_ops` VDBE
+    /// instructions of every statement of this connection (sqlite3_progress_handler, in
+    /// rusqlite's shape). When it returns true the statement stops with SQLITE_INTERRUPT
+    /// ("interrupted"), undoing what sqlite3VdbeHalt undoes for an interrupt: a statement
+    /// that writes rolls back the whole transaction, a reader nothing. The count of
+    /// instructions carries over from one step of a statement to the next. The callback
+    /// must not use the connection (the running statement holds it).
+    pub fn progress_handler<F>(&self, num_ops: u64, handler: Option<F>)
+    where
+        F: FnMut() -> bool + 'static,
+    {
+        self.session.borrow_mut().progress = match handler {
+            Some(f) if num_ops > 0 => Some(ProgressHandler { ops: num_ops, handler: Box::new(f) }),
+            _ => None,
+        };
     }
 
     /// The pager's I/O counters: page fetches (hits and misses), reads, writes, syncs.

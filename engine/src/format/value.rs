@@ -201,7 +201,13 @@ pub fn compare_values(a: ValueRef<'_>, b: ValueRef<'_>, collation: Collation) ->
         (ValueRef::Integer(x), ValueRef::Real(y)) => compare_int_real(x, y),
         (ValueRef::Real(x), ValueRef::Integer(y)) => compare_int_real(y, x).reverse(),
         (ValueRef::Text(x), ValueRef::Text(y)) => collation.compare(x, y),
-        (ValueRef::Blob(x), ValueRef::Blob(y)) => x.cmp(y),
+        (ValueRef::Blob(x), ValueRef::Blob(y)) => {
+            if crate::planted::active(crate::planted::Bug::PanicOnEmptyBlobCompare) {
+                // Planted bug: a first-byte shortcut that forgets empty blobs.
+                return x[0].cmp(&y[0]).then_with(|| x.cmp(y));
+            }
+            x.cmp(y)
+        }
         _ => a.class_rank().cmp(&b.class_rank()),
     }
 }

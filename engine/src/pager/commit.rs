@@ -84,6 +84,7 @@ impl Pager {
     /// Takes the EXCLUSIVE lock first; `Busy` leaves everything as it was.
     pub(super) fn sync_journal(&mut self, new_header: bool) -> Result<()> {
         self.lock_db(LockLevel::Exclusive)?;
+        let skip_syncs = crate::planted::active(crate::planted::Bug::SkippedJournalSync);
         if !self.no_sync() && self.jfd.is_some() {
             let dc = self.device;
             let full_sync = self.full_sync();
@@ -97,7 +98,7 @@ impl Pager {
                 if jfd.read_at(&mut magic, next)? == ReadOutcome::Full && magic == journal::MAGIC {
                     jfd.write_at(&[0], next)?;
                 }
-                if full_sync && !dc.contains(DeviceCharacteristics::SEQUENTIAL) {
+                if full_sync && !dc.contains(DeviceCharacteristics::SEQUENTIAL) && !skip_syncs {
                     jfd.sync(flags)?;
                     self.stats.syncs += 1;
                 }
@@ -106,7 +107,7 @@ impl Pager {
                 head[8..].copy_from_slice(&self.n_rec.to_be_bytes());
                 jfd.write_at(&head, self.journal_hdr)?;
             }
-            if !dc.contains(DeviceCharacteristics::SEQUENTIAL) {
+            if !dc.contains(DeviceCharacteristics::SEQUENTIAL) && !skip_syncs {
                 let data_only = flags.full;
                 jfd.sync(SyncFlags { full: flags.full, data_only })?;
                 self.stats.syncs += 1;
@@ -195,9 +196,13 @@ impl Pager {
             let n = self.db_size - Pgno::from(self.db_size == self.lock_byte_page());
             self.truncate_file(n)?;
         }
-        if !self.no_sync() {
+        if !self.no_sync() && !crate::planted::active(crate::planted::Bug::DbSyncSkippedAtCommit) {
             self.fd.sync(self.sync_flags())?;
             self.stats.syncs += 1;
+            if crate::planted::active(crate::planted::Bug::ExtraSyncPerStatement) {
+                self.fd.sync(self.sync_flags())?;
+                self.stats.syncs += 1;
+            }
         }
         self.state = PagerState::WriterFinished;
         Ok(())

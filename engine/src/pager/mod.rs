@@ -635,7 +635,11 @@ impl Pager {
         self.cache.make_dirty(page);
         let pgno = page.pgno();
         if !self.in_journal.contains(pgno) {
-            if pgno <= self.db_orig_size {
+            if pgno == 1 && crate::planted::active(crate::planted::Bug::JournalOmitsPage1) {
+                // Planted bug: page 1 counts as journaled without its record.
+                page.set_need_sync();
+                self.in_journal.insert(1);
+            } else if pgno <= self.db_orig_size {
                 self.journal_page(page)?;
             } else if self.state != PagerState::WriterDbMod {
                 page.set_need_sync();

@@ -52,6 +52,32 @@ pub struct Session {
     pub total_changes: i64,
     /// PRAGMA case_sensitive_like.
     pub case_sensitive_like: bool,
+    /// The progress handler (sqlite3_progress_handler), if one is set.
+    pub progress: Option<ProgressHandler>,
+}
+
+/// A callback run every `ops` VDBE instructions of a statement (sqlite3_progress_handler);
+/// when it returns true the statement stops with SQLITE_INTERRUPT.
+pub struct ProgressHandler {
+    /// Instructions between calls (0 counts as 1).
+    pub ops: u64,
+    /// The callback. It must not use the connection: the statement holds it while it runs.
+    pub handler: Box<dyn FnMut() -> bool>,
+}
+
+impl ProgressHandler {
+    /// Instructions left before the next call, for a statement that has run `vm_steps`
+    /// instructions so far (sqlite3VdbeExec's nProgressLimit: the count carries over from
+    /// one step of a statement to the next).
+    pub fn budget(&self, vm_steps: u64) -> u64 {
+        let ops = self.ops.max(1);
+        ops - vm_steps % ops
+    }
+
+    /// Calls the handler; `Interrupt` ("interrupted") when it asks to stop.
+    pub fn call(&mut self) -> Result<()> {
+        if (self.handler)() { Err(Error::new(ErrorCode::Interrupt, "interrupted")) } else { Ok(()) }
+    }
 }
 
 /// What a statement holds of the transaction while it runs.
@@ -73,11 +99,13 @@ impl std::fmt::Debug for Session {
             .field("autocommit", &self.autocommit)
             .field("savepoints", &self.savepoints)
             .field("active_statements", &self.active_statements)
+            .field("progress_ops", &self.progress.as_ref().map(|p| p.ops))
             .finish_non_exhaustive()
     }
 }
 
 impl Session {
+    /// A connection's state over `db`, in autocommit mode with nothing in progress.
     pub fn new(db: Database, vfs: Arc<dyn Vfs>) -> Session {
         Session {
             db,
@@ -91,6 +119,7 @@ impl Session {
             changes: 0,
             total_changes: 0,
             case_sensitive_like: false,
+            progress: None,
         }
     }
 
@@ -136,8 +165,10 @@ impl Session {
     /// require (sqlite3VdbeHalt's error branch).
     pub fn end_statement_err(&mut self, txn: &mut StatementTxn, err: &Error, action: OnError) {
         // isSpecialError: I/O errors and out-of-memory undo the whole transaction, even for a
-        // statement that only read; a full disk only when there is no statement journal.
-        let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem);
+        // statement that only read; a full disk only when there is no statement journal; an
+        // interrupt only for a statement that writes (a reader's interrupt undoes nothing).
+        let interrupted_writer = err.code() == ErrorCode::Interrupt && txn.writes;
+        let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem) || interrupted_writer;
         let full = err.code() == ErrorCode::Full;
         if !txn.active {
             // No statement transaction began: transaction control (OP_AutoCommit and
@@ -155,7 +186,11 @@ impl Session {
         if whole {
             self.rollback_all();
         } else if let Some(i) = txn.savepoint.take() {
-            let undo = (action == OnError::Abort || full) && !busy;
+            let mut undo = (action == OnError::Abort || full) && !busy;
+            if full && crate::planted::active(crate::planted::Bug::IoErrorKeepsStatement) {
+                // Planted bug: the statement's partial effect stays in the transaction.
+                undo = false;
+            }
             if undo && self.db.rollback_to_savepoint(i).is_err() {
                 self.rollback_all();
             }
@@ -202,7 +237,14 @@ impl Session {
                 // holds says BUSY, and a lock obtained stays with the open transaction
                 // when OP_AutoCommit then refuses.
                 if *kind != TransactionKind::Deferred {
-                    self.db.begin_write_txn(*kind == TransactionKind::Exclusive)?;
+                    match self.db.begin_write_txn(*kind == TransactionKind::Exclusive) {
+                        // Planted bug: BEGIN IMMEDIATE goes on as if it held RESERVED.
+                        Err(e)
+                            if e.is_busy()
+                                && *kind == TransactionKind::Immediate
+                                && crate::planted::active(crate::planted::Bug::BusyNotRaised) => {}
+                        r => r?,
+                    }
                 }
                 if !self.autocommit {
                     return err("cannot start a transaction within a transaction");

@@ -74,6 +74,9 @@ pub struct Vm {
     pub(crate) record_buf: Vec<u8>,
     /// Nothing has run since the run was created or reset: a reset has nothing to undo.
     fresh: bool,
+    /// Instructions run since the run started (SQLITE_STMTSTATUS_VM_STEP); the progress
+    /// handler's count.
+    vm_steps: u64,
 }
 
 impl Vm {
@@ -98,6 +101,7 @@ impl Vm {
             pending_error: None,
             record_buf: Vec::new(),
             fresh: true,
+            vm_steps: 0,
         }
     }
 
@@ -142,6 +146,7 @@ impl Vm {
         self.halted = false;
         self.pending_error = None;
         self.txn = StatementTxn::default();
+        self.vm_steps = 0;
     }
 
     /// The current result row.
@@ -207,12 +212,30 @@ impl Vm {
         convert::int_value(self.reg(r).as_ref())
     }
 
-    /// The interpreter loop.
+    /// Instructions this run has executed (sqlite3_stmt_status SQLITE_STMTSTATUS_VM_STEP).
+    pub fn vm_steps(&self) -> u64 {
+        self.vm_steps
+    }
+
+    /// The interpreter loop. Every instruction counts against the progress handler's budget;
+    /// when it runs out the handler is called before the instruction, and may interrupt.
     fn run(&mut self, s: &mut Session) -> Result<Step> {
         let prog = self.prog.clone();
         let ops = &prog.ops;
+        let mut progress_left = s.progress.as_ref().map_or(u64::MAX, |p| p.budget(self.vm_steps));
         loop {
             let Some(op) = ops.get(self.pc) else { return Ok(Step::Done) };
+            progress_left -= 1;
+            if progress_left == 0 {
+                progress_left = match s.progress.as_mut() {
+                    Some(p) => {
+                        p.call()?;
+                        p.budget(0)
+                    }
+                    None => u64::MAX,
+                };
+            }
+            self.vm_steps += 1;
             let mut next = self.pc + 1;
             match op {
                 // ----- control ----------------------------------------------------------------

@@ -12,9 +12,18 @@ use crate::btree::payload::CellContent;
 use crate::btree::{Btree, SeekOp};
 use crate::error::{Error, Result, internal_error};
 use crate::eval::affinity::numeric_text;
-use crate::format::record::encode_values_into;
-use crate::format::value::{Value, compare_int_real};
+use crate::format::record::{Record, encode_values_into};
+use crate::format::value::{Value, ValueRef, compare_int_real};
 use crate::session::Session;
+
+/// True when the current row of table cursor `c` has the rowid i64::MAX or holds that
+/// integer in a column (the trigger of the planted bug `HangOnMaxInteger`, which takes the
+/// value for the "row not read yet" sentinel). Unreadable rows count as false.
+fn row_holds_max_integer(bt: &mut Btree, c: &crate::btree::Cursor) -> bool {
+    let max = |v: ValueRef<'_>| matches!(v, ValueRef::Integer(i64::MAX));
+    bt.rowid(c).ok() == Some(i64::MAX)
+        || bt.payload(c).is_ok_and(|p| Record::parse(&p).is_ok_and(|r| r.values().any(max)))
+}
 
 /// What a seek on a table cursor by a non-integer key comes to (OP_SeekGE & co. on rowids).
 enum RowidKey {
@@ -173,7 +182,18 @@ impl Vm {
                 let more = match &mut c.kind {
                     CursorKind::Btree(b) => {
                         b.invalidate();
-                        if forward { bt.next(&b.cursor)? } else { bt.prev(&b.cursor)? }
+                        if forward
+                            && b.key_info.is_none()
+                            && crate::planted::active(crate::planted::Bug::HangOnMaxInteger)
+                            && row_holds_max_integer(bt, &b.cursor)
+                        {
+                            // Planted bug: the row stays where it is, and the loop runs it again.
+                            true
+                        } else if forward {
+                            bt.next(&b.cursor)?
+                        } else {
+                            bt.prev(&b.cursor)?
+                        }
                     }
                     CursorKind::Ephemeral(e) => e.step(forward),
                     CursorKind::Sorter(_) => return Err(Error::internal("Next on a sorter")),

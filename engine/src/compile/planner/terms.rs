@@ -171,6 +171,13 @@ fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<C
     let mut out = Vec::new();
     let side = |col_node: NodeId, other: Option<NodeId>, op: ConstraintOp, whole: bool, out: &mut Vec<Constraint>| {
         let Some((source, column)) = column_of(core, ir, col_node) else { return };
+        if column.is_none()
+            && crate::planted::active(crate::planted::Bug::RowidAliasIgnored)
+            && core.sources[source].table().is_some_and(|t| t.def.rowid_alias.is_some())
+        {
+            // Planted bug: no rowid seek on a table with an INTEGER PRIMARY KEY.
+            return;
+        }
         // For IN, `other` is the IN node itself (it contains the column): the caller works
         // out the prerequisites of the list or subquery alone.
         let rhs_prereq = match other {
