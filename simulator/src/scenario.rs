@@ -230,13 +230,14 @@ pub struct OracleSpec {
     /// it is a failure of class `cost`. `cost_ratio = 0` checks no cost.
     pub cost_ratio: f64,
     pub cost_slack: u64,
-    /// Most I/O calls one step may make on one side before the run ends as `hang`.
-    pub step_io_budget: u64,
+    /// Most VM instructions one step may run on one side (a progress handler interrupts
+    /// it past this) before the run ends as `hang`.
+    pub step_op_budget: u64,
 }
 
 impl Default for OracleSpec {
     fn default() -> OracleSpec {
-        OracleSpec { page_level: None, cost_ratio: 0.0, cost_slack: 8, step_io_budget: 1_000_000 }
+        OracleSpec { page_level: None, cost_ratio: 0.0, cost_slack: 8, step_op_budget: 10_000_000 }
     }
 }
 
@@ -313,7 +314,7 @@ impl Scenario {
         let o = &self.oracle;
         check(o.page_level.is_none_or(|level| level <= 3), "oracle.page_level must be 0 to 3")?;
         check(o.cost_ratio.is_finite() && o.cost_ratio >= 0.0, "oracle.cost_ratio must be 0 or more")?;
-        check(o.step_io_budget > 0, "oracle.step_io_budget must be above 0")?;
+        check(o.step_op_budget >= 1000, "oracle.step_op_budget must be at least 1000")?;
         check(f.capacity_bytes[0] <= f.capacity_bytes[1], "faults.capacity_bytes must be [low, high]")?;
         check(!f.sector_sizes.is_empty(), "faults.sector_sizes must not be empty")?;
         for size in &f.sector_sizes {

@@ -23,13 +23,15 @@ pub struct Lane<'a, T: Target> {
     stmts: Vec<Option<T::Stmt<'a>>>,
     /// Statements this lane started (prepared or not).
     pub statements: u64,
+    /// VM instructions one step may run (the plan's `step_op_budget`).
+    pub step_op_budget: u64,
 }
 
 impl<'a, T: Target> Lane<'a, T> {
     /// A lane over `conns` (all unopened).
     pub fn new(target: &'a T, world: &'a SimVfs, config: &'a WorldConfig, conns: &'a [OnceCell<T::Conn>]) -> Self {
         let stmts = conns.iter().map(|_| None).collect();
-        Lane { target, world, config, conns, stmts, statements: 0 }
+        Lane { target, world, config, conns, stmts, statements: 0, step_op_budget: u64::MAX }
     }
 
     /// Connection `i`, opened now if it is not open yet.
@@ -51,6 +53,7 @@ impl<'a, T: Target> Lane<'a, T> {
             Ok(conn) => conn,
             Err(failure) => return Outcome::Error { failure, autocommit: true },
         };
+        self.target.set_step_budget(conn, self.step_op_budget);
         match self.target.prepare(conn, sql) {
             Ok(stmt) => {
                 self.stmts[i] = Some(stmt);
@@ -63,6 +66,9 @@ impl<'a, T: Target> Lane<'a, T> {
     /// Steps connection `i`'s open statement once (`Idle` when it has none).
     pub fn next(&mut self, i: usize) -> Outcome {
         let Some(stmt) = self.stmts[i].as_mut() else { return Outcome::Idle };
+        if let Some(conn) = self.conns[i].get() {
+            self.target.set_step_budget(conn, self.step_op_budget);
+        }
         let result = self.target.step(stmt);
         if !matches!(result, Ok(Some(_))) {
             self.stmts[i] = None;

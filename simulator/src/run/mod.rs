@@ -279,6 +279,8 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
             Lane::new(subject, &worlds[0], config, &subject_conns),
             Lane::new(reference, &worlds[1], config, &reference_conns),
         );
+        lanes.0.step_op_budget = plan.oracle.step_op_budget;
+        lanes.1.step_op_budget = plan.oracle.step_op_budget;
         let end = run_epoch(&mut state, &mut lanes, next_step);
         state.statements += lanes.0.statements + lanes.1.statements;
         drop(lanes);
@@ -456,7 +458,13 @@ fn run_step<S: Target, R: Target>(
         return false;
     }
     if events.is_empty() {
-        let class = if subject.is_busy() != reference.is_busy() { FailureClass::Busy } else { FailureClass::Result };
+        let class = if subject.is_interrupt() && !reference.is_interrupt() {
+            FailureClass::Hang
+        } else if subject.is_busy() != reference.is_busy() {
+            FailureClass::Busy
+        } else {
+            FailureClass::Result
+        };
         state.fail(class, index, subject.to_string(), reference.to_string());
     } else {
         let message = format!("a fault struck, the step succeeded, and its outcome differs: {subject}");

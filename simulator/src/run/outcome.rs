@@ -28,6 +28,11 @@ impl Outcome {
         matches!(self, Outcome::Error { failure, .. } if failure.code == SQLITE_BUSY)
     }
 
+    /// True for an SQLITE_INTERRUPT error: the step ran past its budget.
+    pub fn is_interrupt(&self) -> bool {
+        matches!(self, Outcome::Error { failure, .. } if failure.code == crate::target::SQLITE_INTERRUPT)
+    }
+
     /// The outcome with `last_insert_rowid()` (when `rowid`) and `changes()` (when
     /// `changes`) blanked: for a connection where a fault-failed statement set them on the
     /// subject only (SQLite sets both before the failure is known).

@@ -64,6 +64,10 @@ impl Target for EngineTarget {
         conn.is_autocommit()
     }
 
+    fn set_step_budget(&self, conn: &Connection, ops: u64) {
+        conn.progress_handler(super::PROGRESS_OPS, Some(super::budget_handler(ops)));
+    }
+
     fn cache_counters(&self, conn: &Connection) -> CacheCounters {
         let stats = conn.pager_stats();
         CacheCounters { hits: stats.cache_hits, misses: stats.cache_misses }

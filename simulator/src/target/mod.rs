@@ -63,8 +63,29 @@ pub trait Target {
     /// sqlite3_get_autocommit: true outside an explicit transaction.
     fn is_autocommit(&self, conn: &Self::Conn) -> bool;
 
+    /// Gives the connection's next step at most `ops` VM instructions (rounded to
+    /// [`PROGRESS_OPS`]): past them a progress handler interrupts it (SQLITE_INTERRUPT).
+    fn set_step_budget(&self, conn: &Self::Conn, ops: u64);
+
     /// Page-cache counters of the connection since it opened.
     fn cache_counters(&self, conn: &Self::Conn) -> CacheCounters;
+}
+
+/// VM instructions between two calls of a step-budget progress handler.
+pub const PROGRESS_OPS: u64 = 1000;
+
+/// SQLITE_INTERRUPT: what a step stopped by its budget fails with.
+pub const SQLITE_INTERRUPT: i32 = 9;
+
+/// A progress handler that interrupts after `ops` instructions (counted in calls of one
+/// per [`PROGRESS_OPS`]).
+pub fn budget_handler(ops: u64) -> impl FnMut() -> bool + 'static {
+    let limit_calls = ops / PROGRESS_OPS;
+    let mut calls = 0u64;
+    move || {
+        calls += 1;
+        calls > limit_calls
+    }
 }
 
 /// Which engine a run tests against the reference.

@@ -77,6 +77,11 @@ impl Target for SqliteTarget {
         conn.is_autocommit()
     }
 
+    /// Not budgeted: real SQLite is the reference and the calibration subject, not what a
+    /// budget is for, and rusqlite's progress_handler needs `&mut Connection`, which the
+    /// connections a run's open statements borrow cannot give.
+    fn set_step_budget(&self, _conn: &ReferenceConnection, _ops: u64) {}
+
     fn cache_counters(&self, conn: &ReferenceConnection) -> CacheCounters {
         let (hits, misses) = cache_counters(conn);
         CacheCounters { hits, misses }
