@@ -18,11 +18,15 @@
 //!   a commit that the other lost, which the `synchronous` rules may allow) also ends the
 //!   comparison as `unchecked`; issue 5's crash-consistency check judges it.
 //!
+//! - With a page level in the plan's oracle settings, the database files are compared page
+//!   by page after each commit, and L0 judged at the end ([`pages`]).
+//!
 //! The run's trace (one line per step: both outcomes and the faults) folds into the trace
 //! hash, which the same plan reproduces bit for bit.
 
 pub mod lane;
 pub mod outcome;
+pub mod pages;
 pub mod trace;
 
 use std::cell::OnceCell;
@@ -123,6 +127,9 @@ pub struct RunReport {
     /// Faults injected on both worlds together, per kind.
     pub faults: FaultCounts,
     pub trace: Vec<String>,
+    /// The page level the run held (0 to 3, see [`pages`]); `None` without a page check,
+    /// when nothing was compared, or below L0.
+    pub page_level: Option<u8>,
 }
 
 impl RunReport {
@@ -142,6 +149,7 @@ impl RunReport {
             unchecked: None,
             faults: FaultCounts::default(),
             trace: vec![format!("panic: {message}")],
+            page_level: None,
         }
     }
 }
@@ -198,14 +206,23 @@ struct RunState<'p> {
     unchecked: Option<String>,
     steps: usize,
     statements: u64,
+    /// The page check, when the plan asks for one.
+    pages: Option<pages::PageCheck>,
 }
 
 /// Runs `plan` on `subject` and `reference` in lockstep; `keep_trace` keeps every trace line.
 pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, keep_trace: bool) -> RunReport {
     let config = &plan.world;
     let worlds = [SimVfs::new(config.sim_seed, disk(config)), SimVfs::new(config.sim_seed, disk(config))];
-    let mut state =
-        RunState { plan, trace: Trace::new(keep_trace), failure: None, unchecked: None, steps: 0, statements: 0 };
+    let mut state = RunState {
+        plan,
+        trace: Trace::new(keep_trace),
+        failure: None,
+        unchecked: None,
+        steps: 0,
+        statements: 0,
+        pages: plan.oracle.page_level.map(pages::PageCheck::new),
+    };
     let mut next_step = 0;
     loop {
         let subject_conns: Vec<OnceCell<S::Conn>> = (0..plan.connections).map(|_| OnceCell::new()).collect();
@@ -232,6 +249,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
             }
         }
     }
+    state.check_pages_at_end(&worlds);
     let mut faults = worlds[0].fault_counts();
     faults.add(&worlds[1].fault_counts());
     RunReport {
@@ -241,6 +259,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         failure: state.failure,
         unchecked: state.unchecked,
         faults,
+        page_level: state.pages.as_ref().and_then(pages::PageCheck::reported_level),
         trace: state.trace.into_lines(),
     }
 }
@@ -290,7 +309,7 @@ fn run_epoch<S: Target, R: Target>(
             ));
             return EpochEnd::Crashed(index);
         }
-        if run_step(state, lanes, index) {
+        if run_step(state, lanes, index) || state.check_pages(index, lanes.0.world, lanes.1.world) {
             return EpochEnd::Stopped;
         }
         index += 1;
