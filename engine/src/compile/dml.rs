@@ -584,6 +584,23 @@ impl Compiler<'_> {
     /// Deletes the index entries of the row the table cursor stands on
     /// (`sqlite3GenerateRowIndexDelete`), reading its columns.
     fn delete_index_entries(&mut self, table: &Table, wc: &WriteCursors, table_cursor: u32) -> Result<()> {
+        let deferred = self.delete_index_entries_but(table, wc, table_cursor, None)?;
+        debug_assert!(deferred.is_none());
+        Ok(())
+    }
+
+    /// [`Self::delete_index_entries`], except that the entry of index `last` (the index a
+    /// one-pass DELETE's loop runs through, SQLite's `iIdxNoSeek`) is only keyed: its
+    /// deletion is returned, for the caller to emit after the row's own (as
+    /// sqlite3GenerateRowDelete orders them).
+    fn delete_index_entries_but(
+        &mut self,
+        table: &Table,
+        wc: &WriteCursors,
+        table_cursor: u32,
+        last: Option<usize>,
+    ) -> Result<Option<Op>> {
+        let mut deferred = None;
         for (ix, idx) in table.indexes.iter().enumerate() {
             let n = idx.def.columns.len() as u32;
             let key = self.b.regs(n);
@@ -602,9 +619,14 @@ impl Compiler<'_> {
                     IndexTarget::Expr(_) => return Err(err("indexes on expressions are not supported yet")),
                 }
             }
-            self.b.emit(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n });
+            let delete = Op::IdxDelete { cursor: wc.indexes[ix], key, count: n };
+            if last == Some(ix) {
+                deferred = Some(delete);
+            } else {
+                self.b.emit(delete);
+            }
         }
-        Ok(())
+        Ok(deferred)
     }
 
     /// Writes the new row's index entries, then the row (`sqlite3CompleteInsertion`). With
@@ -689,6 +711,12 @@ impl Compiler<'_> {
     /// updates each row as the scan meets it (ONEPASS_MULTI), and the rowids keep the scan's
     /// order (which decides which row meets a constraint first).
     fn collect_rowids(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32)> {
+        self.collect_rowids_in(core, one_pass).map(|(set, column, _)| (set, column))
+    }
+
+    /// [`Self::collect_rowids`], also returning the index the loop runs through when the
+    /// rowids keep the scan's order (the one-pass case).
+    fn collect_rowids_in(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32, Option<usize>)> {
         let set = self.b.cursor();
         let wi = self.where_begin_with(core, None, &[])?;
         self.info.multi_write |= !wi.one_row;
@@ -705,10 +733,11 @@ impl Compiler<'_> {
             crate::eval::ir::ColRef { source: cursor, column: None, affinity: None, collation: None, not_null: true };
         self.column_into(&rowid, r + width - 1)?;
         self.b.emit(Op::IdxInsert { cursor: set, start: r, count: width });
+        let loop_index = if scan_order { wi.first_index } else { None };
         self.where_end(wi)?;
         // The writes that follow read the table itself, not an index it may have used.
         self.covering.remove(&cursor);
-        Ok((set, width - 1))
+        Ok((set, width - 1, loop_index))
     }
 
     fn delete(&mut self, d: &Delete) -> Result<()> {
@@ -729,7 +758,13 @@ impl Compiler<'_> {
             }
             return Ok(());
         }
-        let (set, column) = self.collect_rowids(&core, None)?;
+        // sqlite3DeleteFrom's WHERE_ONEPASS_MULTIROW: no subquery in WHERE (and no triggers or
+        // foreign keys, which the engine does not run). SQLite then deletes each row as its
+        // loop meets it, through an index too (every index changes: the loop's own entry is
+        // deleted through the loop's cursor, after the row); the rows go in scan order.
+        let where_subquery = core.where_clause.as_ref().is_some_and(|w| super::expr::subtree_has_subquery(w, w.root));
+        let unchanged = vec![false; table.indexes.len()];
+        let (set, column, loop_index) = self.collect_rowids_in(&core, (!where_subquery).then_some(&unchanged[..]))?;
         let wc = self.open_write(&table, core.sources[0].cursor);
         let done = self.b.label();
         self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
@@ -738,8 +773,11 @@ impl Compiler<'_> {
         let rid = self.b.reg();
         self.b.emit(Op::Column { cursor: set, column, dest: rid });
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: rid, not_found: next.addr() });
-        self.delete_index_entries(&table, &wc, wc.table)?;
+        let deferred = self.delete_index_entries_but(&table, &wc, wc.table, loop_index)?;
         self.b.emit(Op::Delete { cursor: wc.table, count_change: true });
+        if let Some(delete) = deferred {
+            self.b.emit(delete);
+        }
         self.b.resolve(next);
         self.b.emit(Op::Next { cursor: set, target: top });
         self.b.resolve(done);

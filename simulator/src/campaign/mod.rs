@@ -60,6 +60,10 @@ pub struct SeedResult {
     pub unchecked: Option<String>,
     /// Faults injected, per kind (only kinds that happened).
     pub faults: Vec<(String, u64)>,
+    /// The page level the run held (0 to 3), if pages were compared (see
+    /// [`RunReport::page_level`]).
+    #[serde(default)]
+    pub page_level: Option<u8>,
 }
 
 /// The command that replays `seed`.
@@ -96,6 +100,7 @@ pub fn seed_result(seed: u64, report: &RunReport) -> SeedResult {
         failed_step: report.failure.as_ref().map(|f| format!("#{} {}", f.step, f.what)),
         unchecked: report.unchecked.clone(),
         faults: report.faults.iter().filter(|(_, n)| *n > 0).map(|(k, n)| (k.to_string(), n)).collect(),
+        page_level: report.page_level,
     }
 }
 

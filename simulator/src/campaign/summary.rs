@@ -7,8 +7,8 @@ use serde::Serialize;
 use similar::TextDiff;
 
 use super::SeedResult;
-use crate::run::RunReport;
 use crate::run::trace::fnv1a;
+use crate::run::{FailureClass, RunReport};
 
 /// The most failed seeds listed one by one in a summary.
 const MAX_LISTED_FAILURES: usize = 1000;
@@ -42,6 +42,11 @@ pub struct Summary {
     pub unchecked_runs: u64,
     /// Faults injected, per kind, over every run.
     pub faults: BTreeMap<String, u64>,
+    /// Runs per page level held ("L3" .. "L0"; "none": no page check, nothing compared, or
+    /// below L0). Empty when the scenario requires no page level.
+    pub page_levels: BTreeMap<String, u64>,
+    /// The scenario's required page level, when it has one.
+    pub page_level_required: Option<u8>,
     /// FNV-1a over "seed trace_hash" lines in seed order: equal for two campaigns over the
     /// same seeds exactly when every run's trace hash is equal.
     pub campaign_hash: String,
@@ -83,6 +88,10 @@ impl Summary {
         for (kind, count) in &result.faults {
             *self.faults.entry(kind.clone()).or_default() += count;
         }
+        if self.page_level_required.is_some() {
+            let level = result.page_level.map_or("none".to_string(), |level| format!("L{level}"));
+            *self.page_levels.entry(level).or_default() += 1;
+        }
         self.hashes.insert(result.seed, result.trace_hash.clone());
     }
 
@@ -121,6 +130,13 @@ impl Summary {
             self.unchecked_runs,
             self.campaign_hash
         );
+        if let Some(required) = self.page_level_required {
+            let counts: Vec<String> = ["L3", "L2", "L1", "L0", "none"]
+                .iter()
+                .filter_map(|level| self.page_levels.get(*level).map(|n| format!("{level} {n}")))
+                .collect();
+            md.push_str(&format!("\npage levels held (L{required} required): {}\n", counts.join(", ")));
+        }
         if !self.faults.is_empty() {
             md.push_str("\n## Faults injected\n\n| kind | count |\n|---|---:|\n");
             for (kind, count) in &self.faults {
@@ -160,7 +176,7 @@ fn outcome_lines(outcome: &str) -> String {
 /// replay command.
 pub fn failure_diff(report: &RunReport, seed: u64, replay: &str) -> String {
     let Some(f) = &report.failure else { return "no failure\n".to_string() };
-    if f.reference.is_empty() {
+    if f.reference.is_empty() || f.class == FailureClass::Page {
         return format!(
             "seed {seed}: {} failure at step #{}\nstep: {}\n\n{}\n\nreplay: {replay}\n",
             f.class.name(),

@@ -89,6 +89,7 @@ pub fn run(options: RunOptions) -> ExitCode {
         run_for_ms: run_for.map(|s| (s * 1000.0) as u64),
     };
     let mut summary = Summary::new(&scenario.name, options.target.name(), spec.jobs, shard);
+    summary.page_level_required = scenario.oracle.page_level;
     let bar = match seeds.seed_count() {
         Some(total) => ProgressBar::new(total),
         None => ProgressBar::new_spinner(),
@@ -185,6 +186,11 @@ pub fn replay(
     }
     if let Some(why) = &report.unchecked {
         println!("unchecked: {why}");
+    }
+    if let Some(required) = repro.plan.oracle.page_level {
+        let held =
+            report.page_level.map_or("no level (nothing compared, or below L0)".to_string(), |l| format!("L{l}"));
+        println!("pages: {held} held, L{required} required");
     }
     match &report.failure {
         Some(_) => {

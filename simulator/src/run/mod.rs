@@ -24,6 +24,9 @@
 //!   `crash-durability`); the reference is then set to the state the subject kept and the
 //!   lockstep goes on in a new "process".
 //!
+//! - With a page level in the plan's oracle settings, the database files are compared page
+//!   by page after each commit, and L0 judged at the end ([`pages`]).
+//!
 //! The run's trace (one line per step: both outcomes and the faults) folds into the trace
 //! hash, which the same plan reproduces bit for bit.
 
@@ -32,6 +35,7 @@ pub mod crash;
 pub mod fault;
 pub mod lane;
 pub mod outcome;
+pub mod pages;
 pub mod trace;
 
 use std::cell::OnceCell;
@@ -134,6 +138,9 @@ pub struct RunReport {
     /// Faults injected on both worlds together, per kind.
     pub faults: FaultCounts,
     pub trace: Vec<String>,
+    /// The page level the run held (0 to 3, see [`pages`]); `None` without a page check,
+    /// when nothing was compared, or below L0.
+    pub page_level: Option<u8>,
 }
 
 impl RunReport {
@@ -153,6 +160,7 @@ impl RunReport {
             unchecked: None,
             faults: FaultCounts::default(),
             trace: vec![format!("panic: {message}")],
+            page_level: None,
         }
     }
 }
@@ -211,6 +219,8 @@ struct RunState<'p> {
     unchecked: Option<String>,
     steps: usize,
     statements: u64,
+    /// The page check, when the plan asks for one.
+    pages: Option<pages::PageCheck>,
     /// Per connection: counters a fault-failed statement may have set on the subject only.
     stale: Vec<StaleCounters>,
     /// Per connection: the first keyword of the statement it last started, upper case.
@@ -269,6 +279,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         stale: Vec::new(),
         kinds: Vec::new(),
         limbo: Vec::new(),
+        pages: plan.oracle.page_level.map(pages::PageCheck::new),
     };
     let mut next_step = 0;
     loop {
@@ -310,13 +321,16 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
             }
         }
     }
+    state.check_pages_at_end(&worlds);
+    let faults = worlds[0].fault_counts();
     RunReport {
         trace_hash: state.trace.hash(),
         steps: state.steps,
         statements: state.statements,
         failure: state.failure,
         unchecked: state.unchecked,
-        faults: worlds[0].fault_counts(),
+        faults,
+        page_level: state.pages.as_ref().and_then(pages::PageCheck::reported_level),
         trace: state.trace.into_lines(),
     }
 }
@@ -359,7 +373,7 @@ fn run_epoch<S: Target, R: Target>(
             let after = Snapshot::of(lanes.1.world);
             return EpochEnd::Crashed { resume: index, before, after };
         }
-        if run_step(state, lanes, index) {
+        if run_step(state, lanes, index) || state.check_pages(index, lanes.0.world, lanes.1.world) {
             return EpochEnd::Stopped;
         }
         index += 1;

@@ -6,6 +6,8 @@
 //! - [`faults`]: fault rates, fault kinds, the event log and the fault counters.
 //! - [`stats`]: I/O counters per file and in total.
 //! - [`clock`]: the virtual clock.
+//! - [`written`]: the byte ranges of each file changed since they were last taken (what
+//!   the page check of a run compares).
 //! - `state`: the world behind the mutex (inodes, call counter, crash, fault draws).
 //! - `vfs`: [`SimVfs`] and its files, the engine's `Vfs` / `VfsFile`.
 //!
@@ -18,12 +20,14 @@ pub mod faults;
 mod state;
 pub mod stats;
 mod vfs;
+pub mod written;
 
 pub use clock::SimClock;
 pub use disk::DiskModel;
 pub use faults::{FaultCounts, FaultEvent, FaultKind, FaultRates};
 pub use stats::{FileStats, IoStats};
 pub use vfs::SimVfs;
+pub use written::WrittenRanges;
 
 #[cfg(test)]
 mod e2e_tests;

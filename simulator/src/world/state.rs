@@ -14,9 +14,11 @@ use super::clock::SimClock;
 use super::disk::{DiskModel, FileImage};
 use super::faults::{FaultCounts, FaultEvent, FaultKind, FaultRates, clamp_probability};
 use super::stats::IoStats;
+use super::written::WrittenRanges;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use touchstone_engine::error::{Error, ErrorCode, IoErrorKind, Result};
 use touchstone_engine::vfs::{DeviceCharacteristics, LockTable};
 
@@ -69,6 +71,9 @@ pub struct World {
     pub stats: IoStats,
     pub counts: FaultCounts,
     pub events: Vec<FaultEvent>,
+    /// Per normalized path: the bytes changed since they were last taken
+    /// ([`World::take_written`]); see [`super::written`] for what counts as a change.
+    pub written: BTreeMap<String, WrittenRanges>,
 }
 
 impl World {
@@ -93,6 +98,7 @@ impl World {
             stats: IoStats::default(),
             counts: FaultCounts::default(),
             events: Vec::new(),
+            written: BTreeMap::new(),
         }
     }
 
@@ -160,10 +166,31 @@ impl World {
         id
     }
 
+    /// Records bytes `start_offset..end_offset` of the file at `key` as changed.
+    pub fn note_written(&mut self, key: &str, start_offset: u64, end_offset: u64) {
+        match self.written.get_mut(key) {
+            Some(ranges) => ranges.add(start_offset, end_offset),
+            None if start_offset < end_offset => {
+                let mut ranges = WrittenRanges::default();
+                ranges.add(start_offset, end_offset);
+                self.written.insert(key.to_string(), ranges);
+            }
+            None => {}
+        }
+    }
+
+    /// The byte ranges of the file at `key` changed since the last call for it (merged, in
+    /// order), leaving none recorded.
+    pub fn take_written(&mut self, key: &str) -> Vec<Range<u64>> {
+        self.written.get_mut(key).map(WrittenRanges::take).unwrap_or_default()
+    }
+
     /// Removes the path `key` (immediately durable); its node goes too unless a handle still
-    /// has it open.
+    /// has it open. Its bytes count as changed (they are gone from the path).
     pub fn unlink(&mut self, key: &str) {
         if let Some(id) = self.paths.remove(key) {
+            let len_bytes = self.nodes.get(&id).map_or(0, |node| node.image.len_bytes());
+            self.note_written(key, 0, len_bytes);
             let orphan = match self.nodes.get_mut(&id) {
                 Some(node) => {
                     node.linked = false;
@@ -236,6 +263,17 @@ impl World {
             self.unlink(&key);
         }
         self.nodes.retain(|_, node| node.linked);
+        // A file with pending operations reverts to what survives of them: counted as
+        // changed as a whole (crashes are rare; the page check stops at the first one).
+        let reverted: Vec<(String, u64)> = self
+            .nodes
+            .values()
+            .filter(|node| node.image.has_pending())
+            .map(|node| (node.path.clone(), node.image.len_bytes().max(node.image.durable().len() as u64)))
+            .collect();
+        for (key, len_bytes) in reverted {
+            self.note_written(&key, 0, len_bytes);
+        }
         // Fates in the world's issue order, so that SEQUENTIAL cuts across files.
         let mut order: Vec<(u64, NodeId)> =
             self.nodes.iter().flat_map(|(id, node)| node.image.pending_seqs().map(move |seq| (seq, *id))).collect();

@@ -17,6 +17,7 @@ use super::state::{NodeId, World, cant_open};
 use super::stats::{FileStats, IoStats};
 use rand::{Rng, RngExt};
 use std::fmt;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 use touchstone_engine::error::{Error, IoErrorKind, Result};
 use touchstone_engine::vfs::{
@@ -148,7 +149,40 @@ impl SimVfs {
         let key = normalize_path(path)?;
         let mut world = self.world();
         let id = world.lookup_or_create(&key);
-        world.node_mut(id)?.image.replace(bytes)
+        let node = world.node_mut(id)?;
+        let old_len_bytes = node.image.len_bytes();
+        node.image.replace(bytes)?;
+        world.note_written(&key, 0, old_len_bytes.max(bytes.len() as u64));
+        Ok(())
+    }
+
+    /// The size in bytes reads of the file at `path` see, or `None` when there is no such
+    /// file. Cheap: copies nothing.
+    pub fn file_len(&self, path: &str) -> Option<u64> {
+        let key = normalize_path(path).ok()?;
+        self.world().linked(&key).map(|node| node.image.len_bytes())
+    }
+
+    /// The bytes `range` of the file at `path` as reads see them, cut short at the end of
+    /// the file (empty past it); `None` when there is no such file.
+    pub fn file_range(&self, path: &str, range: Range<u64>) -> Option<Vec<u8>> {
+        let key = normalize_path(path).ok()?;
+        let world = self.world();
+        let bytes = world.linked(&key)?.image.volatile();
+        let end = usize::try_from(range.end).unwrap_or(usize::MAX).min(bytes.len());
+        let start = usize::try_from(range.start).unwrap_or(usize::MAX).min(end);
+        Some(bytes[start..end].to_vec())
+    }
+
+    /// The byte ranges of the file at `path` changed since the last call for that path (or
+    /// since the world began): merged, in order, half-open. Writes, truncates (the bytes
+    /// between the old and the new size), replacements, unlinks and crash reverts count
+    /// (see [`super::written`]). An invalid path or an untouched file gives none.
+    pub fn take_written_ranges(&self, path: &str) -> Vec<Range<u64>> {
+        match normalize_path(path) {
+            Ok(key) => self.world().take_written(&key),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Removes the file at `path`, durably (copying files between worlds); no-op when there
@@ -326,7 +360,8 @@ impl VfsFile for SimFile {
         Ok(if bytes_read == buf.len() { ReadOutcome::Full } else { ReadOutcome::Short { bytes_read } })
     }
 
-    /// Writes into the volatile view, pending until a sync. Errors: injected EIO (`IoErr`
+    /// Writes into the volatile view, pending until a sync; the range counts as written
+    /// ([`SimVfs::take_written_ranges`]). Errors: injected EIO (`IoErr`
     /// Write, nothing written), `Full` past the capacity (nothing written).
     fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
         let mut world = self.begin(FileStats { writes: 1, ..FileStats::default() })?;
@@ -343,19 +378,24 @@ impl VfsFile for SimFile {
         world.check_growth(growth_bytes, &self.path, offset, length_bytes)?;
         let seq = world.take_seq();
         world.node_mut(self.node)?.image.write(seq, offset, buf)?;
+        world.note_written(&self.path, offset, end);
         Self::count_bytes(&mut world, &self.path, 0, length_bytes);
         Ok(())
     }
 
-    /// Truncates or zero-extends the volatile view, pending until a sync. Errors: `Full` when
-    /// growth passes the capacity (nothing changes).
+    /// Truncates or zero-extends the volatile view, pending until a sync; the bytes between
+    /// the old and the new size count as written. Errors: `Full` when growth passes the
+    /// capacity (nothing changes).
     fn truncate(&mut self, size_bytes: u64) -> Result<()> {
         let mut world = self.begin(FileStats { truncates: 1, ..FileStats::default() })?;
         self.check_writable(IoErrorKind::Truncate)?;
-        let growth_bytes = size_bytes.saturating_sub(world.node_mut(self.node)?.image.len_bytes());
+        let old_len_bytes = world.node_mut(self.node)?.image.len_bytes();
+        let growth_bytes = size_bytes.saturating_sub(old_len_bytes);
         world.check_growth(growth_bytes, &self.path, size_bytes, 0)?;
         let seq = world.take_seq();
-        world.node_mut(self.node)?.image.truncate(seq, size_bytes)
+        world.node_mut(self.node)?.image.truncate(seq, size_bytes)?;
+        world.note_written(&self.path, size_bytes.min(old_len_bytes), size_bytes.max(old_len_bytes));
+        Ok(())
     }
 
     /// Makes every pending operation of the file durable (on a SEQUENTIAL device, of every

@@ -1,6 +1,9 @@
 //! Tests of `SimVfs`: POSIX semantics as `MemVfs`, locks, crash and restart, faults,
 //! determinism, counters.
 
+// One-element lists of byte ranges are meant as such.
+#![allow(clippy::single_range_in_vec_init)]
+
 use super::*;
 use touchstone_engine::error::ErrorCode;
 use touchstone_engine::vfs::FileKind;
@@ -459,4 +462,45 @@ fn sequential_devices_order_writes_across_files() {
         }
     }
     assert!(saw_cut);
+}
+
+#[test]
+fn written_ranges_cover_writes_truncates_replacements_and_unlinks() {
+    let vfs = sim(1);
+    assert!(vfs.take_written_ranges("/a.db").is_empty());
+    let mut f = create(&vfs, "/a.db");
+    f.write_at(&[1; 100], 0).unwrap();
+    f.write_at(&[2; 10], 100).unwrap();
+    f.write_at(&[3; 10], 200).unwrap();
+    assert_eq!(vfs.take_written_ranges("a.db"), [0..110, 200..210]);
+    assert!(vfs.take_written_ranges("/a.db").is_empty(), "taking empties");
+    f.truncate(150).unwrap();
+    f.truncate(160).unwrap();
+    assert_eq!(vfs.take_written_ranges("/a.db"), [150..210], "shrinking, then zeros added");
+    assert_eq!(vfs.file_len("/a.db"), Some(160));
+    assert_eq!(vfs.file_range("/a.db", 98..102), Some(vec![1, 1, 2, 2]));
+    assert_eq!(vfs.file_range("/a.db", 158..400), Some(vec![0, 0]));
+    assert_eq!(vfs.file_range("/a.db", 500..600), Some(vec![]));
+    vfs.set_file_bytes("/a.db", &[9; 20]).unwrap();
+    assert_eq!(vfs.take_written_ranges("/a.db"), [0..160]);
+    drop(f);
+    vfs.delete("/a.db", false).unwrap();
+    assert_eq!(vfs.take_written_ranges("/a.db"), [0..20]);
+    assert_eq!(vfs.file_len("/a.db"), None);
+    assert_eq!(vfs.file_range("/a.db", 0..1), None);
+}
+
+#[test]
+fn a_crash_marks_files_with_unsynced_operations_as_written() {
+    let vfs = sim(1);
+    let mut synced = create(&vfs, "/s");
+    let mut unsynced = create(&vfs, "/u");
+    synced.write_at(&[1; 64], 0).unwrap();
+    synced.sync(SyncFlags::FULL).unwrap();
+    unsynced.write_at(&[1; 64], 0).unwrap();
+    vfs.take_written_ranges("/s");
+    vfs.take_written_ranges("/u");
+    vfs.crash_now();
+    assert!(vfs.take_written_ranges("/s").is_empty());
+    assert_eq!(vfs.take_written_ranges("/u"), [0..64]);
 }
