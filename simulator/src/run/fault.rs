@@ -49,7 +49,7 @@ fn released_savepoint(sql: &str) -> Option<&str> {
     if !words.next()?.eq_ignore_ascii_case("RELEASE") {
         return None;
     }
-    words.filter(|w| !w.eq_ignore_ascii_case("SAVEPOINT")).last()
+    words.rfind(|w| !w.eq_ignore_ascii_case("SAVEPOINT"))
 }
 
 /// Runs `sql` on the reference's connection `conn`; errors when it does not end well.
