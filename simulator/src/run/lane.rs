@@ -28,10 +28,17 @@ pub struct Lane<'a, T: Target> {
 }
 
 impl<'a, T: Target> Lane<'a, T> {
-    /// A lane over `conns` (all unopened).
-    pub fn new(target: &'a T, world: &'a SimVfs, config: &'a WorldConfig, conns: &'a [OnceCell<T::Conn>]) -> Self {
+    /// A lane over `conns` (all unopened) whose steps may each run `step_op_budget` VM
+    /// instructions.
+    pub fn new(
+        target: &'a T,
+        world: &'a SimVfs,
+        config: &'a WorldConfig,
+        conns: &'a [OnceCell<T::Conn>],
+        step_op_budget: u64,
+    ) -> Self {
         let stmts = conns.iter().map(|_| None).collect();
-        Lane { target, world, config, conns, stmts, statements: 0, step_op_budget: u64::MAX }
+        Lane { target, world, config, conns, stmts, statements: 0, step_op_budget }
     }
 
     /// Connection `i`, opened now if it is not open yet.

@@ -221,17 +221,24 @@ struct RunState<'p> {
     statements: u64,
     /// The page check, when the plan asks for one.
     pages: Option<pages::PageCheck>,
-    /// Per connection: counters a fault-failed statement may have set on the subject only.
-    stale: Vec<StaleCounters>,
-    /// Per connection: the first keyword of the statement it last started, upper case.
-    kinds: Vec<String>,
-    /// Per connection: a fault-failed statement may have left it holding a lock the
-    /// reference's connection does not hold (SQLite keeps the RESERVED lock a failed
-    /// statement took until the transaction ends, and a pager in the error state keeps its
-    /// lock until the connection's next read), or a step the reference did not run (a
-    /// refused COMMIT keeps PENDING). Cleared when the connection is back in autocommit
-    /// mode after a step both sides ran unfaulted.
-    limbo: Vec<bool>,
+    /// Per connection: what the oracle tracks of it across steps.
+    conns: Vec<ConnTrack>,
+}
+
+/// What the oracle tracks of one connection within one process.
+#[derive(Clone, Debug, Default)]
+struct ConnTrack {
+    /// Counters a fault-failed statement may have set on the subject only.
+    stale: StaleCounters,
+    /// The first keyword of the statement it last started, upper case.
+    kind: String,
+    /// A fault-failed statement may have left it holding a lock the reference's
+    /// connection does not hold (SQLite keeps the RESERVED lock a failed statement took
+    /// until the transaction ends, and a pager in the error state keeps its lock until the
+    /// connection's next read), or a step the reference did not run (a refused COMMIT
+    /// keeps PENDING). Cleared when the connection is back in autocommit mode after a step
+    /// both sides ran unfaulted.
+    limbo: bool,
 }
 
 /// Which of a connection's counters are not comparable since a fault-failed statement set
@@ -247,10 +254,7 @@ struct StaleCounters {
 impl RunState<'_> {
     /// Forgets the per-connection state (a new process opens new connections).
     fn fresh_connections(&mut self) {
-        let n = self.plan.connections as usize;
-        self.stale = vec![StaleCounters::default(); n];
-        self.kinds = vec![String::new(); n];
-        self.limbo = vec![false; n];
+        self.conns = vec![ConnTrack::default(); self.plan.connections as usize];
     }
 
     /// Records a failure of `class` at step `step`.
@@ -276,9 +280,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         unchecked: None,
         steps: 0,
         statements: 0,
-        stale: Vec::new(),
-        kinds: Vec::new(),
-        limbo: Vec::new(),
+        conns: Vec::new(),
         pages: plan.oracle.page_level.map(pages::PageCheck::new),
     };
     let mut next_step = 0;
@@ -286,12 +288,11 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         state.fresh_connections();
         let subject_conns: Vec<OnceCell<S::Conn>> = (0..plan.connections).map(|_| OnceCell::new()).collect();
         let reference_conns: Vec<OnceCell<R::Conn>> = (0..plan.connections).map(|_| OnceCell::new()).collect();
+        let budget = plan.oracle.step_op_budget;
         let mut lanes = (
-            Lane::new(subject, &worlds[0], config, &subject_conns),
-            Lane::new(reference, &worlds[1], config, &reference_conns),
+            Lane::new(subject, &worlds[0], config, &subject_conns, budget),
+            Lane::new(reference, &worlds[1], config, &reference_conns, budget),
         );
-        lanes.0.step_op_budget = plan.oracle.step_op_budget;
-        lanes.1.step_op_budget = plan.oracle.step_op_budget;
         let end = run_epoch(&mut state, &mut lanes, next_step);
         state.statements += lanes.0.statements + lanes.1.statements;
         drop(lanes);
@@ -391,7 +392,7 @@ fn run_step<S: Target, R: Target>(
 ) -> bool {
     let step = &state.plan.steps[index];
     if let Step::Sql { conn, sql } = step {
-        state.kinds[*conn as usize] = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        state.conns[*conn as usize].kind = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
     }
     let subject = execute(&mut lanes.0, step);
     let events = lanes.0.world.take_events();
@@ -421,14 +422,14 @@ fn run_step<S: Target, R: Target>(
     if let Some(conn) = step.conn()
         && !events.is_empty()
     {
-        state.limbo[conn as usize] = true;
+        state.conns[conn as usize].limbo = true;
     }
     // A step the subject failed because of a fault, or was refused with BUSY while another
     // connection may hold a lock a fault left behind: the reference does not run it.
     let why_not_run = match &subject {
         Outcome::Error { .. } if !events.is_empty() => Some("a fault failed the step".to_string()),
         Outcome::Error { .. } if subject.is_busy() => {
-            state.limbo.iter().position(|l| *l).map(|c| format!("BUSY while c{c} may hold a lock a fault left"))
+            state.conns.iter().position(|c| c.limbo).map(|c| format!("BUSY while c{c} may hold a lock a fault left"))
         }
         _ => None,
     };
@@ -444,8 +445,8 @@ fn run_step<S: Target, R: Target>(
             Ok(note) => {
                 state.trace.line(format!("  afterwards: {note}"));
                 // Its locks may now differ too: a refused COMMIT keeps PENDING on the subject.
-                state.stale[conn as usize] = StaleCounters { rowid: true, changes: true };
-                state.limbo[conn as usize] = true;
+                state.conns[conn as usize].stale = StaleCounters { rowid: true, changes: true };
+                state.conns[conn as usize].limbo = true;
                 false
             }
             Err(message) => {
@@ -456,18 +457,16 @@ fn run_step<S: Target, R: Target>(
     }
     let reference = execute(&mut lanes.1, step);
     state.trace.line(format!("  {}: {reference}", lanes.1.target.name()));
-    let stale = step.conn().map(|c| state.stale[c as usize]).unwrap_or_default();
+    let stale = step.conn().map(|c| state.conns[c as usize].stale).unwrap_or_default();
     if subject.masked(stale.rowid, stale.changes).same_as(&reference.masked(stale.rowid, stale.changes)) {
         if let Some(conn) = step.conn() {
-            let conn = conn as usize;
-            state.limbo[conn] &= !(events.is_empty() && matches!(reference, Outcome::Done { autocommit: true, .. }));
-        }
-        if let (Some(conn), Outcome::Done { changes, .. }) = (step.conn(), &reference) {
-            let conn = conn as usize;
-            let kind = state.kinds[conn].as_str();
-            let stale = &mut state.stale[conn];
-            stale.changes &= !matches!(kind, "INSERT" | "UPDATE" | "DELETE" | "REPLACE");
-            stale.rowid &= !(matches!(kind, "INSERT" | "REPLACE") && *changes > 0);
+            let track = &mut state.conns[conn as usize];
+            track.limbo &= !(events.is_empty() && matches!(reference, Outcome::Done { autocommit: true, .. }));
+            if let Outcome::Done { changes, .. } = &reference {
+                let kind = track.kind.as_str();
+                track.stale.changes &= !matches!(kind, "INSERT" | "UPDATE" | "DELETE" | "REPLACE");
+                track.stale.rowid &= !(matches!(kind, "INSERT" | "REPLACE") && *changes > 0);
+            }
         }
         return false;
     }

@@ -36,15 +36,15 @@ use std::ops::Range;
 
 use similar::TextDiff;
 use touchstone_engine::format::header::{HEADER_SIZE, MAGIC, decode_page_size, get_u16};
-use touchstone_engine::format::value::Value;
 use touchstone_oracle::compare::{Level, MAX_PAGE_DIFFS, compare_pages};
 use touchstone_oracle::pages::{DbImage, render_page};
 
-use super::{FailureClass, Mismatch, RunState, content};
+use super::content::{self, Snapshot};
+use super::{FailureClass, Mismatch, RunState};
+use crate::target::DB_PATH;
 use crate::target::sqlite::SqliteTarget;
-use crate::target::{DB_PATH, Target};
 use crate::workload::WorldConfig;
-use crate::world::{DiskModel, SimVfs};
+use crate::world::SimVfs;
 
 /// The rollback journal of [`DB_PATH`].
 pub const JOURNAL_PATH: &str = "/sim.db-journal";
@@ -180,17 +180,12 @@ impl PageCheck {
         if self.failed || self.stopped_at_step.is_some() {
             return None;
         }
-        let copy_subject = copy_world(subject, config);
-        let mut problems = match &copy_subject {
-            Ok(world) => integrity_problems(world, config),
-            Err(e) => vec![e.clone()],
-        };
+        let copy = |world: &SimVfs| Snapshot::of(world).world(config.sim_seed, world.disk_model());
+        let copy_subject = copy(subject);
+        let mut problems = integrity_problems(&copy_subject, config);
         if problems.is_empty() && self.physical < Some(Level::L2) {
-            let digest = |world: Result<SimVfs, String>| {
-                world
-                    .and_then(|w| content::read_fresh(&SqliteTarget, &w, config).map(|c| c.hash).map_err(|f| f.message))
-            };
-            let (a, b) = (digest(copy_subject), digest(copy_world(reference, config)));
+            let digest = |world: &SimVfs| content::read_fresh(&SqliteTarget, world, config).map(|c| c.hash);
+            let (a, b) = (digest(&copy_subject), digest(&copy(reference)));
             if a != b {
                 problems.push(format!("the content differs: subject {a:x?}, reference {b:x?}"));
             }
@@ -368,41 +363,17 @@ fn show_pages(pages: &BTreeSet<u32>) -> String {
     shown.join(", ")
 }
 
-/// A fresh world (same seed, no capacity limit, faults off) holding copies of the
-/// database file and its journal from `world`.
-fn copy_world(world: &SimVfs, config: &WorldConfig) -> Result<SimVfs, String> {
-    let copy = SimVfs::new(config.sim_seed, DiskModel { capacity_bytes: None, ..world.disk_model() });
-    for path in [DB_PATH, JOURNAL_PATH] {
-        if let Some(bytes) = world.file_bytes(path) {
-            copy.set_file_bytes(path, &bytes).map_err(|e| format!("cannot copy {path}: {e}"))?;
-        }
-    }
-    Ok(copy)
-}
-
 /// Real SQLite's `PRAGMA integrity_check` on the world's database: its messages unless it
 /// says just "ok", or why it could not run.
 fn integrity_problems(world: &SimVfs, config: &WorldConfig) -> Vec<String> {
-    let rows = (|| {
-        let conn = SqliteTarget.open(world, config)?;
-        let mut stmt = SqliteTarget.prepare(&conn, "PRAGMA integrity_check")?;
-        let mut rows = Vec::new();
-        while let Some(row) = SqliteTarget.step(&mut stmt)? {
-            rows.push(row);
-        }
-        Ok::<_, crate::target::Failure>(rows)
-    })();
-    match rows {
+    match content::integrity_check(&SqliteTarget, world, config) {
         Err(failure) => vec![format!("integrity_check on the subject's file fails: {}", failure.message)],
-        Ok(rows) if matches!(&rows[..], [row] if matches!(&row[..], [Value::Text(t)] if t == b"ok")) => Vec::new(),
+        Ok(rows) if rows == ["ok"] => Vec::new(),
         Ok(rows) => {
             let mut out: Vec<String> = rows
                 .iter()
                 .take(MAX_INTEGRITY_MESSAGES)
-                .map(|row| {
-                    let shown: Vec<String> = row.iter().map(super::outcome::render_value).collect();
-                    format!("integrity_check on the subject's file: {}", shown.join("|"))
-                })
+                .map(|row| format!("integrity_check on the subject's file: {row}"))
                 .collect();
             if rows.len() > MAX_INTEGRITY_MESSAGES {
                 out.push(format!("... {} messages in all", rows.len()));

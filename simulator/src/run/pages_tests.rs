@@ -7,9 +7,9 @@
 use super::*;
 use crate::decide::Decisions;
 use crate::scenario::Scenario;
-use crate::target::TargetKind;
+use crate::target::{Target, TargetKind};
 use crate::workload::generate;
-use crate::world::FaultRates;
+use crate::world::{DiskModel, FaultRates};
 
 const PAGE_SIZE: u64 = 1024;
 
