@@ -236,7 +236,7 @@ pub struct OracleSpec {
 
 impl Default for OracleSpec {
     fn default() -> OracleSpec {
-        OracleSpec { page_level: None, cost_ratio: 0.0, cost_slack: 8, step_io_budget: 1_000_000 }
+        OracleSpec { page_level: None, cost_ratio: 2.0, cost_slack: 8, step_io_budget: 1_000_000 }
     }
 }
 

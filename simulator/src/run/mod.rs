@@ -21,6 +21,7 @@
 //! The run's trace (one line per step: both outcomes and the faults) folds into the trace
 //! hash, which the same plan reproduces bit for bit.
 
+pub mod cost;
 pub mod lane;
 pub mod outcome;
 pub mod trace;
@@ -32,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::target::{Failure, Target};
 use crate::workload::{Plan, Step, WorldConfig};
 use crate::world::{DiskModel, FaultCounts, FaultRates, SimVfs};
+use cost::StepCost;
 use lane::Lane;
 use outcome::Outcome;
 use trace::Trace;
@@ -306,8 +308,12 @@ fn run_step<S: Target, R: Target>(
     index: usize,
 ) -> bool {
     let step = &state.plan.steps[index];
+    let subject_before = StepCost::snapshot(&lanes.0);
     let subject = execute(&mut lanes.0, step);
+    let subject_cost = StepCost::snapshot(&lanes.0).since(&subject_before);
+    let reference_before = StepCost::snapshot(&lanes.1);
     let reference = execute(&mut lanes.1, step);
+    let reference_cost = StepCost::snapshot(&lanes.1).since(&reference_before);
     state.steps += 1;
     let subject_events: Vec<String> = lanes.0.world.take_events().iter().map(|e| e.to_string()).collect();
     let reference_events: Vec<String> = lanes.1.world.take_events().iter().map(|e| e.to_string()).collect();
@@ -323,7 +329,12 @@ fn run_step<S: Target, R: Target>(
         ));
     }
     if subject.same_as(&reference) {
-        return false;
+        let quiet = subject_events.is_empty()
+            && reference_events.is_empty()
+            && !lanes.0.world.has_crashed()
+            && !lanes.1.world.has_crashed();
+        state.failure = cost::check_step(&state.plan.oracle, quiet, index, &what, &subject_cost, &reference_cost);
+        return state.failure.is_some();
     }
     if subject_events != reference_events {
         state.unchecked = Some(format!("step {index}: outcomes differ after different faults"));
