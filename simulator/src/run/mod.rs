@@ -426,7 +426,9 @@ mod tests {
 
     #[test]
     fn engine_against_itself_agrees_and_hash_repeats() {
-        let scenario = Scenario::default_scenario();
+        let mut scenario = Scenario::default_scenario();
+        // The same engine on both sides costs the same: the cost check passes too.
+        scenario.oracle.cost_ratio = 2.0;
         for seed in 0..20 {
             let plan = generate(&scenario, &mut Decisions::from_seed(seed));
             let a = run_plan(&plan, &EngineTarget, &EngineTarget, seed == 0);
@@ -439,6 +441,19 @@ mod tests {
                     println!("{line}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn sqlite_against_itself_passes_the_cost_check() {
+        use crate::target::sqlite::{SqliteTarget, seed_prng};
+        let mut scenario = Scenario::default_scenario();
+        scenario.oracle.cost_ratio = 2.0;
+        for seed in 0..20 {
+            let plan = generate(&scenario, &mut Decisions::from_seed(seed));
+            seed_prng(plan.world.sim_seed);
+            let report = run_plan(&plan, &SqliteTarget, &SqliteTarget, false);
+            assert!(report.failure.is_none(), "seed {seed}: {:?}", report.failure);
         }
     }
 }
