@@ -20,6 +20,7 @@ use super::page::{CellInfo, MemPage};
 use super::{Btree, MAX_DEPTH};
 use crate::ensure_corrupt;
 use crate::error::{Error, Result};
+use crate::format::header::get_u32;
 use crate::format::varint::{MAX_VARINT_BYTES, decode_varint, read_varint};
 use crate::pager::Pgno;
 use std::cell::{RefCell, RefMut};
@@ -152,6 +153,15 @@ impl CursorState {
     pub fn known_rowid(&self) -> Option<i64> {
         self.info.map(|i| i.key).or(self.key_only)
     }
+}
+
+/// Where an incremental read of an entry's payload stands (see [`Btree::payload_start`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PayloadRest {
+    /// The payload's size in bytes.
+    pub payload_size: u32,
+    /// The overflow page holding the next bytes (0 when none is left).
+    pub next_overflow: Pgno,
 }
 
 /// A handle to a cursor opened with [`Btree::cursor`]. The b-tree shares its state; while
@@ -778,6 +788,53 @@ impl Btree {
         let pc = level.page.cell_ptr(&level.page.page.data(), level.ix);
         let bytes = self.read_payload(&level.page, pc, &info)?;
         Ok(f(&bytes))
+    }
+
+    /// Starts an incremental read of the current entry's payload (fetchPayload): replaces
+    /// `out` with the payload's local part and returns where the rest is, for
+    /// [`Btree::payload_more`]. Fetches no overflow page.
+    pub(crate) fn payload_start(&mut self, c: &Cursor, out: &mut Vec<u8>) -> Result<PayloadRest> {
+        let mut cur = c.state();
+        self.require_valid(&mut cur)?;
+        let info = self.cell_info(&mut cur)?;
+        let level = cur.top();
+        let d = level.page.page.data();
+        let start = level.page.cell_ptr(&d, level.ix) + usize::from(info.payload_offset);
+        let local = usize::from(info.local_size);
+        out.clear();
+        out.extend_from_slice(&d[start..start + local]);
+        let next_overflow = if info.has_overflow() { get_u32(&d, start + local) } else { 0 };
+        Ok(PayloadRest { payload_size: info.payload_size, next_overflow })
+    }
+
+    /// Continues an incremental payload read until `out` holds at least `end` bytes (or the
+    /// whole payload): follows the overflow chain from `rest.next_overflow`, fetching each
+    /// overflow page once and only as far as `end` needs (accessPayload with its overflow
+    /// page cache: no page of the chain is fetched twice for one entry).
+    pub(crate) fn payload_more(&mut self, rest: &mut PayloadRest, out: &mut Vec<u8>, end: usize) -> Result<()> {
+        let total = rest.payload_size as usize;
+        let end = end.min(total);
+        if out.len() >= end {
+            return Ok(());
+        }
+        let per_page = self.geo.usable() - 4;
+        // A payload needing more overflow pages than the file has is corrupt; checking first
+        // keeps a bad size field (or a cycle in the chain) from allocating gigabytes.
+        let overflow_bytes = (total - out.len()) as u64;
+        ensure_corrupt!(
+            overflow_bytes.div_ceil(per_page as u64) <= u64::from(self.n_page),
+            "payload of {total} bytes cannot fit in the file"
+        );
+        while out.len() < end {
+            let ovfl = rest.next_overflow;
+            ensure_corrupt!(ovfl >= 2 && ovfl <= self.n_page, "overflow page {ovfl} is outside the database");
+            let p = self.pager.get(ovfl)?;
+            let d = p.data();
+            let n = (total - out.len()).min(per_page);
+            out.extend_from_slice(&d[4..4 + n]);
+            rest.next_overflow = get_u32(&d, 0);
+        }
+        Ok(())
     }
 
     // ----- saving positions -----------------------------------------------------------------

@@ -35,6 +35,9 @@ enum Task {
     Jump { node: NodeId, label: Label, sense: bool, null_jumps: bool },
     /// An instruction.
     Emit(Op),
+    /// An IS NULL / NOT NULL jump on a register a column was just read into: that read only
+    /// feeds the test (sqlite3VdbeTypeofColumn), then the jump.
+    EmitNullTest(Op),
     /// Place a label here.
     Resolve(Label),
     /// A scalar or EXISTS subquery's value.
@@ -117,6 +120,12 @@ impl Compiler<'_> {
                 Task::Emit(op) => {
                     self.b.emit(op);
                 }
+                Task::EmitNullTest(op) => {
+                    if let Op::IsNull { reg, .. } | Op::NotNull { reg, .. } = op {
+                        self.typeof_column(reg);
+                    }
+                    self.b.emit(op);
+                }
                 Task::Resolve(l) => self.b.resolve(l),
                 Task::SubqueryValue { id, exists, dest } => self.subquery_value(id, exists, dest)?,
                 Task::SubquerySet { id, cursor, affinity } => self.subquery_set(id, cursor, affinity)?,
@@ -125,6 +134,17 @@ impl Compiler<'_> {
             stack.extend(out.into_iter().rev());
         }
         Ok(())
+    }
+
+    /// sqlite3VdbeTypeofColumn: if the last instruction reads a column into `reg`, marks it
+    /// as read for its type only.
+    fn typeof_column(&mut self, reg: Reg) {
+        let Some(last) = self.b.current_addr().checked_sub(1) else { return };
+        if let Op::Column { cursor, column, dest } = *self.b.op_mut(last)
+            && dest == reg
+        {
+            *self.b.op_mut(last) = Op::ColumnTypeof { cursor, column, dest };
+        }
     }
 
     /// Emits the read of a resolved column into `dest` (`sqlite3ExprCodeGetColumn`).
@@ -539,7 +559,7 @@ impl Compiler<'_> {
                 out.push(Task::Value(*operand, t));
                 // Jump when "is null" equals (sense != negated).
                 let jump_on_null = sense != *negated;
-                out.push(Task::Emit(if jump_on_null {
+                out.push(Task::EmitNullTest(if jump_on_null {
                     Op::IsNull { reg: t, target: label.addr() }
                 } else {
                     Op::NotNull { reg: t, target: label.addr() }

@@ -136,7 +136,11 @@ impl Connection {
     }
 
     /// The pager's I/O counters: page fetches (hits and misses), reads, writes, syncs.
+    /// All zero if the connection is busy inside a call (its state borrowed).
     pub fn pager_stats(&self) -> PagerStats {
-        self.session.borrow_mut().db.btree().pager().stats()
+        match self.session.try_borrow_mut() {
+            Ok(mut session) => session.db.btree().pager().stats(),
+            Err(_) => PagerStats::default(),
+        }
     }
 }

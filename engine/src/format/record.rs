@@ -192,13 +192,23 @@ pub const MAX_RECORD_COLUMNS: usize = 32_767;
 /// `decode_value(t, &data[off..])` cannot fail for any entry. Reusing `columns` across rows
 /// spares an allocation per row.
 pub fn parse_header_into(data: &[u8], columns: &mut Vec<(u64, usize)>) -> Result<()> {
+    parse_header_of(data, data.len(), columns)
+}
+
+/// [`parse_header_into`] for a record of `record_len` bytes of which `data` holds a prefix
+/// that includes the whole header (a record read lazily: its values are checked against
+/// `record_len`, and need not be in `data`). A header longer than `data` is corrupt when it
+/// is longer than the record, else an internal error (the caller reads the header first).
+pub fn parse_header_of(data: &[u8], record_len: usize, columns: &mut Vec<(u64, usize)>) -> Result<()> {
     columns.clear();
     let (header_size, n) = read_varint(data)?;
-    if header_size > data.len() as u64 || (header_size as usize) < n {
+    if header_size > record_len as u64 || (header_size as usize) < n {
         return Err(corrupt_error(format_args!(
-            "record header size {header_size} is outside a record of {} bytes",
-            data.len()
+            "record header size {header_size} is outside a record of {record_len} bytes"
         )));
+    }
+    if header_size > data.len() as u64 {
+        return Err(Error::internal("record header parsed before it was read"));
     }
     let header_size = header_size as usize;
     let mut pos = n;
@@ -210,7 +220,7 @@ pub fn parse_header_into(data: &[u8], columns: &mut Vec<(u64, usize)>) -> Result
             return Err(corrupt_error(format_args!("reserved serial type {t} in record")));
         }
         let size = serial_type_size(t);
-        if size > (data.len() - body) as u64 {
+        if size > record_len.saturating_sub(body) as u64 {
             return Err(Error::corrupt("record value runs past the end of the record"));
         }
         if columns.len() >= MAX_RECORD_COLUMNS {

@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::rc::Rc;
 
+use crate::btree::cursor::PayloadRest;
 use crate::btree::keycmp::compare_unpacked;
 use crate::btree::{Btree, Cursor, KeyInfo};
 use crate::error::{Error, Result};
-use crate::format::record::{decode_value, parse_header_into};
+use crate::format::record::{decode_value, parse_header_of, serial_type_size};
 use crate::format::value::{Value, ValueRef};
+use crate::format::varint::{MAX_VARINT_BYTES, read_varint};
 
 /// A VM cursor: what it reads, and whether it stands on a "null row".
 #[derive(Debug)]
@@ -42,14 +44,21 @@ impl VCursor {
 }
 
 /// A cursor on a b-tree of the database file, with its current row's decoded header.
+///
+/// The row's record is read lazily, as SQLite's OP_Column reads it: the local part on the
+/// page first, then overflow pages only as far as the columns asked for need (a column in
+/// the local part costs no overflow page; each overflow page is fetched once per row).
 #[derive(Debug)]
 pub(crate) struct BtCursor {
     pub cursor: Cursor,
     /// The key order of an index tree; None for a table tree.
     pub key_info: Option<Rc<KeyInfo>>,
-    /// The current row's record, copied out of the page (valid while `cached`).
+    /// A prefix of the current row's record, copied out of the page and its overflow pages
+    /// (valid while `cached`); it holds at least the whole header.
     record: Vec<u8>,
-    /// (serial type, offset) per column of `record`.
+    /// Where the rest of the record is.
+    rest: PayloadRest,
+    /// (serial type, offset) per column of the record.
     header: Vec<(u64, usize)>,
     cached: bool,
     /// The rowid and result of the SeekRowid that positioned the cursor, while nothing else
@@ -60,7 +69,15 @@ pub(crate) struct BtCursor {
 
 impl BtCursor {
     pub fn new(cursor: Cursor, key_info: Option<Rc<KeyInfo>>) -> BtCursor {
-        BtCursor { cursor, key_info, record: Vec::new(), header: Vec::new(), cached: false, seek_result: None }
+        BtCursor {
+            cursor,
+            key_info,
+            record: Vec::new(),
+            rest: PayloadRest::default(),
+            header: Vec::new(),
+            cached: false,
+            seek_result: None,
+        }
     }
 
     /// Forgets the cached row and the last seek's result (the cursor moves).
@@ -76,27 +93,58 @@ impl BtCursor {
         self.cached = false;
     }
 
-    /// Loads the current row's record and header into the cache, if not there yet.
+    /// Loads the current row's record header into the cache, if not there yet: the local
+    /// payload, and overflow pages only if the header itself runs into them.
     fn load(&mut self, bt: &mut Btree) -> Result<()> {
         if self.cached {
             return Ok(());
         }
-        let record = &mut self.record;
-        bt.with_payload(&self.cursor, |p| {
-            record.clear();
-            record.extend_from_slice(p);
-        })?;
-        parse_header_into(&self.record, &mut self.header)?;
+        self.rest = bt.payload_start(&self.cursor, &mut self.record)?;
+        // The header's size is a varint of at most 9 bytes; then the header itself.
+        bt.payload_more(&mut self.rest, &mut self.record, MAX_VARINT_BYTES)?;
+        let header_size = read_varint(&self.record).map(|(size, _)| size).unwrap_or(0);
+        if header_size <= u64::from(self.rest.payload_size) {
+            bt.payload_more(&mut self.rest, &mut self.record, header_size as usize)?;
+        }
+        parse_header_of(&self.record, self.rest.payload_size as usize, &mut self.header)?;
         self.cached = true;
         Ok(())
     }
 
+    /// The serial type and the bytes of column `i` (None past the record's end), reading
+    /// overflow pages up to the end of the column's value if it is not in hand yet.
+    fn field(&mut self, bt: &mut Btree, i: usize) -> Result<Option<(u64, &[u8])>> {
+        self.load(bt)?;
+        let Some(&(t, off)) = self.header.get(i) else { return Ok(None) };
+        let end = off.saturating_add(serial_type_size(t) as usize);
+        bt.payload_more(&mut self.rest, &mut self.record, end)?;
+        Ok(Some((t, &self.record[off.min(self.record.len())..])))
+    }
+
     /// Column `i` of the current row (NULL past the record's end).
     pub fn column(&mut self, bt: &mut Btree, i: usize) -> Result<Value> {
-        self.load(bt)?;
-        Ok(match self.header.get(i) {
+        Ok(match self.field(bt, i)? {
             None => Value::Null,
-            Some(&(t, off)) => decode_value(t, &self.record[off..])?.to_owned(),
+            Some((t, bytes)) => decode_value(t, bytes)?.to_owned(),
+        })
+    }
+
+    /// Column `i` for a NULL test only (OP_Column with OPFLAG_TYPEOFARG): a value whose
+    /// bytes are not in hand (they lie on overflow pages) is not read; a placeholder of its
+    /// type stands in (0 for numbers, empty text or blob), as SQLite's bogus content does.
+    pub fn column_typeof(&mut self, bt: &mut Btree, i: usize) -> Result<Value> {
+        self.load(bt)?;
+        let Some(&(t, off)) = self.header.get(i) else { return Ok(Value::Null) };
+        if off.saturating_add(serial_type_size(t) as usize) <= self.record.len() {
+            return self.column(bt, i);
+        }
+        Ok(match t {
+            0 => Value::Null,
+            7 => Value::Real(0.0),
+            1..=9 => Value::Integer(0),
+            t if t >= 12 && t % 2 == 0 => Value::Blob(Vec::new()),
+            t if t >= 13 => Value::Text(Vec::new()),
+            _ => return self.column(bt, i),
         })
     }
 
@@ -107,8 +155,11 @@ impl BtCursor {
             return bt.rowid(&self.cursor);
         }
         self.load(bt)?;
-        match self.header.last() {
-            Some(&(t, off)) => match decode_value(t, &self.record[off..])? {
+        let Some(last) = self.header.len().checked_sub(1) else {
+            return Err(Error::corrupt("empty index entry"));
+        };
+        match self.field(bt, last)? {
+            Some((t, bytes)) => match decode_value(t, bytes)? {
                 ValueRef::Integer(i) => Ok(i),
                 _ => Err(Error::corrupt("index entry does not end with a rowid")),
             },

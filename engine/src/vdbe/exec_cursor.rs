@@ -309,6 +309,15 @@ impl Vm {
                 let v = column_of(c, bt, *column as usize)?;
                 self.regs[*dest as usize] = v;
             }
+            Op::ColumnTypeof { cursor, column, dest } => {
+                let bt = s.db.btree();
+                let c = self.cursor_mut(*cursor)?;
+                let v = match &mut c.kind {
+                    CursorKind::Btree(b) if !c.null_row => b.column_typeof(bt, *column as usize)?,
+                    _ => column_of(c, bt, *column as usize)?,
+                };
+                self.regs[*dest as usize] = v;
+            }
             Op::Rowid { cursor, dest } => {
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
@@ -403,8 +412,12 @@ impl Vm {
                 match &mut c.kind {
                     CursorKind::Btree(b) => {
                         b.invalidate();
+                        // The engine's UPDATE and DELETE collect their rowids first
+                        // (ONEPASS_OFF), so no delete needs its cursor's position kept:
+                        // SQLite sets OPFLAG_SAVEPOSITION only in ONEPASS_MULTI. Without it
+                        // the cursor goes back to its root page, which stays pinned.
                         if !planted {
-                            bt.delete(&b.cursor, true)?
+                            bt.delete(&b.cursor, false)?
                         }
                     }
                     CursorKind::Ephemeral(e) => e.delete_current(),
@@ -426,7 +439,10 @@ impl Vm {
                 if bt.seek_key(&b.cursor, &UnpackedKey::exact(key_values))? != 0 {
                     return Err(Error::corrupt("database disk image is malformed: index entry missing"));
                 }
-                bt.delete(&b.cursor, true)?;
+                // OP_IdxDelete deletes with BTREE_AUXDELETE only: the cursor goes back to
+                // its root page (kept), not to a saved position that the next seek would
+                // fetch the root again for.
+                bt.delete(&b.cursor, false)?;
                 self.invalidate_row_caches();
             }
             Op::Clear { root, count_changes } => {

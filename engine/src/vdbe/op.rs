@@ -469,6 +469,14 @@ pub enum Op {
         column: u32,
         dest: Reg,
     },
+    /// Column with OPFLAG_TYPEOFARG: the value is only tested for NULL, so a value whose
+    /// bytes lie on overflow pages is not read (a placeholder of its type, empty for text and
+    /// blobs, stands in for it). Made only from a Column just before an IS NULL test.
+    ColumnTypeof {
+        cursor: CursorId,
+        column: u32,
+        dest: Reg,
+    },
     /// The current row's rowid (table cursor), or the last field of the current index entry.
     Rowid {
         cursor: CursorId,
@@ -683,7 +691,7 @@ impl Op {
             Op::Found { negated: false, .. } => "Found",
             Op::Found { negated: true, .. } => "NotFound",
             Op::NoConflict { .. } => "NoConflict",
-            Op::Column { .. } => "Column",
+            Op::Column { .. } | Op::ColumnTypeof { .. } => "Column",
             Op::Rowid { .. } => "Rowid",
             Op::NullRow { .. } => "NullRow",
             Op::NewRowid { .. } => "NewRowid",

@@ -10,7 +10,7 @@
 use std::cell::OnceCell;
 
 use crate::run::outcome::Outcome;
-use crate::target::{Failure, Target};
+use crate::target::{CacheCounters, Failure, Target};
 use crate::workload::WorldConfig;
 use crate::world::SimVfs;
 
@@ -100,6 +100,18 @@ impl<'a, T: Target> Lane<'a, T> {
     /// Drops connection `i`'s open statement, if any.
     pub fn drop_statement(&mut self, i: usize) {
         self.stmts[i] = None;
+    }
+
+    /// The cache counters of this lane's open connections, summed (unopened ones count
+    /// zero, as do the counters a target cannot read).
+    pub fn cache_counters(&self) -> CacheCounters {
+        let mut sum = CacheCounters::default();
+        for conn in self.conns.iter().filter_map(OnceCell::get) {
+            let counters = self.target.cache_counters(conn);
+            sum.hits = sum.hits.saturating_add(counters.hits);
+            sum.misses = sum.misses.saturating_add(counters.misses);
+        }
+        sum
     }
 
     /// Drops every open statement (before a crash ends the process).

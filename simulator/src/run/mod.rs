@@ -31,6 +31,7 @@
 //! hash, which the same plan reproduces bit for bit.
 
 pub mod content;
+pub mod cost;
 pub mod crash;
 pub mod fault;
 pub mod lane;
@@ -46,6 +47,7 @@ use crate::target::Target;
 use crate::workload::{Plan, Step, WorldConfig};
 use crate::world::{DiskModel, FaultCounts, FaultKind, FaultRates, SimVfs};
 use content::Snapshot;
+use cost::StepCost;
 use crash::Recovered;
 use lane::Lane;
 use outcome::Outcome;
@@ -394,7 +396,9 @@ fn run_step<S: Target, R: Target>(
     if let Step::Sql { conn, sql } = step {
         state.conns[*conn as usize].kind = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
     }
+    let subject_before = StepCost::snapshot(&lanes.0);
     let subject = execute(&mut lanes.0, step);
+    let subject_cost = StepCost::snapshot(&lanes.0).since(&subject_before);
     let events = lanes.0.world.take_events();
     let crashed = lanes.0.world.has_crashed();
     state.steps += 1;
@@ -455,7 +459,9 @@ fn run_step<S: Target, R: Target>(
             }
         };
     }
+    let reference_before = StepCost::snapshot(&lanes.1);
     let reference = execute(&mut lanes.1, step);
+    let reference_cost = StepCost::snapshot(&lanes.1).since(&reference_before);
     state.trace.line(format!("  {}: {reference}", lanes.1.target.name()));
     let stale = step.conn().map(|c| state.conns[c as usize].stale).unwrap_or_default();
     if subject.masked(stale.rowid, stale.changes).same_as(&reference.masked(stale.rowid, stale.changes)) {
@@ -468,7 +474,18 @@ fn run_step<S: Target, R: Target>(
                 track.stale.rowid &= !(matches!(kind, "INSERT" | "REPLACE") && *changes > 0);
             }
         }
-        return false;
+        // Work is judged only where no fault struck: a fault's retries and rollbacks are
+        // the subject's alone.
+        let what = describe(step);
+        let over =
+            cost::check_step(&state.plan.oracle, events.is_empty(), index, &what, &subject_cost, &reference_cost);
+        return match over {
+            Some(over) => {
+                state.fail(over.class, over.step, over.subject, over.reference);
+                true
+            }
+            None => false,
+        };
     }
     if events.is_empty() {
         let class = if subject.is_interrupt() && !reference.is_interrupt() {
@@ -505,7 +522,9 @@ mod tests {
 
     #[test]
     fn engine_against_itself_agrees_and_hash_repeats() {
-        let scenario = Scenario::default_scenario();
+        let mut scenario = Scenario::default_scenario();
+        // The same engine on both sides costs the same: the cost check passes too.
+        scenario.oracle.cost_ratio = 2.0;
         for seed in 0..20 {
             let plan = generate(&scenario, &mut Decisions::from_seed(seed));
             let a = run_plan(&plan, &EngineTarget, &EngineTarget, seed == 0);
@@ -518,6 +537,19 @@ mod tests {
                     println!("{line}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn sqlite_against_itself_passes_the_cost_check() {
+        use crate::target::sqlite::{SqliteTarget, seed_prng};
+        let mut scenario = Scenario::default_scenario();
+        scenario.oracle.cost_ratio = 2.0;
+        for seed in 0..20 {
+            let plan = generate(&scenario, &mut Decisions::from_seed(seed));
+            seed_prng(plan.world.sim_seed);
+            let report = run_plan(&plan, &SqliteTarget, &SqliteTarget, false);
+            assert!(report.failure.is_none(), "seed {seed}: {:?}", report.failure);
         }
     }
 }

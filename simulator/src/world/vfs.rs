@@ -120,6 +120,12 @@ impl SimVfs {
         self.world().stats.clone()
     }
 
+    /// The I/O counters of all files together (what [`SimVfs::stats`] gives as `total`,
+    /// without copying the per-path map).
+    pub fn io_totals(&self) -> FileStats {
+        self.world().stats.total
+    }
+
     /// How many faults and crash fates of each kind happened.
     pub fn fault_counts(&self) -> FaultCounts {
         self.world().counts
