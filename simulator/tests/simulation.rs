@@ -20,8 +20,24 @@ fn scenario_path(name: &str) -> PathBuf {
 
 /// Runs seeds `0..count` of `scenario` in this process and returns every result.
 fn campaign_in_process(scenario: &str, count: u64, target: TargetKind, out: &Path) -> Vec<SeedResult> {
+    campaign_of_file(&scenario_path(scenario), count, target, out)
+}
+
+/// The default scenario with its `[faults]` table cut out, written into `dir`: the same
+/// workload with no fault at all, where every step must be compared.
+fn fault_free_default(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(scenario_path("default")).unwrap();
+    let start = text.find("\n[faults]\n").expect("the default scenario has faults");
+    let end = text[start + 1..].find("\n[").map_or(text.len(), |e| start + 1 + e);
+    let path = dir.join("default-fault-free.toml");
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    path
+}
+
+/// Runs seeds `0..count` of the scenario in file `path` in this process.
+fn campaign_of_file(path: &Path, count: u64, target: TargetKind, out: &Path) -> Vec<SeedResult> {
     let spec = WorkerSpec {
-        scenario_path: Some(scenario_path(scenario)),
+        scenario_path: Some(path.to_path_buf()),
         seeds: SeedPlan { start: 0, end: Some(count), shard: (0, 1) },
         job: 0,
         jobs: 1,
@@ -85,7 +101,7 @@ fn real_sqlite_against_itself_never_fails_on_any_scenario() {
 #[test]
 fn the_engine_passes_every_check_on_200_seeds_of_each_fault_scenario() {
     let dir = tempfile::tempdir().unwrap();
-    for scenario in ["crash-heavy", "io-errors", "swarm"] {
+    for scenario in ["default", "crash-heavy", "io-errors", "swarm"] {
         let results = campaign_in_process(scenario, 200, TargetKind::Engine, dir.path());
         let failed: Vec<(u64, &String)> =
             results.iter().filter_map(|r| r.class.as_ref().map(|c| (r.seed, c))).collect();
@@ -121,8 +137,8 @@ fn every_fault_kind_happens_and_only_where_enabled() {
     ] {
         assert!(seen.get(kind).copied().unwrap_or(0) > 0, "fault kind {kind} never happened: {seen:?}");
     }
-    let quiet = campaign_in_process("default", 100, TargetKind::Sqlite, dir.path());
-    assert!(quiet.iter().all(|r| r.faults.is_empty()), "the default scenario injects no faults");
+    let quiet = campaign_of_file(&fault_free_default(dir.path()), 100, TargetKind::Sqlite, dir.path());
+    assert!(quiet.iter().all(|r| r.faults.is_empty()), "a scenario without [faults] injects none");
 }
 
 #[test]
@@ -148,13 +164,13 @@ fn a_repro_file_replays_with_the_same_trace_hash() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("trace hash {}", repro.trace_hash)));
 }
 
-/// Acceptance: with faults off (the default scenario has none) the engine says what SQLite
-/// says at every step over 1,000 seeds of the default scenario. Each mismatch this found is
+/// Acceptance: with faults off (the default scenario without its `[faults]`) the engine says
+/// what SQLite says at every step over 1,000 seeds of the default workload. Each mismatch this found is
 /// kept as a shrunk repro in corpus/regressions/.
 #[test]
 fn without_faults_the_engine_agrees_with_sqlite_on_1000_default_seeds() {
     let dir = tempfile::tempdir().unwrap();
-    let results = campaign_in_process("default", 1000, TargetKind::Engine, dir.path());
+    let results = campaign_of_file(&fault_free_default(dir.path()), 1000, TargetKind::Engine, dir.path());
     let failed: Vec<String> =
         results.iter().filter(|r| r.class.is_some()).map(|r| format!("{} {:?}", r.seed, r.failed_step)).collect();
     assert!(failed.is_empty(), "{} seeds fail, e.g. {:?}", failed.len(), &failed[..failed.len().min(5)]);
