@@ -33,6 +33,20 @@ struct Candidate {
     rows: f64,
     /// Work per outer row.
     cost: f64,
+    /// Work done once, whatever the outer rows (an automatic index's build).
+    setup: f64,
+}
+
+impl Candidate {
+    /// A candidate without a one-time cost.
+    fn per_row(access: Access, rows: f64, cost: f64) -> Candidate {
+        Candidate { access, rows, cost, setup: 0.0 }
+    }
+
+    /// Its whole cost under `outer_rows` rows of the loops outside it.
+    fn total(&self, outer_rows: f64) -> f64 {
+        self.setup + outer_rows * self.cost
+    }
 }
 
 /// Chooses the join order and access paths. `used` lists the columns the statement reads of
@@ -70,8 +84,8 @@ pub(crate) fn choose(
                 if mask & (1 << i) != 0 || must_follow[i] & !mask != 0 {
                     continue;
                 }
-                let cand = best_access(core, terms, i, *mask, used);
-                let new_cost = cost + rows * cand.cost;
+                let cand = best_access(core, terms, i, *mask, *rows, used);
+                let new_cost = cost + cand.total(*rows);
                 let new_rows = (rows * cand.rows).max(1.0);
                 let new_mask = mask | (1 << i);
                 let mut new_order = order.clone();
@@ -140,12 +154,14 @@ fn usable(k: &Constraint, i: usize, avail: u64) -> bool {
     k.source == i && k.rhs_prereq & !avail == 0
 }
 
-/// The best access path for source `i` with the sources in `avail` placed before it.
+/// The best access path for source `i` with the sources in `avail` placed before it, which
+/// produce `outer_rows` rows (the cheapest by [`Candidate::total`]).
 fn best_access(
     core: &Core,
     terms: &[Term<'_>],
     i: usize,
     avail: u64,
+    outer_rows: f64,
     used: &BTreeSet<(u32, Option<u32>)>,
 ) -> Candidate {
     let src = &core.sources[i];
@@ -193,13 +209,16 @@ fn best_access(
         SourceKind::Subquery(_) => None,
     };
     let log_n = DEFAULT_ROWS.log2();
-    let mut best = Candidate { access: Access::Scan, rows: adjust(DEFAULT_ROWS, &[]), cost: DEFAULT_ROWS * 3.0 };
+    let mut best = Candidate::per_row(Access::Scan, adjust(DEFAULT_ROWS, &[]), DEFAULT_ROWS * 3.0);
     let consider = |cand: Candidate, best: &mut Candidate| {
-        if cand.cost < best.cost {
+        if cand.total(outer_rows) < best.total(outer_rows) {
             *best = cand;
         }
     };
     let Some(table) = table else { return best };
+    if let Some(auto) = auto_index(table, src, &cons, outer_rows, used) {
+        consider(auto, &mut best);
+    }
     // INDEXED BY: only that index, searched or scanned whole; NOT INDEXED: no index
     // (whereLoopAddBtree's pIBIndex and notIndexed rules).
     let allowed: Vec<bool> = table
@@ -215,11 +234,11 @@ fn best_access(
         let Some(ix) = allowed.iter().position(|a| *a) else { return best };
         let covering = covers(&table.indexes[ix], src.cursor, used);
         let cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
-        best = Candidate {
-            access: Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
-            rows: best.rows,
+        best = Candidate::per_row(
+            Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
+            best.rows,
             cost,
-        };
+        );
     }
     // The rowid.
     let rowid_cons: Vec<&(ConsRef, &Constraint)> = if matches!(src.indexed_by, Some(IndexedBy::Index(_))) {
@@ -228,12 +247,12 @@ fn best_access(
         cons.iter().filter(|(_, k)| k.column.is_none()).collect()
     };
     if let Some((t, _)) = rowid_cons.iter().find(|(_, k)| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
-        consider(Candidate { access: Access::RowidEq { term: *t }, rows: 1.0, cost: log_n }, &mut best);
+        consider(Candidate::per_row(Access::RowidEq { term: *t }, 1.0, log_n), &mut best);
     }
     if let Some((t, k)) = rowid_cons.iter().find(|(_, k)| k.op == ConstraintOp::In) {
         let n_items = in_items(terms, t.term, k).max(1.0);
         consider(
-            Candidate { access: Access::RowidIn { term: *t }, rows: adjust(n_items, &[t.term]), cost: n_items * log_n },
+            Candidate::per_row(Access::RowidIn { term: *t }, adjust(n_items, &[t.term]), n_items * log_n),
             &mut best,
         );
     }
@@ -244,11 +263,7 @@ fn best_access(
         let rows = DEFAULT_ROWS / 4f64.powi(bounds as i32);
         let consumed: Vec<usize> = lower.iter().chain(upper.iter()).map(|r| r.term).collect();
         consider(
-            Candidate {
-                access: Access::RowidRange { lower, upper },
-                rows: adjust(rows, &consumed),
-                cost: log_n + rows * 3.0,
-            },
+            Candidate::per_row(Access::RowidRange { lower, upper }, adjust(rows, &consumed), log_n + rows * 3.0),
             &mut best,
         );
     }
@@ -319,7 +334,7 @@ fn best_access(
                 // A covering index is a narrower scan of the same rows (SQLite's rRun of
                 // rSize + 1 + 15*szIdxRow/szTabRow against rSize + 16).
                 let cost = DEFAULT_ROWS * (1.0 + f64::from(15 * index_row / table_row.max(1))) / 16.0 * 3.0;
-                consider(Candidate { access: Access::CoveringScan { index: ix }, rows: best.rows, cost }, &mut best);
+                consider(Candidate::per_row(Access::CoveringScan { index: ix }, best.rows, cost), &mut best);
             }
             continue;
         }
@@ -331,15 +346,71 @@ fn best_access(
         let width = f64::from(15 * index_row / table_row.max(1));
         let cost = log_n + rows * (1.0 + lookup) + rows * width * 1e-6;
         consider(
-            Candidate {
-                access: Access::Index { index: ix, eq, lower, upper, covering },
-                rows: adjust(rows, &consumed),
-                cost,
-            },
+            Candidate::per_row(Access::Index { index: ix, eq, lower, upper, covering }, adjust(rows, &consumed), cost),
             &mut best,
         );
     }
     best
+}
+
+/// The automatic index candidate for `table` (source `src`), given the usable constraints
+/// `cons` and `outer_rows` rows of the loops outside it (whereLoopAddBtree's "Automatic
+/// indexes" and constructAutomaticIndex): none without INDEXED BY / NOT INDEXED, with fewer
+/// than 1.25 outer rows (wherePathSolver skips it there), or without an `=` / `IS`
+/// constraint on a column that is not the first key column of one of the table's indexes
+/// (termCanDriveIndex, columnIsGoodIndexCandidate). Its cost: a build of 7·N·log2(N) for N
+/// rows, once; then a search of log2(N) yielding 20 rows per outer row (SQLite's TUNING
+/// figures).
+fn auto_index(
+    table: &Table,
+    src: &crate::compile::query::Source,
+    cons: &[(ConsRef, &Constraint)],
+    outer_rows: f64,
+    used: &BTreeSet<(u32, Option<u32>)>,
+) -> Option<Candidate> {
+    // LogEst 3, SQLite's threshold (`pFrom->nRow<3`).
+    const MIN_OUTER_ROWS: f64 = 1.25;
+    if src.indexed_by.is_some() || outer_rows < MIN_OUTER_ROWS {
+        return None;
+    }
+    let leads_an_index = |j: usize| {
+        table.indexes.iter().any(|ix| ix.def.key_columns().first().is_some_and(|c| c.target == IndexTarget::Column(j)))
+    };
+    let drives = |k: &Constraint| {
+        matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)
+            && k.column.is_some_and(|j| {
+                let j = j as usize;
+                index_affinity_ok(k.affinity, table.def.columns[j].affinity) && !leads_an_index(j)
+            })
+    };
+    // SQLite's term order: terms as written, then the virtual copies, last term first.
+    let mut driving: Vec<(ConsRef, &Constraint)> = cons.iter().filter(|(_, k)| drives(k)).copied().collect();
+    driving.sort_by_key(|(r, k)| if k.virtual_copy { (1, usize::MAX - r.term, r.k) } else { (0, r.term, r.k) });
+    let mut eq: Vec<ConsRef> = Vec::new();
+    let mut key_columns: Vec<u32> = Vec::new();
+    for (r, k) in driving {
+        let j = k.column.expect("a driving constraint names a column");
+        if !key_columns.contains(&j) {
+            key_columns.push(j);
+            eq.push(r);
+        }
+    }
+    if eq.is_empty() {
+        return None;
+    }
+    let extra: Vec<u32> = used
+        .iter()
+        .filter(|(cursor, _)| *cursor == src.cursor)
+        .filter_map(|(_, column)| *column)
+        .filter(|j| !key_columns.contains(j))
+        .collect();
+    let log_n = DEFAULT_ROWS.log2();
+    Some(Candidate {
+        access: Access::AutoIndex { eq, extra },
+        rows: 20.0,
+        cost: log_n + 20.0,
+        setup: 7.0 * DEFAULT_ROWS * log_n,
+    })
 }
 
 /// The number of items of an IN term (a subquery counts as 25, SQLite's guess).

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use super::choose::choose;
-use super::explain::loop_line;
+use super::explain::{bloom_line, loop_line};
 use super::terms::{ConstraintOp, Term, split_terms};
 use super::{Access, ConsRef, LoopPlan};
 use crate::btree::KeyInfo;
@@ -107,6 +107,8 @@ impl Compiler<'_> {
         // its loop starts, inside the loops before it: as SQLite does, nothing computes it
         // when an outer loop has no rows.
         let mut fills: Vec<Option<(Reg, u32)>> = vec![None; core.sources.len()];
+        // The index cursor of each source read through an index.
+        let mut index_cursors: Vec<Option<u32>> = vec![None; core.sources.len()];
         // A LEFT JOIN at this level or one before it (other than the first).
         let mut left_seen = false;
         for (ii, lp) in plan.iter().enumerate() {
@@ -115,6 +117,18 @@ impl Compiler<'_> {
             match &src.kind {
                 SourceKind::Table(t) => {
                     self.cursors.insert(src.cursor, CursorSource::Table(t.clone()));
+                    // An index cursor opens here too, before every loop, as in
+                    // sqlite3WhereBegin: opened inside an outer loop it would start from its
+                    // root page again for every outer row.
+                    match lp.access {
+                        Access::CoveringScan { index } => {
+                            index_cursors[lp.source] = Some(self.open_index(core, lp.source, index, true)?);
+                        }
+                        Access::Index { index, covering, .. } => {
+                            index_cursors[lp.source] = Some(self.open_index(core, lp.source, index, covering)?);
+                        }
+                        _ => {}
+                    }
                     let index_only =
                         matches!(lp.access, Access::CoveringScan { .. } | Access::Index { covering: true, .. });
                     if !index_only {
@@ -142,11 +156,16 @@ impl Compiler<'_> {
             }
         }
         let mut avail = 0u64;
+        // A LEFT JOIN at this level or one before it.
+        let mut left_before = false;
         let mut levels = Vec::with_capacity(plan.len());
         let mut corrupt = None;
         for lp in &plan {
             let src = &core.sources[lp.source];
             let ordered_index = None;
+            if let Some(bloom) = bloom_line(src, &lp.access, &terms) {
+                self.plan_row(bloom);
+            }
             let line = loop_line(src, &lp.access, &terms, ordered_index);
             self.plan_row(line);
             let level_brk = self.b.label();
@@ -162,8 +181,10 @@ impl Compiler<'_> {
             if let Some((ret, fill)) = fills[lp.source] {
                 self.b.emit(Op::Gosub { ret, target: fill });
             }
+            left_before |= left;
+            let halt = (!left_before).then_some(brk);
             let (step, in_loops, consumed, null_cursors) =
-                self.loop_start(core, lp, &terms, level_brk, cont, &mut corrupt)?;
+                self.loop_start(core, lp, &terms, level_brk, cont, halt, index_cursors[lp.source], &mut corrupt)?;
             avail |= 1 << lp.source;
             for t in consumed {
                 if !left || terms[t].on_level.is_some() {
@@ -274,7 +295,9 @@ impl Compiler<'_> {
 
     /// Emits the start of one level's loop; returns its step instruction, its IN loops, the
     /// terms it enforces, and the cursors a LEFT JOIN's null row must null.
-    #[allow(clippy::type_complexity)]
+    /// `halt`: where an empty table may end the whole join (no LEFT JOIN at or before the
+    /// level), if anywhere.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn loop_start(
         &mut self,
         core: &Core,
@@ -282,9 +305,12 @@ impl Compiler<'_> {
         terms: &[Term<'_>],
         brk: Label,
         cont: Label,
+        halt: Option<Label>,
+        index_cursor: Option<u32>,
         corrupt: &mut Option<Label>,
     ) -> Result<(Option<Op>, Vec<(Label, Op)>, Vec<usize>, Vec<u32>)> {
         let src = &core.sources[lp.source];
+        let ic = || index_cursor.ok_or_else(|| Error::internal("index loop without an index cursor"));
         let cur = src.cursor;
         let rhs = |r: ConsRef| -> (&Ir, NodeId) {
             let term = &terms[r.term];
@@ -306,8 +332,8 @@ impl Compiler<'_> {
                 };
                 Ok((Some(step), Vec::new(), Vec::new(), vec![cur]))
             }
-            Access::CoveringScan { index } => {
-                let ic = self.open_index(core, lp.source, *index, true)?;
+            Access::CoveringScan { .. } => {
+                let ic = ic()?;
                 self.b.emit(if lp.reverse {
                     Op::Last { cursor: ic, if_empty: brk.addr() }
                 } else {
@@ -405,8 +431,10 @@ impl Compiler<'_> {
                 Ok((Some(step), Vec::new(), consumed, vec![cur]))
             }
             Access::Index { index, eq, lower, upper, covering } => {
-                self.index_loop(core, lp, terms, *index, eq, *lower, *upper, *covering, brk, cont, corrupt)
+                let ic = ic()?;
+                self.index_loop(core, lp, terms, (*index, ic), eq, *lower, *upper, *covering, brk, corrupt)
             }
+            Access::AutoIndex { eq, extra } => self.auto_index_loop(core, lp, terms, eq, extra, brk, halt),
         }
     }
 
@@ -478,19 +506,17 @@ impl Compiler<'_> {
         core: &Core,
         lp: &LoopPlan,
         terms: &[Term<'_>],
-        index: usize,
+        (index, ic): (usize, u32),
         eq: &[ConsRef],
         lower: Option<ConsRef>,
         upper: Option<ConsRef>,
         covering: bool,
         brk: Label,
-        cont: Label,
         corrupt: &mut Option<Label>,
     ) -> Result<(Option<Op>, Vec<(Label, Op)>, Vec<usize>, Vec<u32>)> {
         let src = &core.sources[lp.source];
         let table = src.table().ok_or_else(|| Error::internal("index on a subquery"))?.clone();
         let idx = table.indexes[index].clone();
-        let ic = self.open_index(core, lp.source, index, covering)?;
         let constraint = |r: ConsRef| &terms[r.term].constraints[r.k];
         let n_eq = eq.len() as u32;
         let key = self.b.regs(n_eq + 1);
@@ -537,18 +563,7 @@ impl Compiler<'_> {
                     in_loops.insert(0, (next_in, Op::Next { cursor: eph, target: top }));
                     fail = next_in;
                 }
-                _ => {
-                    let term = &terms[t.term];
-                    let rhs = k.rhs.unwrap_or(term.node);
-                    self.expr_into(term.ir, rhs, dest)?;
-                    if k.op == ConstraintOp::Eq && crate::compile::expr::can_be_null(term.ir, rhs) {
-                        self.b.emit(Op::IsNull { reg: dest, target: fail.addr() });
-                    }
-                    let aff = key_affinity(term.ir, rhs, col_aff);
-                    if let Some(a) = aff {
-                        self.b.emit(Op::Affinity { start: dest, affinities: Rc::from(vec![a]) });
-                    }
-                }
+                _ => self.eq_key_value(terms, t, col_aff, dest, fail)?,
             }
             consumed.extend(k.whole.then_some(t.term));
         }
@@ -662,9 +677,99 @@ impl Compiler<'_> {
             self.b.emit(Op::SeekRowid { cursor: src.cursor, reg: r, not_found: c.addr() });
             null_cursors.push(src.cursor);
         }
-        let _ = cont;
         let step = if forward { Op::Next { cursor: ic, target: top } } else { Op::Prev { cursor: ic, target: top } };
         Ok((Some(step), in_loops, consumed, null_cursors))
+    }
+}
+
+impl Compiler<'_> {
+    /// Computes the value an `=` or `IS` constraint `t` compares a key column (of affinity
+    /// `col_aff`) with into `dest`, with the key's affinity; for `=`, a NULL jumps to `fail`
+    /// (it matches no entry). Shared by index and automatic index searches.
+    fn eq_key_value(
+        &mut self,
+        terms: &[Term<'_>],
+        t: ConsRef,
+        col_aff: Affinity,
+        dest: Reg,
+        fail: Label,
+    ) -> Result<()> {
+        let term = &terms[t.term];
+        let k = &term.constraints[t.k];
+        debug_assert!(matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is), "{:?} is not an equality", k.op);
+        let rhs = k.rhs.unwrap_or(term.node);
+        self.expr_into(term.ir, rhs, dest)?;
+        if k.op == ConstraintOp::Eq && crate::compile::expr::can_be_null(term.ir, rhs) {
+            self.b.emit(Op::IsNull { reg: dest, target: fail.addr() });
+        }
+        if let Some(a) = key_affinity(term.ir, rhs, col_aff) {
+            self.b.emit(Op::Affinity { start: dest, affinities: Rc::from(vec![a]) });
+        }
+        Ok(())
+    }
+
+    /// An automatic index loop (SQLite's constructAutomaticIndex, then an index equality
+    /// search). Once per execution of the statement, the table is scanned into a new
+    /// ephemeral index whose entries are the key columns of `eq` (collated as their
+    /// comparisons), the `extra` columns and the rowid; an empty table jumps to `halt`
+    /// when given (SQLite's addrHalt: no row of the join can exist) or leaves the index
+    /// empty. The table's columns are then read from the index (it covers them all); the
+    /// loop searches it for the entries equal to the constraints' values.
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn auto_index_loop(
+        &mut self,
+        core: &Core,
+        lp: &LoopPlan,
+        terms: &[Term<'_>],
+        eq: &[ConsRef],
+        extra: &[u32],
+        brk: Label,
+        halt: Option<Label>,
+    ) -> Result<(Option<Op>, Vec<(Label, Op)>, Vec<usize>, Vec<u32>)> {
+        let src = &core.sources[lp.source];
+        let table = src.table().ok_or_else(|| Error::internal("automatic index on a subquery"))?.clone();
+        let cur = src.cursor;
+        let constraint = |r: &ConsRef| &terms[r.term].constraints[r.k];
+        let key_columns: Vec<u32> = eq
+            .iter()
+            .map(|r| constraint(r).column.ok_or_else(|| Error::internal("automatic index key on the rowid")))
+            .collect::<Result<_>>()?;
+        let entry: Vec<u32> = key_columns.iter().chain(extra).copied().collect();
+        let width = entry.len() + 1;
+        debug_assert!(!key_columns.is_empty() && width <= table.def.columns.len() + 1);
+        let mut collations: Vec<Collation> = eq.iter().map(|r| constraint(r).collation).collect();
+        collations.resize(width, Collation::Binary);
+        let key_info = Rc::new(KeyInfo { collations, descending: vec![false; width] });
+        let ac = self.b.cursor();
+        let built = self.b.label();
+        self.b.emit(Op::Once { target: built.addr() });
+        self.b.emit(Op::OpenEphemeral { cursor: ac, key_info: Some(key_info) });
+        self.b.emit(Op::Rewind { cursor: cur, if_empty: halt.unwrap_or(built).addr() });
+        let fill = self.b.current_addr();
+        let record = self.b.regs(width as u32);
+        for (p, &j) in entry.iter().enumerate() {
+            // The stored value as it is (a REAL column's integer stays one, as in any index).
+            self.b.emit(Op::Column { cursor: cur, column: j, dest: record + p as u32 });
+        }
+        self.b.emit(Op::Rowid { cursor: cur, dest: record + entry.len() as u32 });
+        self.b.emit(Op::IdxInsert { cursor: ac, start: record, count: width as u32 });
+        self.b.emit(Op::Next { cursor: cur, target: fill });
+        self.b.resolve(built);
+        let fields = (0..table.def.columns.len())
+            .map(|j| entry.iter().position(|&e| e as usize == j).map(|p| p as u32))
+            .collect();
+        self.covering.insert(cur, Covering { index_cursor: ac, fields });
+        let n_eq = eq.len() as u32;
+        let key = self.b.regs(n_eq);
+        let mut consumed = Vec::new();
+        for (p, (r, &j)) in eq.iter().zip(&key_columns).enumerate() {
+            self.eq_key_value(terms, *r, table.def.columns[j as usize].affinity, key + p as u32, brk)?;
+            consumed.extend(constraint(r).whole.then_some(r.term));
+        }
+        self.b.emit(Op::Seek { kind: SeekKind::Ge, cursor: ac, key, count: n_eq, not_found: brk.addr() });
+        let top = self.b.current_addr();
+        self.b.emit(Op::IdxCompare { kind: SeekKind::Gt, cursor: ac, key, count: n_eq, target: brk.addr() });
+        Ok((Some(Op::Next { cursor: ac, target: top }), Vec::new(), consumed, vec![ac]))
     }
 }
 
@@ -714,6 +819,7 @@ pub(super) fn order_satisfied(core: &Core, terms: &[Term<'_>], plan: &mut [LoopP
     let (keys, distinct_after): (Vec<(Option<u32>, bool)>, Option<usize>) = match &first.access {
         Access::Scan | Access::RowidRange { .. } | Access::RowidIn { .. } => (vec![(None, false)], Some(1)),
         Access::RowidEq { .. } => return one_row_satisfies(),
+        Access::AutoIndex { .. } => return false,
         Access::CoveringScan { index } | Access::Index { index, .. } => {
             let Some(t) = src.table() else { return false };
             let idx = &t.indexes[*index];

@@ -8,8 +8,8 @@
 //! 2. Choice (`choose`): sources are placed outermost first; at each step every source that
 //!    may go next is costed with the best access path the sources already placed allow —
 //!    rowid equality, a unique index fully matched, rowid IN, index equality prefix (with an
-//!    IN, with a range), rowid range, index range, covering index scan, scan — and the
-//!    cheapest goes next. LEFT and CROSS joins keep their sources after those to their left.
+//!    IN, with a range), rowid range, index range, covering index scan, scan, automatic
+//!    index (its one-time build cost counted once per path) — and the cheapest goes next. LEFT and CROSS joins keep their sources after those to their left.
 //! 3. Code (`code`): each level opens its loop; every term is tested at the first level where
 //!    its prerequisites are met (a LEFT JOIN's ON terms at that join's level only); a term the
 //!    access path already enforces is not tested again.
@@ -41,6 +41,11 @@ pub(crate) enum Access {
     /// An index: equality on a prefix of its columns (`eq`, constraints in column order; an
     /// IN constraint loops over its values), then an optional range on the next column.
     Index { index: usize, eq: Vec<ConsRef>, lower: Option<ConsRef>, upper: Option<ConsRef>, covering: bool },
+    /// An automatic index (SQLite's WHERE_AUTO_INDEX): built once per statement from a scan
+    /// of the table, keyed by the columns of `eq` (`=` or `IS` constraints, one per column,
+    /// in SQLite's order) followed by the table columns of `extra` and the rowid, so that it
+    /// covers every column the statement reads of the table; then searched like an index.
+    AutoIndex { eq: Vec<ConsRef>, extra: Vec<u32> },
 }
 
 /// One constraint of one term: `(term index, index in the term's constraints)`. A term may

@@ -43,6 +43,11 @@ pub(crate) struct Constraint {
     pub collation: Collation,
     /// The constraint is the whole term (so a path using it need not test the term again).
     pub whole: bool,
+    /// The column is the right operand of a comparison whose left operand is a column of
+    /// this core too: SQLite analyses such a constraint as a virtual copy of the term added
+    /// after all others (exprAnalyze runs over the terms last to first), which decides the
+    /// column order of an automatic index.
+    pub virtual_copy: bool,
 }
 
 /// The comparison a constraint makes.
@@ -170,6 +175,9 @@ fn column_of(core: &Core, ir: &Ir, mut node: NodeId) -> Option<(usize, Option<u3
 fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<Constraint> {
     let mut out = Vec::new();
     let side = |col_node: NodeId, other: Option<NodeId>, op: ConstraintOp, whole: bool, out: &mut Vec<Constraint>| {
+        let virtual_copy = op != ConstraintOp::In
+            && other.is_some_and(|o| column_of(core, ir, o).is_some())
+            && matches!(ir.kind(node), Kind::Binary(_, _, r) if *r == col_node);
         let Some((source, column)) = column_of(core, ir, col_node) else { return };
         if column.is_none()
             && crate::planted::active(crate::planted::Bug::RowidAliasIgnored)
@@ -197,7 +205,7 @@ fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<C
             ),
             _ => (ir.affinity(col_node), ir.collation(col_node).ok().flatten().unwrap_or_default()),
         };
-        out.push(Constraint { source, column, op, rhs: other, rhs_prereq, affinity, collation, whole });
+        out.push(Constraint { source, column, op, rhs: other, rhs_prereq, affinity, collation, whole, virtual_copy });
     };
     match ir.kind(node) {
         Kind::Binary(op, l, r) => {
