@@ -527,11 +527,18 @@ impl Compiler<'_> {
                     self.b.emit(Op::Goto { target: ignore.addr() });
                 }
                 ConflictResolution::Replace => {
-                    // Delete the conflicting row and its index entries.
+                    // Delete the conflicting row and its index entries, this index's entry
+                    // last, after the row (sqlite3GenerateRowDelete with iIdxNoSeek = this
+                    // index's cursor): the order decides which freed overflow page becomes
+                    // the freelist trunk, and so which page the new row's overflow gets.
                     let gone = self.b.label();
                     self.b.emit(Op::SeekRowid { cursor: wc.table, reg: conflict_rowid, not_found: gone.addr() });
-                    self.delete_index_entries(table, wc, wc.table)?;
+                    let own = self.delete_index_entries_but(table, wc, wc.table, Some(ix))?;
                     self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
+                    debug_assert!(own.is_some(), "index {ix} is one of the table's");
+                    if let Some(own) = own {
+                        self.b.emit(own);
+                    }
                     self.b.resolve(gone);
                     deleted = true;
                 }
