@@ -46,6 +46,10 @@ pub struct Session {
     /// Some statement since the transaction began failed in a way that rolls back the whole
     /// autocommit transaction when the last statement finishes.
     pending_rollback: bool,
+    /// A transaction-control statement already ended the transaction after its own error
+    /// (a failed RELEASE commit, [`Self::release_commit`]): its error ending must not roll
+    /// back again or leave the mode it chose.
+    txn_control_halted: bool,
     pub last_insert_rowid: i64,
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
     pub changes: i64,
@@ -115,6 +119,7 @@ impl Session {
             txn_from_savepoint: false,
             active_statements: 0,
             pending_rollback: false,
+            txn_control_halted: false,
             last_insert_rowid: 0,
             changes: 0,
             total_changes: 0,
@@ -170,13 +175,15 @@ impl Session {
         let interrupted_writer = err.code() == ErrorCode::Interrupt && txn.writes;
         let special = matches!(err.code(), ErrorCode::IoErr | ErrorCode::NoMem) || interrupted_writer;
         let full = err.code() == ErrorCode::Full;
+        let halted = std::mem::take(&mut self.txn_control_halted);
         if !txn.active {
             // No statement transaction began: transaction control (OP_AutoCommit and
             // OP_Savepoint make a program a reader, p->bIsReader), or a statement whose
             // OP_Transaction failed. sqlite3VdbeHalt still rolls everything back after
             // these errors: a COMMIT, RELEASE or ROLLBACK TO that met an I/O error ends
-            // the transaction.
-            if (special || full) && !self.autocommit {
+            // the transaction (a RELEASE that failed to commit has done so itself and
+            // stays out of autocommit mode, `halted`).
+            if (special || full) && !self.autocommit && !halted {
                 self.rollback_all();
             }
             return;
@@ -280,7 +287,7 @@ impl Session {
                 if matches!(op, TxnOp::Release(_)) {
                     if i == 0 && self.txn_from_savepoint {
                         // Releasing the outermost savepoint of a transaction it began commits.
-                        return self.commit_all();
+                        return self.release_commit();
                     }
                     if self.db.savepoint_count() > i {
                         self.db.release_savepoint(i)?;
@@ -294,6 +301,27 @@ impl Session {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// RELEASE of the savepoint that began the transaction: commits it (OP_Savepoint's
+    /// isTransaction branch). `Busy` leaves everything as it was, for a retry. Any other
+    /// error of the commit rolls the transaction back (the sqlite3VdbeHalt that OP_Savepoint
+    /// runs), but the connection stays out of autocommit mode with its savepoints, the
+    /// released one included (OP_Savepoint sets autoCommit back to 0 and leaves the savepoint
+    /// list alone, and the halt that already ran is not run again): a later RELEASE of it
+    /// ends the empty transaction. `txn_control_halted` tells [`Self::end_statement_err`]
+    /// that the rollback is done.
+    fn release_commit(&mut self) -> Result<()> {
+        match self.commit_all() {
+            Err(e) if !e.is_busy() => {
+                let _ = self.db.rollback_txn();
+                self.pending_rollback = false;
+                self.txn_control_halted = true;
+                debug_assert!(!self.autocommit && self.txn_from_savepoint);
+                Err(e)
+            }
+            r => r,
         }
     }
 
