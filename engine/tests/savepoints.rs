@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use touchstone_engine::btree::TxnState;
 use touchstone_engine::format::Value;
 use touchstone_engine::pager::PagerConfig;
 use touchstone_engine::storage::Database;
@@ -56,10 +57,12 @@ fn nested_savepoints_match_the_model() {
         let mut saved: Vec<(Rows, bool)> = Vec::new();
         let mut model = Rows::new();
         let mut with_index = false;
+        // The model when the transaction began.
+        let mut start = (model.clone(), with_index);
         for step in 0..1500 {
             let context = format!("seed {seed} step {step}");
             let trace = std::env::var("SP_TRACE").is_ok();
-            match rng.random_range(0..20u8) {
+            match rng.random_range(0..21u8) {
                 0..=8 => {
                     let id = rng.random_range(1..400i64);
                     if let std::collections::btree_map::Entry::Vacant(slot) = model.entry(id) {
@@ -103,7 +106,7 @@ fn nested_savepoints_match_the_model() {
                     if trace {
                         println!("{step}: rollback to {i}");
                     }
-                    db.rollback_to_savepoint(i).unwrap();
+                    db.rollback_to_savepoint(Some(i)).unwrap();
                     saved.truncate(i + 1);
                     (model, with_index) = saved[i].clone();
                     check(&mut db, &model, with_index, &context);
@@ -116,6 +119,16 @@ fn nested_savepoints_match_the_model() {
                     saved.clear();
                     check(&mut db, &model, with_index, &context);
                     db.begin().unwrap();
+                    start = (model.clone(), with_index);
+                }
+                20 if db.txn_state() == TxnState::Write => {
+                    if trace {
+                        println!("{step}: rollback to the start");
+                    }
+                    db.rollback_to_savepoint(None).unwrap();
+                    saved.clear();
+                    (model, with_index) = start.clone();
+                    check(&mut db, &model, with_index, &context);
                 }
                 _ => {}
             }

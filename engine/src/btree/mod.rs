@@ -377,12 +377,16 @@ impl Btree {
     }
 
     /// Undoes every change since savepoint `index` opened, keeping it open
-    /// (sqlite3BtreeSavepoint with SAVEPOINT_ROLLBACK): other cursors save their positions
-    /// first, and the image size is re-read from page 1.
-    pub fn rollback_to_savepoint(&mut self, index: usize) -> Result<()> {
+    /// (sqlite3BtreeSavepoint with SAVEPOINT_ROLLBACK); `None` undoes every change of the
+    /// transaction and closes every savepoint (iSavepoint -1). Other cursors save their
+    /// positions first, and the image size is re-read from page 1.
+    pub fn rollback_to_savepoint(&mut self, index: Option<usize>) -> Result<()> {
         self.require_write()?;
         self.save_all_cursors(0, None)?;
-        self.pager.rollback_to_savepoint(index)?;
+        match index {
+            Some(i) => self.pager.rollback_to_savepoint(i)?,
+            None => self.pager.rollback_to_start()?,
+        }
         let page1 = self.page1();
         let n = get_u32(&page1.data(), header::offset::PAGE_COUNT);
         self.n_page = if n == 0 { self.pager.page_count() } else { n };

@@ -87,6 +87,29 @@ impl Pager {
         self.savepoints.truncate(index + 1);
         let sp = &self.savepoints[index];
         let (db_size, first_record, first_sub) = (sp.db_size, sp.first_record, sp.first_sub_record);
+        self.play_back_from(db_size, first_record, first_sub)
+    }
+
+    /// Undoes every change of the write transaction, keeping it open and closing every
+    /// savepoint (sqlite3PagerSavepoint with SAVEPOINT_ROLLBACK and iSavepoint -1, the
+    /// ROLLBACK TO of the SQL savepoint that began the transaction): the main journal holds
+    /// every page's content from the start, so it is played back whole and the sub-journal
+    /// not at all. Requires a write transaction. On an I/O error the pager enters the Error
+    /// state.
+    pub fn rollback_to_start(&mut self) -> Result<()> {
+        self.check_error()?;
+        if !self.in_write_transaction() {
+            return Err(Error::misuse("rollback to the start outside a write transaction"));
+        }
+        self.savepoints.clear();
+        self.sub_journal.clear();
+        self.play_back_from(self.db_orig_size, 0, 0)
+    }
+
+    /// Plays back the main journal's records from `first_record` and the sub-journal's from
+    /// `first_sub`, each page at most once, and sets the image size to `db_size`
+    /// (pagerPlaybackSavepoint). On entry the savepoints past the target are closed.
+    fn play_back_from(&mut self, db_size: Pgno, first_record: usize, first_sub: usize) -> Result<()> {
         self.db_size = db_size;
         self.change_count_done = false;
         let mut done = BitSet::default();

@@ -25,6 +25,7 @@ pub use pragma::pragma_writes;
 
 use std::sync::Arc;
 
+use crate::btree::TxnState;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sql::ast::TransactionKind;
 use crate::storage::Database;
@@ -37,7 +38,10 @@ pub struct Session {
     pub vfs: Arc<dyn Vfs>,
     /// No BEGIN or SAVEPOINT is in effect.
     pub autocommit: bool,
-    /// SQL savepoint names, outermost first; savepoint `i` is pager savepoint `i`.
+    /// SQL savepoint names, outermost first. SQL savepoint `i` is pager savepoint `i`, or
+    /// `i - 1` when the outermost began the transaction: that one is the transaction itself
+    /// (SQLite's isTransactionSavepoint, not counted in db->nSavepoint), rolled back to by
+    /// playing the whole journal back. See [`Session::pager_savepoint`].
     pub savepoints: Vec<String>,
     /// The transaction was opened by the outermost SAVEPOINT (its RELEASE commits).
     pub txn_from_savepoint: bool,
@@ -140,12 +144,14 @@ impl Session {
         }
         if write {
             txn.writes = true;
-            // The pager holds one savepoint per open SQL savepoint once the transaction writes.
-            if !self.savepoints.is_empty() && self.db.savepoint_count() < self.savepoints.len() {
-                self.db.open_savepoints(self.savepoints.len())?;
+            // The pager holds a savepoint per open SQL savepoint once the transaction writes
+            // (OP_Transaction's sqlite3PagerOpenSavepoint(db->nSavepoint)), the one that
+            // began the transaction excepted.
+            let n = self.pager_savepoints();
+            if n > 0 && self.db.savepoint_count() < n {
+                self.db.open_savepoints(n)?;
             }
             if stmt_journal && !self.autocommit && txn.savepoint.is_none() {
-                let n = self.savepoints.len();
                 self.db.open_savepoints(n + 1)?;
                 txn.savepoint = Some(n);
             }
@@ -198,7 +204,7 @@ impl Session {
                 // Planted bug: the statement's partial effect stays in the transaction.
                 undo = false;
             }
-            if undo && self.db.rollback_to_savepoint(i).is_err() {
+            if undo && self.db.rollback_to_savepoint(Some(i)).is_err() {
                 self.rollback_all();
             }
             let _ = self.db.release_savepoint(i);
@@ -284,24 +290,41 @@ impl Session {
                 let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) else {
                     return Err(Error::new(ErrorCode::Error, format!("no such savepoint: {name}")));
                 };
+                let pager = self.pager_savepoint(i);
                 if matches!(op, TxnOp::Release(_)) {
-                    if i == 0 && self.txn_from_savepoint {
+                    let Some(p) = pager else {
                         // Releasing the outermost savepoint of a transaction it began commits.
                         return self.release_commit();
-                    }
-                    if self.db.savepoint_count() > i {
-                        self.db.release_savepoint(i)?;
+                    };
+                    if self.db.savepoint_count() > p {
+                        self.db.release_savepoint(p)?;
                     }
                     self.savepoints.truncate(i);
                 } else {
-                    if self.db.savepoint_count() > i {
-                        self.db.rollback_to_savepoint(i)?;
+                    match pager {
+                        Some(p) if self.db.savepoint_count() > p => self.db.rollback_to_savepoint(Some(p))?,
+                        Some(_) => {}
+                        // The whole transaction, if it wrote (sqlite3BtreeSavepoint does
+                        // nothing outside a write transaction).
+                        None if self.db.txn_state() == TxnState::Write => self.db.rollback_to_savepoint(None)?,
+                        None => {}
                     }
                     self.savepoints.truncate(i + 1);
                 }
                 Ok(())
             }
         }
+    }
+
+    /// The pager savepoint SQL savepoint `i` stands on, `None` for the one that began the
+    /// transaction (the transaction itself: OP_Savepoint's iSavepoint -1).
+    fn pager_savepoint(&self, i: usize) -> Option<usize> {
+        if self.txn_from_savepoint { i.checked_sub(1) } else { Some(i) }
+    }
+
+    /// Pager savepoints the open SQL savepoints need (db->nSavepoint).
+    fn pager_savepoints(&self) -> usize {
+        self.savepoints.len() - usize::from(self.txn_from_savepoint && !self.savepoints.is_empty())
     }
 
     /// RELEASE of the savepoint that began the transaction: commits it (OP_Savepoint's

@@ -171,8 +171,9 @@ impl Database {
     }
 
     /// Undoes every change since savepoint `index` opened (rows, indexes and schema), keeping
-    /// it open.
-    pub fn rollback_to_savepoint(&mut self, index: usize) -> Result<()> {
+    /// it open; `None` undoes every change of the write transaction, keeping it open and
+    /// closing every savepoint (the ROLLBACK TO of the SQL savepoint that began it).
+    pub fn rollback_to_savepoint(&mut self, index: Option<usize>) -> Result<()> {
         let r = self.bt.rollback_to_savepoint(index);
         // OP_Savepoint: when the transaction changed the schema, the catalog may hold undone
         // changes; it is read again when next needed.
