@@ -37,29 +37,26 @@ trait Side {
     fn autocommit(&self) -> bool;
 }
 
-impl Side for EngineConnection {
-    fn run(&self, sql: &str) -> Result<(), String> {
-        self.execute_batch(sql).map_err(|e| e.to_string())
-    }
-    fn count(&self) -> Result<i64, String> {
-        self.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).map_err(|e| e.to_string())
-    }
-    fn autocommit(&self) -> bool {
-        self.is_autocommit()
-    }
+/// Both connection types have the same methods under the same names (the engine's API is
+/// rusqlite's shape); one body serves both.
+macro_rules! side {
+    ($connection:ty) => {
+        impl Side for $connection {
+            fn run(&self, sql: &str) -> Result<(), String> {
+                self.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            fn count(&self) -> Result<i64, String> {
+                self.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).map_err(|e| e.to_string())
+            }
+            fn autocommit(&self) -> bool {
+                self.is_autocommit()
+            }
+        }
+    };
 }
 
-impl Side for rusqlite::Connection {
-    fn run(&self, sql: &str) -> Result<(), String> {
-        self.execute_batch(sql).map_err(|e| e.to_string())
-    }
-    fn count(&self) -> Result<i64, String> {
-        self.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).map_err(|e| e.to_string())
-    }
-    fn autocommit(&self) -> bool {
-        self.is_autocommit()
-    }
-}
+side!(EngineConnection);
+side!(rusqlite::Connection);
 
 /// One statement's outcome: whether it succeeded, the autocommit mode after it, and the
 /// rows of `t` then.
