@@ -69,7 +69,7 @@ fn read_unfaulted<S: Target>(subject: &Lane<'_, S>, conn: &S::Conn) -> ContentRe
     let calls_before = world.io_calls();
     world.set_fault_rates(FaultRates::default());
     world.disarm_crash();
-    let got = content::read(subject.target, conn);
+    let got = content::read(subject.target, conn, subject.step_op_budget);
     world.set_fault_rates(rates);
     if let Some(call) = armed {
         world.arm_crash_at_call(call + (world.io_calls() - calls_before));
@@ -112,7 +112,8 @@ pub fn judge_failed_step<S: Target, R: Target>(
     }
     // The subject may have opened the connection in this very step: open it on the
     // reference too (an open changes nothing but the connection's own state).
-    let current: ContentResult = reference.conn(conn).and_then(|c| content::read(reference.target, c));
+    let current: ContentResult =
+        reference.conn(conn).and_then(|c| content::read(reference.target, c, reference.step_op_budget));
     // Equal contents, or the same error (two reads refused alike, e.g. BUSY).
     let same = |a: &ContentResult, b: &ContentResult| match (a, b) {
         (Ok(a), Ok(b)) => a.hash == b.hash,
@@ -123,7 +124,8 @@ pub fn judge_failed_step<S: Target, R: Target>(
     // The reference's last commit: its files, recovered by real SQLite on a copy (which
     // leaves the reference's locks and transactions alone).
     let (world, config) = (reference.world, reference.config);
-    let committed = || content::recovered(&SqliteTarget, &Snapshot::of(world), config, world.disk_model());
+    let committed =
+        || content::recovered(&SqliteTarget, &Snapshot::of(world), config, world.disk_model(), content::UNBOUNDED);
     match (failed.subject_autocommit, reference_autocommit) {
         (true, true) => {
             if same(&got, &current) {

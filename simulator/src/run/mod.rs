@@ -306,7 +306,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
                 next_step = resume;
                 worlds[0].restart();
                 let image = Snapshot::of(&worlds[0]);
-                let report = crash::judge(&image, &before, &after, config, subject_disk);
+                let report = crash::judge(&image, &before, &after, config, subject_disk, plan.oracle.step_op_budget);
                 for line in report.lines {
                     state.trace.line(line);
                 }
