@@ -91,9 +91,12 @@ fn real_sqlite_against_itself_never_fails_on_any_scenario() {
         let failed: Vec<&SeedResult> = results.iter().filter(|r| r.class.is_some()).collect();
         assert!(failed.is_empty(), "{scenario}: calibration failures {:?}", &failed[..failed.len().min(3)]);
         // The one fault no reference can judge is a short read inside a file (SQLite uses
-        // the zero-filled bytes); runs stop comparing there, and only there.
+        // the zero-filled bytes), and the one failed step is a RELEASE whose content cannot
+        // be read (undone, or rolled back with its savepoint kept): runs stop comparing
+        // there, and only there.
         let unchecked: Vec<&String> = results.iter().filter_map(|r| r.unchecked.as_ref()).collect();
-        assert!(unchecked.iter().all(|why| why.contains("short read")), "{scenario}: {unchecked:?}");
+        let unjudgeable = |why: &&String| why.contains("short read") || why.contains("RELEASE");
+        assert!(unchecked.iter().all(unjudgeable), "{scenario}: {unchecked:?}");
         assert!(unchecked.len() * 20 <= results.len(), "{scenario}: {} of 1000 runs unchecked", unchecked.len());
     }
 }

@@ -70,12 +70,25 @@ pub fn diff(first: &ContentResult, second: &ContentResult) -> String {
     lines.join("\n")
 }
 
+/// The budget of reads by real SQLite, which the oracle trusts to end: none.
+pub const UNBOUNDED: u64 = u64::MAX;
+
+/// True when `content` is a read that its step budget stopped (SQLITE_INTERRUPT): the
+/// target ran away, a failure of class `hang` whatever check was reading.
+pub fn interrupted(content: &ContentResult) -> bool {
+    matches!(content, Err(failure) if failure.code == crate::target::SQLITE_INTERRUPT)
+}
+
 /// Reads the whole content through `conn`: inside its open transaction if it has one (its
-/// own uncommitted changes included), else in a read transaction of its own.
+/// own uncommitted changes included), else in a read transaction of its own. Each
+/// statement of the read may run `budget` VM instructions, as a step of the run may (the
+/// plan's `step_op_budget`): a target that runs away while its content is read (a row it
+/// loops on, say) ends the read with SQLITE_INTERRUPT instead of running forever.
 /// Errors: the first failure of a prepare or step.
-pub fn read<T: Target>(target: &T, conn: &T::Conn) -> ContentResult {
+pub fn read<T: Target>(target: &T, conn: &T::Conn, budget: u64) -> ContentResult {
     let mut text = String::new();
     let mut tables = Vec::new();
+    target.set_step_budget(conn, budget);
     let mut stmt = target.prepare(conn, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name")?;
     while let Some(row) = target.step(&mut stmt)? {
         let shown: Vec<String> = row.iter().map(outcome::render_value).collect();
@@ -90,6 +103,7 @@ pub fn read<T: Target>(target: &T, conn: &T::Conn) -> ContentResult {
     drop(stmt);
     for table in tables {
         let quoted = table.replace('"', "\"\"");
+        target.set_step_budget(conn, budget);
         let mut stmt = target.prepare(conn, &format!("SELECT rowid, * FROM \"{quoted}\" ORDER BY rowid"))?;
         while let Some(row) = target.step(&mut stmt)? {
             let shown: Vec<String> = row.iter().map(outcome::render_value).collect();
@@ -103,10 +117,11 @@ pub fn read<T: Target>(target: &T, conn: &T::Conn) -> ContentResult {
 }
 
 /// Opens a fresh connection of `target` on `world` (recovering any hot journal) and reads
-/// the whole content. Errors: the open's or the read's failure.
-pub fn read_fresh<T: Target>(target: &T, world: &SimVfs, config: &WorldConfig) -> ContentResult {
+/// the whole content, each statement within `budget` (see [`read`]). Errors: the open's or
+/// the read's failure.
+pub fn read_fresh<T: Target>(target: &T, world: &SimVfs, config: &WorldConfig, budget: u64) -> ContentResult {
     let conn = target.open(world, config)?;
-    read(target, &conn)
+    read(target, &conn, budget)
 }
 
 /// Runs `PRAGMA integrity_check` through a fresh connection of `target` on `world`.
@@ -176,10 +191,17 @@ impl Snapshot {
     }
 }
 
-/// What the image in `snapshot` recovers to, read by `target` on a copy of it.
-pub fn recovered<T: Target>(target: &T, snapshot: &Snapshot, config: &WorldConfig, disk: DiskModel) -> ContentResult {
+/// What the image in `snapshot` recovers to, read by `target` on a copy of it, each
+/// statement within `budget` (see [`read`]).
+pub fn recovered<T: Target>(
+    target: &T,
+    snapshot: &Snapshot,
+    config: &WorldConfig,
+    disk: DiskModel,
+    budget: u64,
+) -> ContentResult {
     let world = snapshot.world(config.sim_seed, disk);
-    read_fresh(target, &world, config)
+    read_fresh(target, &world, config, budget)
 }
 
 #[cfg(test)]
@@ -208,9 +230,9 @@ mod tests {
             let mut stmt = target.prepare(&conn, sql).unwrap();
             while target.step(&mut stmt).unwrap().is_some() {}
         }
-        let inside = read(&target, &conn).unwrap();
+        let inside = read(&target, &conn, UNBOUNDED).unwrap();
         assert!(inside.text.contains("t:2|2"), "{}", inside.text);
-        let committed = recovered(&target, &Snapshot::of(&world), &config(), disk()).unwrap();
+        let committed = recovered(&target, &Snapshot::of(&world), &config(), disk(), UNBOUNDED).unwrap();
         assert!(committed.text.contains("t:1|1") && !committed.text.contains("t:2|2"), "{}", committed.text);
         assert_ne!(inside.hash, committed.hash);
         assert!(diff(&Ok(inside), &Ok(committed)).contains("-t:2|2"));

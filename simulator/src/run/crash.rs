@@ -14,6 +14,9 @@
 //! calibration run SQLite's own crashed images are. Checks, in this order, each with its
 //! class:
 //!
+//! 0. `hang`: the engine's read of its recovery ran past the step budget (each statement of
+//!    the read gets the budget a step of the run gets: a recovered image the engine loops
+//!    on ends the run instead of growing the read without end);
 //! 1. `cross-recovery`: the two recoveries reach the same content (a recovery bug);
 //! 2. `crash-integrity`: the recovered database reads, and real SQLite's integrity_check
 //!    passes on the copy the engine recovered;
@@ -53,18 +56,21 @@ pub struct CrashReport {
 }
 
 /// Judges the subject's crashed `image` against the reference's `before` and `after`
-/// copies (see the module doc). Reads only copies: the run's worlds are left alone.
+/// copies (see the module doc); the engine's statements each run within `budget` VM
+/// instructions (the plan's `step_op_budget`). Reads only copies: the run's worlds are
+/// left alone.
 pub fn judge(
     image: &Snapshot,
     before: &Snapshot,
     after: &Snapshot,
     config: &WorldConfig,
     disk: DiskModel,
+    budget: u64,
 ) -> CrashReport {
     let mut lines = Vec::new();
     let engine_world = image.world(config.sim_seed, disk);
-    let by_engine = content::read_fresh(&EngineTarget, &engine_world, config);
-    let by_sqlite = content::recovered(&SqliteTarget, image, config, disk);
+    let by_engine = content::read_fresh(&EngineTarget, &engine_world, config, budget);
+    let by_sqlite = content::recovered(&SqliteTarget, image, config, disk, content::UNBOUNDED);
     lines.push(format!(
         "  recovered ({} bytes on disk): by engine {} by sqlite {}",
         image.len_bytes(),
@@ -72,6 +78,12 @@ pub fn judge(
         content::show(&by_sqlite)
     ));
     let fail = |class, message| Err(CrashFailure { class, message });
+    if content::interrupted(&by_engine) {
+        let message = format!(
+            "reading the engine's recovery of the crashed image ran past the step budget ({budget} VM instructions per statement)"
+        );
+        return CrashReport { lines, verdict: fail(FailureClass::Hang, message) };
+    }
     if hash(&by_engine) != hash(&by_sqlite) {
         let message = format!(
             "the crashed image recovers differently (- engine, + sqlite):\n{}",
@@ -97,8 +109,8 @@ pub fn judge(
             return CrashReport { lines, verdict: fail(FailureClass::CrashIntegrity, message) };
         }
     }
-    let allowed_before = content::recovered(&SqliteTarget, before, config, disk);
-    let allowed_after = content::recovered(&SqliteTarget, after, config, disk);
+    let allowed_before = content::recovered(&SqliteTarget, before, config, disk, content::UNBOUNDED);
+    let allowed_after = content::recovered(&SqliteTarget, after, config, disk, content::UNBOUNDED);
     lines.push(format!("  allowed: before {} after {}", content::show(&allowed_before), content::show(&allowed_after)));
     let got = Ok(recovered);
     let verdict = if hash(&got) == hash(&allowed_after) {
@@ -121,4 +133,51 @@ pub fn judge(
 /// The content's hash, or the error, for comparisons that ignore the text.
 fn hash(content: &ContentResult) -> Result<u64, &crate::target::Failure> {
     content.as_ref().map(|c| c.hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Target;
+    use crate::world::SimVfs;
+
+    fn disk() -> DiskModel {
+        DiskModel {
+            sector_size_bytes: 4096,
+            device: touchstone_engine::vfs::DeviceCharacteristics(0),
+            capacity_bytes: None,
+        }
+    }
+
+    /// A committed image of `rows` rows, written by real SQLite.
+    fn image_with_rows(rows: u32, config: &WorldConfig) -> Snapshot {
+        let world = SimVfs::new(1, disk());
+        let target = SqliteTarget;
+        let conn = target.open(&world, config).unwrap();
+        let fill = format!(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {rows}) \
+             INSERT INTO t SELECT x, x * 7 FROM n"
+        );
+        for sql in ["CREATE TABLE t(a, b)", fill.as_str()] {
+            let mut stmt = target.prepare(&conn, sql).unwrap();
+            while target.step(&mut stmt).unwrap().is_some() {}
+        }
+        Snapshot::of(&world)
+    }
+
+    #[test]
+    fn the_engines_read_of_a_recovery_gets_the_step_budget() {
+        let config = WorldConfig { page_size_bytes: 4096, ..WorldConfig::default() };
+        let image = image_with_rows(3000, &config);
+        // A budget the read of 3,000 rows overruns: the engine's read is interrupted, and
+        // the crash check reports the run as a hang instead of reading without end.
+        let report = judge(&image, &image, &image, &config, disk(), 1000);
+        match report.verdict {
+            Err(failure) => assert_eq!(failure.class, FailureClass::Hang, "{}", failure.message),
+            Ok(kept) => panic!("a read past its budget was judged {kept:?}"),
+        }
+        // With the default budget the same image recovers to the state it holds.
+        let report = judge(&image, &image, &image, &config, disk(), 10_000_000);
+        assert_eq!(report.verdict.map_err(|f| f.message).unwrap(), Recovered::After);
+    }
 }

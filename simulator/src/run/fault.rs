@@ -19,10 +19,29 @@
 //! same state without running the step (its open statement dropped; ROLLBACK for a rolled
 //! back transaction, then SAVEPOINT for the RELEASE exception), and the lockstep goes on.
 //!
+//! The oracle's own reads are mirrored: the reference reads its content through the same
+//! connection *after* it was brought to the subject's state, as the subject's read came
+//! after the failure. A read is not free of effects in SQLite: it loads the connection's
+//! schema cache (which a rolled-back schema change had discarded) and, inside a
+//! transaction, takes a read lock held until the transaction ends. Reading on one side
+//! only, or before a ROLLBACK on one side and after it on the other, leaves the two
+//! connections answering later statements from different caches or with different locks
+//! (io-errors seed 6601 with SQLite as the subject: "no such table" from a loaded cache
+//! where the reference, its cache discarded, was BUSY re-reading the schema).
+//!
+//! When the subject's content cannot be read (BUSY: another connection's lock, perhaps
+//! one a fault left), the state is taken as its autocommit flag says, and the reference is
+//! still brought to it: a subject back in autocommit mode rolled its transaction back
+//! (swarm seeds 2992 and 5645 with SQLite as the subject: the reference, left inside the
+//! transaction, then disagreed about autocommit). Only a failed RELEASE stays
+//! undecidable without the content (undone, or rolled back with its savepoint kept):
+//! comparison stops there, unchecked.
+//!
 //! The check cannot judge the error code: a fault may surface as IOERR, FULL, CANTOPEN,
 //! CORRUPT or BUSY depending on where it struck; the state afterwards is what SQLite
 //! guarantees.
 
+use super::FailureClass;
 use super::content::{self, ContentResult, Snapshot};
 use super::lane::Lane;
 use super::outcome::{Outcome, SQLITE_BUSY};
@@ -43,6 +62,27 @@ pub struct FailedStep<'s> {
     pub busy: bool,
 }
 
+/// What the oracle concluded about a failed step whose state SQLite allows.
+#[derive(Debug)]
+pub enum Verdict {
+    /// The reference now shares the subject's state; the note is for the trace.
+    Synced(String),
+    /// The state cannot be judged: comparison stops here, unchecked, for the reason given.
+    Unchecked(String),
+}
+
+/// A failed step that left a state SQLite does not allow: the class and the report.
+#[derive(Debug)]
+pub struct FaultFailure {
+    pub class: FailureClass,
+    pub message: String,
+}
+
+/// A `fault-atomicity` failure with `message`.
+fn atomicity(message: String) -> FaultFailure {
+    FaultFailure { class: FailureClass::FaultAtomicity, message }
+}
+
 /// The savepoint a `RELEASE [SAVEPOINT] name` statement names, if `sql` is one.
 fn released_savepoint(sql: &str) -> Option<&str> {
     let mut words = sql.split_whitespace();
@@ -53,11 +93,19 @@ fn released_savepoint(sql: &str) -> Option<&str> {
 }
 
 /// Runs `sql` on the reference's connection `conn`; errors when it does not end well.
-fn reference_runs<R: Target>(reference: &mut Lane<'_, R>, conn: usize, sql: &str) -> Result<(), String> {
+fn reference_runs<R: Target>(reference: &mut Lane<'_, R>, conn: usize, sql: &str) -> Result<(), FaultFailure> {
     match reference.start(conn, sql) {
         Outcome::Done { .. } => Ok(()),
-        other => Err(format!("the reference could not run {sql:?} to match the subject: {other}")),
+        other => Err(atomicity(format!("the reference could not run {sql:?} to match the subject: {other}"))),
     }
+}
+
+/// Reads the reference's content through its connection `conn` (opening it if the subject
+/// opened its own in the failed step: an open changes nothing but the connection's own
+/// state). Mirrors the subject's read (module doc), so it comes after any statement that
+/// brings the reference to the subject's state.
+fn reference_read<R: Target>(reference: &Lane<'_, R>, conn: usize) -> ContentResult {
+    reference.conn(conn).and_then(|c| content::read(reference.target, c, reference.step_op_budget))
 }
 
 /// Reads the subject's content through `conn` outside the step: faults off, and an armed
@@ -69,7 +117,7 @@ fn read_unfaulted<S: Target>(subject: &Lane<'_, S>, conn: &S::Conn) -> ContentRe
     let calls_before = world.io_calls();
     world.set_fault_rates(FaultRates::default());
     world.disarm_crash();
-    let got = content::read(subject.target, conn);
+    let got = content::read(subject.target, conn, subject.step_op_budget);
     world.set_fault_rates(rates);
     if let Some(call) = armed {
         world.arm_crash_at_call(call + (world.io_calls() - calls_before));
@@ -77,90 +125,130 @@ fn read_unfaulted<S: Target>(subject: &Lane<'_, S>, conn: &S::Conn) -> ContentRe
     got
 }
 
+/// Equal contents, or the same error (two reads refused alike, e.g. BUSY).
+fn same(a: &ContentResult, b: &ContentResult) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => a.hash == b.hash,
+        (Err(a), Err(b)) => a.code == b.code,
+        _ => false,
+    }
+}
+
 /// Checks the state a fault-failed subject step left and brings the reference to it (see
-/// the module doc). On entry the step has run on the subject only. Returns a note for the
-/// trace; errors with why the state is not one SQLite allows, and a content diff.
+/// the module doc). On entry the step has run on the subject only. Returns the verdict;
+/// errors with why the state is not one SQLite allows (class `fault-atomicity`, with a
+/// content diff), or `hang` when reading the subject's content ran past the step budget.
 pub fn judge_failed_step<S: Target, R: Target>(
     subject: &mut Lane<'_, S>,
     reference: &mut Lane<'_, R>,
     failed: &FailedStep<'_>,
-) -> Result<String, String> {
+) -> Result<Verdict, FaultFailure> {
     let conn = failed.conn;
     reference.drop_statement(conn);
     let reference_autocommit = reference.open_conn(conn).is_none_or(|c| reference.target.is_autocommit(c));
     if !failed.subject_autocommit && reference_autocommit {
-        return Err("after the failure the subject reports an open transaction; the connection had none, \
-                    and a failed statement does not open one"
-            .to_string());
+        return Err(atomicity(
+            "after the failure the subject reports an open transaction; the connection had none, \
+             and a failed statement does not open one"
+                .to_string(),
+        ));
     }
     if failed.busy {
         if failed.subject_autocommit != reference_autocommit {
-            return Err("BUSY changed the connection's transaction state".to_string());
+            return Err(atomicity("BUSY changed the connection's transaction state".to_string()));
         }
-        return Ok("refused, nothing changed".to_string());
+        return Ok(Verdict::Synced("refused, nothing changed".to_string()));
     }
     let Some(subject_conn) = subject.open_conn(conn) else {
         // The fault struck the connection's open: nothing was read or changed.
-        return Ok("the connection did not open".to_string());
+        return Ok(Verdict::Synced("the connection did not open".to_string()));
     };
     let got = read_unfaulted(subject, subject_conn);
-    if let Err(failure) = &got
-        && failure.code == SQLITE_BUSY
-    {
-        // Another connection's lock (perhaps one a fault left) keeps the content unread.
-        return Ok("content not readable now (BUSY)".to_string());
+    if content::interrupted(&got) {
+        let message = format!(
+            "reading the subject's content after the failure ran past the step budget ({} VM instructions \
+             per statement)",
+            subject.step_op_budget
+        );
+        return Err(FaultFailure { class: FailureClass::Hang, message });
     }
-    // The subject may have opened the connection in this very step: open it on the
-    // reference too (an open changes nothing but the connection's own state).
-    let current: ContentResult = reference.conn(conn).and_then(|c| content::read(reference.target, c));
-    // Equal contents, or the same error (two reads refused alike, e.g. BUSY).
-    let same = |a: &ContentResult, b: &ContentResult| match (a, b) {
-        (Ok(a), Ok(b)) => a.hash == b.hash,
-        (Err(a), Err(b)) => a.code == b.code,
-        _ => false,
-    };
     let release = failed.sql.and_then(released_savepoint);
+    if matches!(&got, Err(failure) if failure.code == SQLITE_BUSY) {
+        return unreadable(reference, conn, failed.subject_autocommit, reference_autocommit, release);
+    }
     // The reference's last commit: its files, recovered by real SQLite on a copy (which
-    // leaves the reference's locks and transactions alone).
+    // leaves the reference's locks, transactions and caches alone).
     let (world, config) = (reference.world, reference.config);
-    let committed = || content::recovered(&SqliteTarget, &Snapshot::of(world), config, world.disk_model());
+    let committed =
+        || content::recovered(&SqliteTarget, &Snapshot::of(world), config, world.disk_model(), content::UNBOUNDED);
     match (failed.subject_autocommit, reference_autocommit) {
         (true, true) => {
+            let current = reference_read(reference, conn);
             if same(&got, &current) {
-                return Ok(format!("statement undone; content {}", content::show(&got)));
+                return Ok(Verdict::Synced(format!("statement undone; content {}", content::show(&got))));
             }
-            Err(format!("statement not undone (- subject, + reference):\n{}", content::diff(&got, &current)))
+            Err(atomicity(format!("statement not undone (- subject, + reference):\n{}", content::diff(&got, &current))))
         }
         (true, false) => {
             let committed = committed();
             if !same(&got, &committed) {
-                return Err(format!(
+                return Err(atomicity(format!(
                     "the subject ended its transaction, but its content is not the last commit \
                      (- subject, + last commit):\n{}",
                     content::diff(&got, &committed)
-                ));
+                )));
             }
             reference_runs(reference, conn, "ROLLBACK")?;
-            Ok(format!("transaction rolled back; content {}", content::show(&got)))
+            // The mirrored read: its content is the last commit again; what matters is its
+            // effect on the connection (module doc).
+            let _ = reference_read(reference, conn);
+            Ok(Verdict::Synced(format!("transaction rolled back; content {}", content::show(&got))))
         }
         (false, _) => {
-            if let Some(savepoint) = release {
-                let committed = committed();
-                if same(&got, &committed) {
-                    reference_runs(reference, conn, "ROLLBACK")?;
-                    reference_runs(reference, conn, &format!("SAVEPOINT {savepoint}"))?;
-                    return Ok(format!("commit of RELEASE {savepoint} rolled back, savepoint kept open"));
-                }
+            if let Some(savepoint) = release
+                && same(&got, &committed())
+            {
+                reference_runs(reference, conn, "ROLLBACK")?;
+                reference_runs(reference, conn, &format!("SAVEPOINT {savepoint}"))?;
+                let _ = reference_read(reference, conn);
+                return Ok(Verdict::Synced(format!("commit of RELEASE {savepoint} rolled back, savepoint kept open")));
             }
+            let current = reference_read(reference, conn);
             if same(&got, &current) {
-                return Ok(format!("statement undone, transaction open; content {}", content::show(&got)));
+                return Ok(Verdict::Synced(format!(
+                    "statement undone, transaction open; content {}",
+                    content::show(&got)
+                )));
             }
-            Err(format!(
+            Err(atomicity(format!(
                 "the subject keeps its transaction open, but its statement was not undone \
                  (- subject, + reference):\n{}",
                 content::diff(&got, &current)
-            ))
+            )))
         }
+    }
+}
+
+/// The subject's content could not be read (BUSY): brings the reference to the state the
+/// subject's autocommit flag says (module doc), or gives up on a failed RELEASE, whose
+/// two allowed states only the content tells apart.
+fn unreadable<R: Target>(
+    reference: &mut Lane<'_, R>,
+    conn: usize,
+    subject_autocommit: bool,
+    reference_autocommit: bool,
+    release: Option<&str>,
+) -> Result<Verdict, FaultFailure> {
+    match (subject_autocommit, reference_autocommit, release) {
+        (true, false, _) => {
+            reference_runs(reference, conn, "ROLLBACK")?;
+            Ok(Verdict::Synced("content not readable now (BUSY); transaction rolled back, as on the subject".into()))
+        }
+        (false, _, Some(savepoint)) => Ok(Verdict::Unchecked(format!(
+            "RELEASE {savepoint} failed and the content cannot be read (BUSY): the transaction may be \
+             open or rolled back with the savepoint kept"
+        ))),
+        _ => Ok(Verdict::Synced("content not readable now (BUSY)".to_string())),
     }
 }
 

@@ -10,6 +10,12 @@
 //!   row bit for bit, the same end with the same changes(), last_insert_rowid() and
 //!   autocommit state, or the same error code and message. BUSY included: the same schedule
 //!   runs on both, so both must be refused at the same step (classes `result`, `busy`).
+//! - A connection where a step ran on the subject only (a fault failed it, or a BUSY was
+//!   not replayed, below) may hold another schema cache than the reference's connection:
+//!   for it, BUSY on one side against a name-lookup error ("no such table") on the other
+//!   is accepted, both being SQLite's answers for a locked database
+//!   ([`outcome::explained_by_schema_cache`]), until a statement on tables ends alike on
+//!   both in autocommit mode.
 //! - A step that a fault made fail on the subject is not run on the reference: [`fault`]
 //!   checks that the subject undid the statement or rolled back its transaction, as its
 //!   autocommit flag says, makes the reference do the same, and compares contents (class
@@ -241,6 +247,13 @@ struct ConnTrack {
     /// keeps PENDING). Cleared when the connection is back in autocommit mode after a step
     /// both sides ran unfaulted.
     limbo: bool,
+    /// A step ran on this connection on the subject only (a fault failed it, or it was
+    /// refused BUSY while a lock a fault left may exist), so the two connections' schema
+    /// caches may differ: one loaded, refreshed or discarded where the other is not (see
+    /// [`outcome::explained_by_schema_cache`]). Cleared when a statement that reads or
+    /// writes tables ends on both sides alike in autocommit mode: both then checked their
+    /// caches against the same schema cookie under a lock, and both committed.
+    schema_cache_may_differ: bool,
 }
 
 /// Which of a connection's counters are not comparable since a fault-failed statement set
@@ -306,7 +319,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
                 next_step = resume;
                 worlds[0].restart();
                 let image = Snapshot::of(&worlds[0]);
-                let report = crash::judge(&image, &before, &after, config, subject_disk);
+                let report = crash::judge(&image, &before, &after, config, subject_disk, plan.oracle.step_op_budget);
                 for line in report.lines {
                     state.trace.line(line);
                 }
@@ -431,7 +444,9 @@ fn run_step<S: Target, R: Target>(
     if let Some(conn) = step.conn()
         && !events.is_empty()
     {
+        // A fault struck the step: its locks and its schema cache may now differ too.
         state.conns[conn as usize].limbo = true;
+        state.conns[conn as usize].schema_cache_may_differ = true;
     }
     // A step the subject failed because of a fault, or was refused with BUSY while another
     // connection may hold a lock a fault left behind: the reference does not run it.
@@ -451,15 +466,23 @@ fn run_step<S: Target, R: Target>(
         let failed =
             fault::FailedStep { conn: conn as usize, subject_autocommit: *autocommit, sql, busy: events.is_empty() };
         return match fault::judge_failed_step(&mut lanes.0, &mut lanes.1, &failed) {
-            Ok(note) => {
+            Ok(fault::Verdict::Synced(note)) => {
                 state.trace.line(format!("  afterwards: {note}"));
-                // Its locks may now differ too: a refused COMMIT keeps PENDING on the subject.
-                state.conns[conn as usize].stale = StaleCounters { rowid: true, changes: true };
-                state.conns[conn as usize].limbo = true;
+                // Its locks may now differ too (a refused COMMIT keeps PENDING on the
+                // subject), and its schema cache (the step ran on the subject only).
+                let track = &mut state.conns[conn as usize];
+                track.stale = StaleCounters { rowid: true, changes: true };
+                track.limbo = true;
+                track.schema_cache_may_differ = true;
                 false
             }
-            Err(message) => {
-                state.fail(FailureClass::FaultAtomicity, index, message, String::new());
+            Ok(fault::Verdict::Unchecked(why)) => {
+                state.trace.line(format!("  unchecked: {why}"));
+                state.unchecked = Some(format!("step {index}: {why}"));
+                true
+            }
+            Err(failure) => {
+                state.fail(failure.class, index, failure.message, String::new());
                 true
             }
         };
@@ -473,10 +496,13 @@ fn run_step<S: Target, R: Target>(
         if let Some(conn) = step.conn() {
             let track = &mut state.conns[conn as usize];
             track.limbo &= !(events.is_empty() && matches!(reference, Outcome::Done { autocommit: true, .. }));
-            if let Outcome::Done { changes, .. } = &reference {
+            if let Outcome::Done { changes, autocommit, .. } = &reference {
                 let kind = track.kind.as_str();
                 track.stale.changes &= !matches!(kind, "INSERT" | "UPDATE" | "DELETE" | "REPLACE");
                 track.stale.rowid &= !(matches!(kind, "INSERT" | "REPLACE") && *changes > 0);
+                let uses_tables =
+                    matches!(kind, "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "CREATE" | "DROP");
+                track.schema_cache_may_differ &= !(events.is_empty() && *autocommit && uses_tables);
             }
         }
         // Work is judged only where no fault struck and the journals were alike: a fault's
@@ -492,6 +518,17 @@ fn run_step<S: Target, R: Target>(
             }
             None => false,
         };
+    }
+    if let Some(conn) = step.conn()
+        && events.is_empty()
+        && state.conns[conn as usize].schema_cache_may_differ
+        && outcome::explained_by_schema_cache(&subject, &reference)
+    {
+        // Neither statement ran: both sides keep their state, and the caches may still differ.
+        state.trace.line(
+            "  accepted: BUSY against a name lookup; the schema caches may differ (a step ran on the subject only)",
+        );
+        return false;
     }
     if events.is_empty() {
         let class = if subject.is_interrupt() && !reference.is_interrupt() {

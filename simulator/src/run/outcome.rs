@@ -6,6 +6,9 @@ use touchstone_engine::format::value::Value;
 
 use crate::target::Failure;
 
+/// SQLITE_ERROR.
+pub const SQLITE_ERROR: i32 = 1;
+
 /// SQLITE_BUSY.
 pub const SQLITE_BUSY: i32 = 5;
 
@@ -57,6 +60,39 @@ impl Outcome {
     }
 }
 
+/// True when two different outcomes of one statement on one connection are both what real
+/// SQLite says, depending only on the connection's schema cache, when another connection
+/// holds a lock that keeps this one from reading the database: one side refused with BUSY,
+/// the other failing at prepare on a name (no such table or index, or one that already
+/// exists), in the same transaction state.
+///
+/// SQLite compiles against the connection's cached schema and reads the database only to
+/// load a cache it lacks (sqlite3Init), to re-check a cache that does not know a name
+/// (schemaIsValid, which gives up quietly when it cannot lock), and to run the statement
+/// (OP_Transaction, whose cookie check catches a stale cache). So with the database
+/// locked, a connection with no cache is BUSY loading one; one whose cache lacks the name
+/// says "no such table" (stale or not); one whose cache has it compiles and is BUSY
+/// running. The caller accepts the pair only for a connection whose cache may differ from
+/// the reference's (a step ran on one side only: a fault failed it, or a BUSY was not
+/// replayed), never where both ran the same steps.
+pub fn explained_by_schema_cache(a: &Outcome, b: &Outcome) -> bool {
+    let (
+        Outcome::Error { failure: x, autocommit: x_autocommit },
+        Outcome::Error { failure: y, autocommit: y_autocommit },
+    ) = (a, b)
+    else {
+        return false;
+    };
+    let names_lookup = |f: &Failure| {
+        f.code == SQLITE_ERROR
+            && (f.message.starts_with("no such table: ")
+                || f.message.starts_with("no such index: ")
+                || f.message.ends_with(" already exists"))
+    };
+    x_autocommit == y_autocommit
+        && ((x.code == SQLITE_BUSY && names_lookup(y)) || (y.code == SQLITE_BUSY && names_lookup(x)))
+}
+
 /// Values equal bit for bit.
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -100,5 +136,32 @@ impl fmt::Display for Outcome {
             }
             Outcome::Idle => write!(f, "idle"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: i32, message: &str, autocommit: bool) -> Outcome {
+        Outcome::Error { failure: Failure { code, extended: code, message: message.to_string() }, autocommit }
+    }
+
+    #[test]
+    fn only_busy_against_a_name_lookup_is_a_schema_cache_difference() {
+        let busy = error(SQLITE_BUSY, "database is locked", true);
+        let missing = error(SQLITE_ERROR, "no such table: t2", true);
+        assert!(explained_by_schema_cache(&busy, &missing));
+        assert!(explained_by_schema_cache(&missing, &busy));
+        assert!(explained_by_schema_cache(&busy, &error(SQLITE_ERROR, "index i3 already exists", true)));
+        // Not when the transaction states differ, nor for other errors or outcomes.
+        assert!(!explained_by_schema_cache(&busy, &error(SQLITE_ERROR, "no such table: t2", false)));
+        assert!(!explained_by_schema_cache(&busy, &error(SQLITE_ERROR, "no such column: c9", true)));
+        assert!(!explained_by_schema_cache(&busy, &error(19, "UNIQUE constraint failed: t0.id", true)));
+        assert!(!explained_by_schema_cache(&missing, &missing));
+        assert!(!explained_by_schema_cache(&busy, &busy));
+        let done = Outcome::Done { changes: 0, last_insert_rowid: 0, autocommit: true };
+        assert!(!explained_by_schema_cache(&busy, &done));
+        assert!(!explained_by_schema_cache(&missing, &done));
     }
 }
