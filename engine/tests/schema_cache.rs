@@ -111,3 +111,141 @@ fn a_trigger_on_a_table_with_a_multibyte_name_is_created_without_a_panic() {
     let (a, _b) = two("CREATE TABLE \"ééééx\"(a)");
     a.execute_batch("CREATE TRIGGER tr AFTER INSERT ON \"ééééx\" BEGIN SELECT 1; END").unwrap();
 }
+
+/// How one statement ended: refused at prepare, failed while stepped (code), or done with
+/// changes() as it stands after the statement is finalized.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    Prepare(i32),
+    Step(i32),
+    Done(u64),
+}
+
+/// Runs `script` (connection number, SQL) on two engine connections sharing a MemVfs and on
+/// two real SQLite connections sharing a file (busy timeout 0), each statement prepared,
+/// stepped to its end and finalized in turn; returns how each statement ended on each.
+fn on_both(script: &[(usize, &str)]) -> (Vec<Ended>, Vec<Ended>) {
+    let vfs = Arc::new(MemVfs::new());
+    let engine: Vec<Connection> = (0..2).map(|_| Connection::open_with_vfs("db", vfs.clone()).unwrap()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite: Vec<rusqlite::Connection> = (0..2)
+        .map(|_| {
+            let c = rusqlite::Connection::open(dir.path().join("db")).unwrap();
+            c.busy_timeout(std::time::Duration::ZERO).unwrap();
+            c
+        })
+        .collect();
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for &(i, sql) in script {
+        ours.push(match engine[i].prepare(sql) {
+            Err(e) => Ended::Prepare(e.code().sqlite_code()),
+            Ok(mut stmt) => loop {
+                match stmt.step() {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        drop(stmt);
+                        break Ended::Done(engine[i].changes());
+                    }
+                    Err(e) => break Ended::Step(e.code().sqlite_code()),
+                }
+            },
+        });
+        let code = |e: rusqlite::Error| e.sqlite_error().map_or(-1, |c| c.extended_code & 0xff);
+        theirs.push(match sqlite[i].prepare(sql) {
+            Err(e) => Ended::Prepare(code(e)),
+            Ok(mut stmt) => {
+                let mut rows = stmt.raw_query();
+                loop {
+                    match rows.next() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            drop(rows);
+                            drop(stmt);
+                            break Ended::Done(sqlite[i].changes());
+                        }
+                        Err(e) => break Ended::Step(code(e)),
+                    }
+                }
+            }
+        });
+    }
+    (ours, theirs)
+}
+
+/// A schema load refused with BUSY leaves SQLite's "uncommitted schema change" flag set
+/// (sqlite3InitOne enters sqlite_schema's own table before it asks for the lock), and the
+/// next load, which succeeds, does not clear it (sqlite3Init's commit_internal): the
+/// ROLLBACK of that transaction then discards the schema, so the next statement must read
+/// it again and is refused at prepare while another connection holds EXCLUSIVE. A refusal
+/// at prepare leaves changes() alone, where a statement refused as it runs sets it to 0.
+/// Found by interleaved-connections seeds 1326, 8352 and 9423.
+#[test]
+fn a_schema_load_refused_with_busy_makes_the_next_rollback_discard_the_schema() {
+    let (ours, theirs) = on_both(&[
+        (0, "CREATE TABLE t0(id INTEGER PRIMARY KEY, c0, c1)"),
+        (0, "INSERT INTO t0(c0, c1) VALUES (NULL, 'x')"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "UPDATE t1 SET c2 = 12"),
+        (0, "COMMIT"),
+        (1, "BEGIN"),
+        (1, "UPDATE t0 SET c1 = X'73D1' WHERE c0 IS NULL"),
+        (1, "ROLLBACK"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "INSERT OR IGNORE INTO t0(c0, c1) VALUES (1, NULL), (2, 3)"),
+        (0, "COMMIT"),
+        (1, "SELECT * FROM t0 WHERE id = 22"),
+    ]);
+    assert_eq!(ours, theirs);
+    assert_eq!(theirs[9], Ended::Prepare(5));
+    assert_eq!(theirs[11], Ended::Done(1));
+}
+
+/// The same flag in autocommit mode: a statement that loads the schema after a refused
+/// load and then fails (BUSY at its OP_Transaction, then finalized) rolls back all
+/// (sqlite3VdbeHalt), which discards the schema; a statement that succeeds commits, which
+/// keeps it.
+#[test]
+fn a_failed_autocommit_statement_after_a_refused_schema_load_discards_the_schema() {
+    let (ours, theirs) = on_both(&[
+        (0, "CREATE TABLE t(x)"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "SELECT * FROM t"),
+        (0, "COMMIT"),
+        (0, "BEGIN IMMEDIATE"),
+        (1, "INSERT INTO t VALUES (1)"),
+        (0, "COMMIT"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "SELECT * FROM t"),
+        (0, "COMMIT"),
+        (1, "SELECT * FROM t"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "SELECT * FROM t"),
+        (0, "COMMIT"),
+    ]);
+    assert_eq!(ours, theirs);
+    assert_eq!(theirs[8], Ended::Prepare(5));
+    assert_eq!(theirs[12], Ended::Step(5));
+}
+
+/// The same flag and ROLLBACK TO: OP_Savepoint discards a schema holding uncommitted changes
+/// even when the savepoint has nothing to undo. Found by interleaved-connections seed 2362.
+#[test]
+fn a_rollback_to_after_a_refused_schema_load_discards_the_schema() {
+    let (ours, theirs) = on_both(&[
+        (0, "CREATE TABLE t(x)"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "SELECT * FROM t"),
+        (0, "ROLLBACK"),
+        (1, "SELECT * FROM u"),
+        (1, "SAVEPOINT s"),
+        (0, "BEGIN EXCLUSIVE"),
+        (1, "ROLLBACK TO s"),
+        (1, "SELECT * FROM u"),
+        (0, "COMMIT"),
+        (1, "RELEASE s"),
+    ]);
+    assert_eq!(ours, theirs);
+    assert_eq!(theirs[4], Ended::Prepare(1));
+    assert_eq!(theirs[8], Ended::Prepare(5));
+}

@@ -184,14 +184,19 @@ impl<'c> Statement<'c> {
                 Err(e) => {
                     let action = self.vm.error_action();
                     let ending = self.vm.txn.active;
+                    // sqlite3VdbeHalt's isSpecialError: OR FAIL keeps the changes of any
+                    // other error, and then the autocommit transaction commits.
+                    let special = matches!(
+                        e.code(),
+                        ErrorCode::IoErr | ErrorCode::NoMem | ErrorCode::Full | ErrorCode::Interrupt
+                    );
+                    if self.vm.program().is_reader() && (action != OnError::Fail || special) {
+                        s.halt_failed_in_autocommit(ending);
+                    }
                     s.end_statement_err(&mut self.vm.txn, &e, action);
                     if ending && self.vm.program().info.counts_changes {
                         // sqlite3VdbeHalt: a failed statement's changes count only when its
                         // FAIL resolution kept them; otherwise changes() becomes 0.
-                        let special = matches!(
-                            e.code(),
-                            ErrorCode::IoErr | ErrorCode::NoMem | ErrorCode::Full | ErrorCode::Interrupt
-                        );
                         let kept = if action == OnError::Fail && !special { self.vm.changes } else { 0 };
                         s.changes = kept;
                         s.total_changes += kept;
@@ -259,9 +264,13 @@ fn settle(s: &mut Session, vm: &mut Vm) {
     if !vm.txn.active {
         // A run suspended by BUSY before its transaction began ends here too: SQLite's
         // sqlite3VdbeReset halts it, and sqlite3VdbeHalt sets changes() to the statement's
-        // count (none) for a statement that counts changes.
-        if vm.is_suspended() && vm.program().info.counts_changes {
-            s.changes = vm.changes;
+        // count (none) for a statement that counts changes, and in autocommit mode rolls
+        // back (sqlite3RollbackAll) as for any failed statement.
+        if vm.is_suspended() {
+            if vm.program().info.counts_changes {
+                s.changes = vm.changes;
+            }
+            s.halt_failed_in_autocommit(false);
         }
         return;
     }

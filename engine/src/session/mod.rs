@@ -214,6 +214,21 @@ impl Session {
         let _ = self.finish(txn);
     }
 
+    /// sqlite3VdbeHalt of a statement that uses the database (p->bIsReader) and failed in
+    /// autocommit mode, not kept by OR FAIL: as the only statement running
+    /// (`db->nVdbeWrite` counts it alone) it calls sqlite3RollbackAll, whose schema half
+    /// discards a catalog holding uncommitted changes, even when the statement never began
+    /// a transaction (BUSY at its OP_Transaction, then reset). The caller ends the
+    /// statement's own transaction afterwards. `started`: the statement began its
+    /// transaction and so is counted in `active_statements`. With other statements running
+    /// SQLite may roll back all the same; the engine, whose autocommit transactions end
+    /// with the last statement, leaves that to the last one.
+    pub fn halt_failed_in_autocommit(&mut self, started: bool) {
+        if self.autocommit && self.active_statements == usize::from(started) {
+            self.db.discard_uncommitted_schema();
+        }
+    }
+
     /// The statement is no longer active: in autocommit mode the last one ends the
     /// transaction (commit, or rollback when one failed).
     fn finish(&mut self, txn: &mut StatementTxn) -> Result<()> {
@@ -303,11 +318,11 @@ impl Session {
                 } else {
                     match pager {
                         Some(p) if self.db.savepoint_count() > p => self.db.rollback_to_savepoint(Some(p))?,
-                        Some(_) => {}
                         // The whole transaction, if it wrote (sqlite3BtreeSavepoint does
                         // nothing outside a write transaction).
                         None if self.db.txn_state() == TxnState::Write => self.db.rollback_to_savepoint(None)?,
-                        None => {}
+                        // Nothing written since the savepoint: only the schema's reset.
+                        _ => self.db.rolled_back_to_savepoint(),
                     }
                     self.savepoints.truncate(i + 1);
                 }

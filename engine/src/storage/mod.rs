@@ -40,8 +40,10 @@ pub struct Database {
     /// statements then compile against it without a transaction, and the cookie check at
     /// their start ([`Database::begin_txn`]) catches a schema another connection changed.
     catalog_loaded: bool,
-    /// The current transaction changed the schema (SQLite's DBFLAG_SchemaChange): rolling it
-    /// back discards the catalog.
+    /// The catalog holds changes not committed (SQLite's DBFLAG_SchemaChange): the current
+    /// transaction changed the schema, or a schema load began since the last commit without
+    /// a clean start (see [`Database::load_catalog_if_needed`]). Rolling back discards the
+    /// catalog; committing clears the flag.
     schema_changed: bool,
     /// Inside BEGIN ... COMMIT (else each call is its own transaction).
     explicit: bool,
@@ -107,15 +109,28 @@ impl Database {
         stale
     }
 
-    /// The transaction ended: a rollback discards the catalog when the transaction changed
-    /// the schema (its in-memory catalog holds the undone changes); the next transaction
-    /// checks the cookie again either way.
+    /// The transaction ended: a rollback discards the catalog when it holds uncommitted
+    /// changes (the undone DDL, or a load flagged as such); a commit makes them committed
+    /// (sqlite3CommitInternalChanges). The next transaction checks the cookie either way.
     fn end_of_txn(&mut self, rolled_back: bool) {
-        if rolled_back && self.schema_changed {
-            self.forget_catalog();
+        if rolled_back {
+            self.discard_uncommitted_schema();
         }
         self.schema_changed = false;
         self.catalog_current = false;
+    }
+
+    /// The schema half of sqlite3RollbackAll: when the catalog holds uncommitted changes
+    /// (DBFLAG_SchemaChange) it is discarded (sqlite3ResetAllSchemasOfConnection, which
+    /// also clears the flag), so the next statement must read sqlite_schema again, taking
+    /// a SHARED lock to prepare. Called by a rollback, and by a statement that fails in
+    /// autocommit mode with no transaction of its own to roll back (sqlite3VdbeHalt calls
+    /// sqlite3RollbackAll for it all the same).
+    pub fn discard_uncommitted_schema(&mut self) {
+        if self.schema_changed {
+            self.forget_catalog();
+        }
+        self.schema_changed = false;
     }
 
     /// True outside BEGIN ... COMMIT.
@@ -175,12 +190,18 @@ impl Database {
     /// closing every savepoint (the ROLLBACK TO of the SQL savepoint that began it).
     pub fn rollback_to_savepoint(&mut self, index: Option<usize>) -> Result<()> {
         let r = self.bt.rollback_to_savepoint(index);
-        // OP_Savepoint: when the transaction changed the schema, the catalog may hold undone
-        // changes; it is read again when next needed.
+        self.rolled_back_to_savepoint();
+        r
+    }
+
+    /// OP_Savepoint's ROLLBACK TO, for the schema: when the catalog holds uncommitted changes
+    /// (DBFLAG_SchemaChange) it is discarded and read again when next needed, and the flag
+    /// stays set (sqlite3ResetAllSchemasOfConnection, then the flag set again). This holds
+    /// whether or not the savepoint had anything to undo.
+    pub fn rolled_back_to_savepoint(&mut self) {
         if self.schema_changed {
             self.forget_catalog();
         }
-        r
     }
 
     /// Starts or joins a transaction for an SQL statement (OP_Transaction): a read
@@ -217,17 +238,33 @@ impl Database {
     /// open transaction, or in a read transaction of its own that ends at once (so a
     /// statement that fails to prepare leaves no lock behind). BUSY when that read
     /// transaction cannot start.
+    ///
+    /// The uncommitted-schema flag follows SQLite's: sqlite3InitOne enters sqlite_schema's
+    /// own definition in the schema before it opens the read transaction, which sets
+    /// DBFLAG_SchemaChange, and only a load that completes clears it again, and only when
+    /// it was clear when the load began (sqlite3Init's commit_internal). So after a load
+    /// refused with BUSY the next load, even one that succeeds, leaves the flag set until
+    /// the transaction ends: a COMMIT clears it, a ROLLBACK (or a failed autocommit
+    /// statement) discards the catalog just read, and the statement after that must read
+    /// sqlite_schema again, taking a SHARED lock to prepare.
     pub fn load_catalog_if_needed(&mut self) -> Result<()> {
         if self.catalog_loaded {
             return Ok(());
         }
-        if self.bt.txn() != TxnState::None {
-            return self.refresh_catalog();
+        let commit_internal = !self.schema_changed;
+        self.schema_changed = true;
+        let r = if self.bt.txn() != TxnState::None {
+            self.refresh_catalog()
+        } else {
+            self.bt.begin_read()?;
+            let r = self.refresh_catalog();
+            self.bt.end_read();
+            self.catalog_current = false;
+            r
+        };
+        if r.is_ok() && commit_internal {
+            self.schema_changed = false;
         }
-        self.bt.begin_read()?;
-        let r = self.refresh_catalog();
-        self.bt.end_read();
-        self.catalog_current = false;
         r
     }
 

@@ -69,6 +69,13 @@ pub struct Program {
 }
 
 impl Program {
+    /// The program uses the database (SQLite's p->bIsReader, set by resolveP2Values for
+    /// OP_Transaction, OP_AutoCommit and OP_Savepoint): only such a program's end commits or
+    /// rolls back anything (sqlite3VdbeHalt).
+    pub fn is_reader(&self) -> bool {
+        self.ops.iter().any(|op| matches!(op, Op::Transaction { .. } | Op::TxnControl(_)))
+    }
+
     /// A listing of the program in the shape of SQLite's EXPLAIN (addr, opcode, operands).
     pub fn listing(&self) -> String {
         let mut out = String::new();
