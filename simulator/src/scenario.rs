@@ -228,10 +228,9 @@ pub struct OracleSpec {
     /// Per statement, the subject's cost (page fetches, reads, writes) may be at most
     /// `cost_ratio` times the reference's plus `cost_slack`; syncs must be equal. Beyond
     /// it is a failure of class `cost`. `cost_ratio = 0` checks no cost. Steps where a fault
-    /// or crash struck either side are not judged. See `run::cost`. The default is off until
-    /// the engine meets issue 5's bound (2x + 8) on the default scenario: a run stops at its
-    /// first failure, so cost failures that are known would hide result mismatches. Turn it
-    /// on with `[oracle] cost_ratio = 2.0`.
+    /// or crash struck either side are not judged. See `run::cost`. Off unless a scenario
+    /// turns it on (`[oracle] cost_ratio = 2.0`, issue 5's bound of 2x + 8): the default
+    /// scenario does.
     pub cost_ratio: f64,
     pub cost_slack: u64,
     /// Most VM instructions one step may run on one side (a progress handler interrupts

@@ -687,6 +687,20 @@ impl Btree {
     /// `op` against `values` in the op's direction (Ge/Gt: the smallest such entry; Le/Lt: the
     /// largest; Eq: the smallest equal one). Returns false when there is none.
     pub fn seek_key_op(&mut self, c: &Cursor, values: Vec<crate::format::Value>, op: SeekOp) -> Result<bool> {
+        self.seek_key_op_hinted(c, values, op, false)
+    }
+
+    /// [`Btree::seek_key_op`] with SQLite's BTREE_SEEK_EQ hint when `eq_only`: only entries
+    /// equal to `values` are wanted (a Ge or Le seek), so when the search compared no entry
+    /// equal to them (UnpackedRecord.eqSeen) the answer is false and the cursor stays where
+    /// the search left it, not stepped past the end of the tree (OP_SeekGE's eqOnly).
+    pub fn seek_key_op_hinted(
+        &mut self,
+        c: &Cursor,
+        values: Vec<crate::format::Value>,
+        op: SeekOp,
+        eq_only: bool,
+    ) -> Result<bool> {
         // Equal prefixes count as "after" the key for Gt/Le and "before" it for Ge/Lt/Eq, so
         // that the search lands on the boundary the op needs (UnpackedRecord.default_rc).
         let key = match op {
@@ -695,7 +709,7 @@ impl Btree {
         };
         let mut cur = c.state();
         let res = self.index_moveto(&mut cur, &key)?;
-        if cur.status != Status::Valid {
+        if cur.status != Status::Valid || (eq_only && !key.eq_seen.get()) {
             return Ok(false);
         }
         if op == SeekOp::Eq {

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::format::record::{Record, decode_value, serial_type_size};
 use crate::format::value::{Collation, Value, ValueRef, compare_int_real, compare_values};
 use crate::format::varint::read_varint;
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 /// How the fields of an index key compare (SQLite's KeyInfo).
@@ -41,24 +42,34 @@ pub struct UnpackedKey {
     /// search, `Less` to land after all equal entries (the key sorts before them... see
     /// [`UnpackedKey::after_equal`]).
     pub default_ordering: Ordering,
+    /// Set by a comparison that found every compared field equal (SQLite's eqSeen): after a
+    /// search, whether it met an entry equal to the key.
+    pub eq_seen: Cell<bool>,
 }
 
 impl UnpackedKey {
     /// A key that compares equal to records whose first fields equal `values`.
     pub fn exact(values: Vec<Value>) -> UnpackedKey {
-        UnpackedKey { values, default_ordering: Ordering::Equal }
+        UnpackedKey { values, default_ordering: Ordering::Equal, eq_seen: Cell::new(false) }
     }
 
     /// A key that sorts after every record whose first fields equal `values` (SQLite's
     /// default_rc = -1: the record compares as smaller than the key).
     pub fn after_equal(values: Vec<Value>) -> UnpackedKey {
-        UnpackedKey { values, default_ordering: Ordering::Less }
+        UnpackedKey { values, default_ordering: Ordering::Less, eq_seen: Cell::new(false) }
     }
 
     /// A key that sorts before every record whose first fields equal `values`
     /// (default_rc = +1).
     pub fn before_equal(values: Vec<Value>) -> UnpackedKey {
-        UnpackedKey { values, default_ordering: Ordering::Greater }
+        UnpackedKey { values, default_ordering: Ordering::Greater, eq_seen: Cell::new(false) }
+    }
+
+    /// The result of a comparison that found every compared field equal: the default
+    /// ordering as -1 / 0 / +1, noting that an equal entry was seen.
+    fn all_equal(&self) -> i32 {
+        self.eq_seen.set(true);
+        ordering_rc(self.default_ordering)
     }
 
     /// The key of a complete index record, compared on all its fields.
@@ -95,6 +106,7 @@ pub fn compare_record(record: &[u8], key: &UnpackedKey, info: &KeyInfo) -> Resul
             return Ok(if desc { ord.reverse() } else { ord });
         }
     }
+    key.eq_seen.set(true);
     Ok(key.default_ordering)
 }
 
@@ -208,7 +220,7 @@ fn compare_int_first(
         Ordering::Greater => r1,
         Ordering::Less => r2,
         Ordering::Equal if key.values.len() > 1 => compare_with_skip(buf, n_key, key, info, true)?,
-        Ordering::Equal => ordering_rc(key.default_ordering),
+        Ordering::Equal => key.all_equal(),
     })
 }
 
@@ -245,7 +257,7 @@ fn compare_text_first(
             Ordering::Less => r1,
             Ordering::Equal => match n.cmp(&s.len()) {
                 Ordering::Equal if key.values.len() > 1 => compare_with_skip(buf, n_key, key, info, true)?,
-                Ordering::Equal => ordering_rc(key.default_ordering),
+                Ordering::Equal => key.all_equal(),
                 Ordering::Greater => r2,
                 Ordering::Less => r1,
             },
@@ -394,7 +406,7 @@ fn compare_with_skip(buf: &[u8], n_key: usize, key: &UnpackedKey, info: &KeyInfo
             return Err(corrupt());
         }
     }
-    Ok(ordering_rc(key.default_ordering))
+    Ok(key.all_equal())
 }
 
 /// Compares two unpacked keys field by field under `info` (the sorter's order for index

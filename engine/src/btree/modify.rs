@@ -111,6 +111,12 @@ impl Btree {
         let mut idx = cur.top().ix;
         cur.forget_cell();
         if loc == 0 && cur.status == Status::Valid {
+            // The cursor stays on the entry it replaces: a row keeps its rowid known
+            // (sqlite3BtreeInsert keeps BTCF_ValidNKey and info.nKey, clearing only
+            // info.nSize), so that a seek of the next rowid moves by one entry.
+            if let CellContent::Row { rowid, .. } = content {
+                cur.key_only = Some(rowid);
+            }
             let level = cur.top();
             ensure_corrupt!(idx < level.page.n_cell, "page {}: cursor past the last cell", level.page.pgno);
             let page = level.page.page.clone();

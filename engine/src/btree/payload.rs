@@ -149,3 +149,34 @@ impl Btree {
         Ok(out)
     }
 }
+
+impl Btree {
+    /// The values of the first `n` fields of the current entry of cursor `c` (NULL for a
+    /// field past the record's end), read as SQLite's OP_Column reads them: the local payload,
+    /// then the overflow chain only as far as the header and those fields reach. A row whose
+    /// other columns overflow costs no overflow page here (sqlite3RefillIndex reads just the
+    /// indexed columns of each row).
+    pub(crate) fn leading_fields(&mut self, c: &super::Cursor, n: usize) -> Result<Vec<crate::format::Value>> {
+        use crate::format::record::{decode_value, parse_header_of, serial_type_size};
+        use crate::format::varint::{MAX_VARINT_BYTES, read_varint};
+        let mut record = Vec::new();
+        let mut rest = self.payload_start(c, &mut record)?;
+        // The header's size is a varint of at most 9 bytes; then the header itself.
+        self.payload_more(&mut rest, &mut record, MAX_VARINT_BYTES)?;
+        let header_size = read_varint(&record).map(|(size, _)| size).unwrap_or(0);
+        if header_size <= u64::from(rest.payload_size) {
+            self.payload_more(&mut rest, &mut record, header_size as usize)?;
+        }
+        let mut header = Vec::new();
+        parse_header_of(&record, rest.payload_size as usize, &mut header)?;
+        header.truncate(n);
+        let end = header.last().map_or(0, |&(t, off)| off.saturating_add(serial_type_size(t) as usize));
+        self.payload_more(&mut rest, &mut record, end)?;
+        let mut values: Vec<crate::format::Value> = Vec::with_capacity(n);
+        for &(t, off) in &header {
+            values.push(decode_value(t, record.get(off..).unwrap_or(&[]))?.to_owned());
+        }
+        values.resize(n, crate::format::Value::Null);
+        Ok(values)
+    }
+}

@@ -5,21 +5,26 @@
 //! when the query has min() or max(), those of the row that last set every extreme;
 //! otherwise those of the first row of the group (`updateAccumulator`'s regHit / regAcc).
 //!
-//! GROUP BY, as SQLite codes it without an index to deliver the groups:
+//! GROUP BY, as SQLite codes it (sqlite3Select's groupBySort): the loops are asked for the
+//! groups together; when an index delivers them so, each row is stepped as the loops meet it,
+//! otherwise the rows are sorted first:
 //!
 //! ```text
-//!   loops: sorter ← (GROUP BY keys, columns needed)
-//!   reset accumulators
-//!   for each sorted row:
+//!   prev ← NULL; reset accumulators
+//!   [loops: sorter ← (GROUP BY keys, columns needed); then] for each (sorted) row:
 //!     keys → cur; compare with prev: when different,
 //!       prev ← cur; output the finished group (if it has rows); reset
 //!     step the aggregates; load bare columns (first row / extreme row)
 //!   output the last group
 //! ```
+//!
+//! Without the sorter a group's row is returned as soon as the loops leave the group, as in
+//! SQLite (the cost check compares the page fetches of each step).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use super::planner::{Order, WhereInfo};
 use super::query::{Core, OrderTerm};
 use super::resolve::ir_equal;
 use super::select::RowSink;
@@ -30,6 +35,7 @@ use crate::eval::aggregate::AggregateKind;
 use crate::eval::ir::{Ir, Kind, NodeId};
 use crate::eval::scalar::{self, FunctionKind};
 use crate::format::value::Collation;
+use crate::vdbe::Label;
 use crate::vdbe::op::{Op, Reg, TreeSpec};
 
 /// One distinct aggregate call of the query.
@@ -111,6 +117,7 @@ impl Compiler<'_> {
             dest: sink.dest,
             n_columns: sink.n_columns,
             sorter: sink_terms,
+            block: None,
             distinct: sink.distinct,
             limits: sink.limits,
             brk: sink.brk,
@@ -245,7 +252,12 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// An aggregate with GROUP BY, through a sorter.
+    /// An aggregate with GROUP BY (module documentation): the loops are asked for the
+    /// groups together (WHERE_GROUPBY, in the directions an identical ORDER BY lends the
+    /// keys). When they deliver them so (an index in GROUP BY order, SQLite's groupBySort =
+    /// 0) each group is finished as the loops leave it; otherwise the rows go through a
+    /// sorter first. With an identical ORDER BY, which the caller leaves to the groups'
+    /// order, loops that bring groups together but not in the ORDER BY's directions sort too.
     fn aggregate_grouped(&mut self, core: &Core, agg: &AggQuery<'_>, sink: &RowSink<'_>) -> Result<()> {
         // A GROUP BY key holding an aggregate (only a column number under COLLATE gets past
         // name resolution with one): SQLite codes the call without an AggInfo, and the last
@@ -256,13 +268,41 @@ impl Compiler<'_> {
                 format!("misuse of aggregate: {name}()"),
             ));
         }
-        let k = core.group_by.len() as u32;
         let mut collations = Vec::with_capacity(core.group_by.len());
         for g in &core.group_by {
             collations.push(self.collation_of(g, g.root)?);
         }
-        let descending = (0..collations.len()).map(|i| agg.group_desc.get(i).copied().unwrap_or(false)).collect();
+        let descending: Vec<bool> =
+            (0..collations.len()).map(|i| agg.group_desc.get(i).copied().unwrap_or(false)).collect();
+        let group_terms: Vec<OrderTerm> = core
+            .group_by
+            .iter()
+            .zip(&descending)
+            .map(|(g, &desc)| OrderTerm { expr: g.clone(), desc, nulls_first: None, result_column: None })
+            .collect();
         let key_info = Rc::new(KeyInfo { descending, collations });
+        let groups = Groups::new(self, core.group_by.len() as u32, key_info);
+        let args = call_arguments(agg.calls);
+        let reads: Vec<&Ir> = args.iter().collect();
+        let wi = self.where_begin_with(core, Some(Order { terms: &group_terms, group: true }), &reads)?;
+        if wi.ordered && (agg.group_desc.is_empty() || wi.sorted) {
+            // Each row: its keys, then the group break and the aggregates' step.
+            for (i, g) in core.group_by.iter().enumerate() {
+                self.expr_into(g, g.root, groups.cur + i as u32)?;
+            }
+            self.group_step(agg, &groups)?;
+            self.where_end(wi)?;
+        } else {
+            self.grouped_by_sorter(core, agg, &groups, wi)?;
+        }
+        self.group_end(agg, sink, &groups)
+    }
+
+    /// The rows of the loops `wi` sorted by their GROUP BY keys, then stepped group by group:
+    /// the sorter holds the keys and the columns the aggregates' arguments and the bare
+    /// columns read, which are read back from it.
+    fn grouped_by_sorter(&mut self, core: &Core, agg: &AggQuery<'_>, groups: &Groups, wi: WhereInfo) -> Result<()> {
+        let k = groups.width;
         // The columns the sorted rows carry: those the aggregates' arguments and the bare
         // columns read.
         let cursors: BTreeSet<u32> = core.sources.iter().map(|s| s.cursor).collect();
@@ -270,8 +310,7 @@ impl Compiler<'_> {
         for c in agg.calls {
             if let Kind::Function { args, .. } = c.ir.kind(c.node) {
                 for &a in args {
-                    let mut sub = Ir { nodes: c.ir.nodes.clone(), root: a };
-                    sub.root = a;
+                    let sub = Ir { nodes: c.ir.nodes.clone(), root: a };
                     self.expr_columns(&sub, &mut needed);
                 }
             }
@@ -280,9 +319,7 @@ impl Compiler<'_> {
         let needed: Vec<(u32, Option<u32>)> = needed.into_iter().filter(|(c, _)| cursors.contains(c)).collect();
         let n = needed.len() as u32;
         let sorter = self.b.cursor();
-        self.b.emit(Op::SorterOpen { cursor: sorter, key_info: key_info.clone() });
-        let args = call_arguments(agg.calls);
-        let wi = self.where_begin_with(core, None, &args.iter().collect::<Vec<_>>())?;
+        *self.b.op_mut(wi.top) = Op::SorterOpen { cursor: sorter, key_info: groups.key_info.clone() };
         let rec = self.b.regs(k + n);
         for (i, g) in core.group_by.iter().enumerate() {
             self.expr_into(g, g.root, rec + i as u32)?;
@@ -294,54 +331,60 @@ impl Compiler<'_> {
         self.b.emit(Op::SorterInsert { cursor: sorter, start: rec, count: k + n });
         self.where_end(wi)?;
         self.plan_row("USE TEMP B-TREE FOR GROUP BY".to_string());
-
-        let (prev, cur) = (self.b.regs(k), self.b.regs(k));
-        let use_flag = self.b.reg();
-        let (ret_out, ret_reset) = (self.b.reg(), self.b.reg());
-        let (output_sub, reset_sub, end) = (self.b.label(), self.b.label(), self.b.label());
-        self.b.emit(Op::Null { dest: prev, count: k });
-        self.b.emit(Op::Gosub { ret: ret_reset, target: reset_sub.addr() });
-        self.b.emit(Op::SorterSort { cursor: sorter, if_empty: end.addr() });
+        self.b.emit(Op::SorterSort { cursor: sorter, if_empty: groups.end.addr() });
         let top = self.b.current_addr();
         for i in 0..k {
-            self.b.emit(Op::Column { cursor: sorter, column: i, dest: cur + i });
+            self.b.emit(Op::Column { cursor: sorter, column: i, dest: groups.cur + i });
         }
         let cols = self.b.regs(n);
         for i in 0..n {
             self.b.emit(Op::Column { cursor: sorter, column: k + i, dest: cols + i });
         }
-        self.b.emit(Op::CompareRows { lhs: prev, rhs: cur, count: k, key_info });
-        let (changed, same) = (self.b.label(), self.b.label());
-        self.b.emit(Op::Jump { lt: changed.addr(), eq: same.addr(), gt: changed.addr() });
-        self.b.resolve(changed);
-        self.b.emit(Op::Copy { src: cur, dest: prev, count: k });
-        self.b.emit(Op::Gosub { ret: ret_out, target: output_sub.addr() });
-        self.b.emit(Op::Gosub { ret: ret_reset, target: reset_sub.addr() });
-        self.b.resolve(same);
         // The aggregates' arguments and the bare columns read the sorted row.
         let map: BTreeMap<(u32, Option<u32>), Reg> =
             needed.iter().enumerate().map(|(i, &key)| (key, cols + i as u32)).collect();
         self.subst.push(map);
-        let r = self.update_accumulators(agg, use_flag);
+        let r = self.group_step(agg, groups);
         self.subst.pop();
         r?;
-        self.b.emit(Op::Integer { dest: use_flag, value: 1 });
         self.b.emit(Op::SorterNext { cursor: sorter, target: top });
-        self.b.emit(Op::Gosub { ret: ret_out, target: output_sub.addr() });
-        self.b.emit(Op::Goto { target: end.addr() });
+        Ok(())
+    }
+
+    /// One row of a group, its keys in `groups.cur`: when they differ from the last row's,
+    /// the last group is output and the accumulators reset; then the aggregates step.
+    fn group_step(&mut self, agg: &AggQuery<'_>, groups: &Groups) -> Result<()> {
+        let k = groups.width;
+        self.b.emit(Op::CompareRows { lhs: groups.prev, rhs: groups.cur, count: k, key_info: groups.key_info.clone() });
+        let (changed, same) = (self.b.label(), self.b.label());
+        self.b.emit(Op::Jump { lt: changed.addr(), eq: same.addr(), gt: changed.addr() });
+        self.b.resolve(changed);
+        self.b.emit(Op::Copy { src: groups.cur, dest: groups.prev, count: k });
+        self.b.emit(Op::Gosub { ret: groups.ret_out, target: groups.output_sub.addr() });
+        self.b.emit(Op::Gosub { ret: groups.ret_reset, target: groups.reset_sub.addr() });
+        self.b.resolve(same);
+        self.update_accumulators(agg, groups.use_flag)?;
+        self.b.emit(Op::Integer { dest: groups.use_flag, value: 1 });
+        Ok(())
+    }
+
+    /// After the last row: the last group, then the output and reset subroutines.
+    fn group_end(&mut self, agg: &AggQuery<'_>, sink: &RowSink<'_>, groups: &Groups) -> Result<()> {
+        self.b.emit(Op::Gosub { ret: groups.ret_out, target: groups.output_sub.addr() });
+        self.b.emit(Op::Goto { target: groups.end.addr() });
         // Output subroutine: only a group that has rows.
-        self.b.resolve(output_sub);
+        self.b.resolve(groups.output_sub);
         let ret = self.b.label();
-        self.b.emit(Op::IfNot { reg: use_flag, target: ret.addr(), jump_if_null: true });
+        self.b.emit(Op::IfNot { reg: groups.use_flag, target: ret.addr(), jump_if_null: true });
         self.output_group(agg, sink, ret)?;
         self.b.resolve(ret);
-        self.b.emit(Op::Return { ret: ret_out });
+        self.b.emit(Op::Return { ret: groups.ret_out });
         // Reset subroutine.
-        self.b.resolve(reset_sub);
+        self.b.resolve(groups.reset_sub);
         self.reset_accumulators(agg);
-        self.b.emit(Op::Integer { dest: use_flag, value: 0 });
-        self.b.emit(Op::Return { ret: ret_reset });
-        self.b.resolve(end);
+        self.b.emit(Op::Integer { dest: groups.use_flag, value: 0 });
+        self.b.emit(Op::Return { ret: groups.ret_reset });
+        self.b.resolve(groups.end);
         Ok(())
     }
 
@@ -425,6 +468,45 @@ fn call_arguments(calls: &[AggCall]) -> Vec<Ir> {
         }
     }
     out
+}
+
+/// The registers and labels of a GROUP BY's group breaks.
+struct Groups {
+    /// GROUP BY keys.
+    width: u32,
+    key_info: Rc<KeyInfo>,
+    /// The last row's keys, and the current row's.
+    prev: Reg,
+    cur: Reg,
+    /// The current group has a row.
+    use_flag: Reg,
+    ret_out: Reg,
+    ret_reset: Reg,
+    output_sub: Label,
+    reset_sub: Label,
+    end: Label,
+}
+
+impl Groups {
+    /// New group-break registers, with code that starts before the loops: no last row (its
+    /// keys NULL, which compare unequal to any) and the accumulators reset.
+    fn new(c: &mut Compiler<'_>, width: u32, key_info: Rc<KeyInfo>) -> Groups {
+        let groups = Groups {
+            width,
+            key_info,
+            prev: c.b.regs(width),
+            cur: c.b.regs(width),
+            use_flag: c.b.reg(),
+            ret_out: c.b.reg(),
+            ret_reset: c.b.reg(),
+            output_sub: c.b.label(),
+            reset_sub: c.b.label(),
+            end: c.b.label(),
+        };
+        c.b.emit(Op::Null { dest: groups.prev, count: width });
+        c.b.emit(Op::Gosub { ret: groups.ret_reset, target: groups.reset_sub.addr() });
+        groups
+    }
 }
 
 fn clone_term(t: &OrderTerm) -> OrderTerm {

@@ -30,7 +30,7 @@ impl Compiler<'_> {
         if sorter.is_some() {
             self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
         }
-        let sink = RowSink { dest, n_columns, sorter, distinct: None, limits, brk };
+        let sink = RowSink { dest, n_columns, sorter, block: None, distinct: None, limits, brk };
         self.compound_part(q, q.cores.len() - 1, &sink, &collations)?;
         if let Some((cursor, terms)) = sorter {
             self.sorter_output(cursor, terms, &sink)?;
@@ -73,7 +73,7 @@ impl Compiler<'_> {
                 }
                 let insert = self.b.label();
                 self.b.emit(Op::Found { cursor: idx, key: row, count: n, target: insert.addr(), negated: true });
-                self.b.emit(Op::Delete { cursor: idx, count_change: false });
+                self.b.emit(Op::Delete { cursor: idx, count_change: false, save_position: false });
                 self.b.resolve(insert);
                 self.b.emit(Op::IdxInsert { cursor: idx, start: row, count: n });
                 self.b.emit(Op::Next { cursor: right, target: top });
@@ -174,7 +174,7 @@ impl Compiler<'_> {
 /// A sink that sends rows straight to `dest` (no ORDER BY, DISTINCT or LIMIT; `brk` is
 /// never jumped to).
 fn plain_sink(dest: &Dest, n: u32, brk: crate::vdbe::Label) -> RowSink<'_> {
-    RowSink { dest, n_columns: n, sorter: None, distinct: None, limits: Limits::default(), brk }
+    RowSink { dest, n_columns: n, sorter: None, block: None, distinct: None, limits: Limits::default(), brk }
 }
 
 fn copy_sink<'a>(s: &RowSink<'a>) -> RowSink<'a> {
@@ -182,6 +182,7 @@ fn copy_sink<'a>(s: &RowSink<'a>) -> RowSink<'a> {
         dest: s.dest,
         n_columns: s.n_columns,
         sorter: s.sorter,
+        block: s.block.clone(),
         distinct: s.distinct,
         limits: s.limits,
         brk: s.brk,

@@ -157,15 +157,11 @@ impl Compiler<'_> {
             let cursor = cov.index_cursor;
             match r.column {
                 None => self.b.emit(Op::Rowid { cursor, dest }),
-                Some(c) => {
-                    let field = cov
-                        .fields
-                        .get(c as usize)
-                        .copied()
-                        .flatten()
-                        .ok_or_else(|| Error::internal(format!("column {c} is not in the covering index")))?;
-                    self.b.emit(Op::Column { cursor, column: field, dest })
-                }
+                Some(c) => match cov.fields.get(c as usize).copied().flatten() {
+                    Some(field) => self.b.emit(Op::Column { cursor, column: field, dest }),
+                    None if cov.partial => self.b.emit(Op::Column { cursor: r.source, column: c, dest }),
+                    None => return Err(Error::internal(format!("column {c} is not in the covering index"))),
+                },
             };
         } else {
             match r.column {

@@ -52,12 +52,15 @@ pub(crate) enum CursorSource {
     Ephemeral { real_columns: Rc<[bool]> },
 }
 
-/// A table cursor read through a covering index instead: the index cursor, and for each
-/// table column the field of the index entry holding it.
+/// A table cursor read through an index instead: the index cursor, and for each table
+/// column the field of the index entry holding it. A `partial` one does not cover every
+/// column: the others are read from the table, whose cursor the loop positions by a
+/// deferred seek (sqlite3WhereEnd's rewrite of OP_Column to the index where it can).
 #[derive(Clone, Debug)]
 pub(crate) struct Covering {
     pub index_cursor: u32,
     pub fields: Vec<Option<u32>>,
+    pub partial: bool,
 }
 
 /// One row of EXPLAIN QUERY PLAN: id, parent id, detail.

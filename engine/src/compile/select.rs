@@ -62,12 +62,33 @@ pub(crate) struct Limits {
     pub offset: Option<Reg>,
 }
 
+/// A block sort (SQLite's sorter with nOBSat > 0): the loops deliver the first `sat` ORDER
+/// BY terms in order, so only rows with equal leading terms are sorted together, each block
+/// sent on as soon as the next one begins (its first row returned that much earlier).
+#[derive(Clone, Debug)]
+pub(crate) struct BlockSort {
+    /// ORDER BY terms the loops deliver.
+    pub sat: u32,
+    /// The leading terms of the block's first row.
+    pub prev: Reg,
+    /// 1 once the current block has a row.
+    pub started: Reg,
+    /// The output subroutine's return address.
+    pub ret: Reg,
+    /// The output subroutine: sorts the block and sends its rows on.
+    pub flush: Label,
+    /// How leading terms compare (equality under their collations).
+    pub prefix: Rc<KeyInfo>,
+}
+
 /// How the result rows of a core are finished.
 pub(crate) struct RowSink<'a> {
     pub dest: &'a Dest,
     pub n_columns: u32,
     /// ORDER BY through a sorter: the cursor and the terms.
     pub sorter: Option<(u32, &'a [OrderTerm])>,
+    /// The sorter sorts blocks of rows whose leading terms the loops deliver in order.
+    pub block: Option<BlockSort>,
     /// DISTINCT: the set of rows seen.
     pub distinct: Option<u32>,
     pub limits: Limits,
@@ -113,7 +134,7 @@ impl Compiler<'_> {
                 order_by = None;
             }
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
-            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            let sink = RowSink { dest, n_columns, sorter, block: None, distinct, limits, brk };
             self.aggregate_core(core, &sink, unsorted, group_desc.as_deref().unwrap_or_default())?;
             if let Some((cursor, terms)) = sorter {
                 self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
@@ -121,13 +142,14 @@ impl Compiler<'_> {
             }
         } else if !core.values.is_empty() {
             let sorter = order_by.map(|terms| (self.open_sorter(terms), terms));
-            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            let sink = RowSink { dest, n_columns, sorter, block: None, distinct, limits, brk };
             self.values_rows(core, &sink)?;
             if let Some((cursor, terms)) = sorter {
                 self.sorter_output(cursor, terms, &sink)?;
             }
         } else {
             let wi = self.where_begin(core, order_by)?;
+            let mut block = None;
             let sorter = match order_by {
                 Some(terms) if !wi.ordered => {
                     if let Some(name) = terms.iter().rev().find_map(|t| aggregate_call(&t.expr)) {
@@ -137,17 +159,41 @@ impl Compiler<'_> {
                         // error and each one replaces the message: the last one is reported.
                         return Err(err(format!("misuse of aggregate: {name}()")));
                     }
-                    self.plan_row("USE TEMP B-TREE FOR ORDER BY".to_string());
-                    Some((self.open_sorter_late(terms, wi.top), terms))
+                    // The loops deliver the first `sat` terms: only the rest is sorted, a block
+                    // of rows with equal leading terms at a time (SQLite's nOBSat).
+                    let sat = wi.ob_sat.min(terms.len() - 1);
+                    let line = match terms.len() - sat {
+                        _ if sat == 0 => "USE TEMP B-TREE FOR ORDER BY".to_string(),
+                        1 => "USE TEMP B-TREE FOR LAST TERM OF ORDER BY".to_string(),
+                        left => format!("USE TEMP B-TREE FOR LAST {left} TERMS OF ORDER BY"),
+                    };
+                    self.plan_row(line);
+                    if sat > 0 {
+                        block = Some(self.block_sort(&terms[..sat])?);
+                    }
+                    Some((self.open_sorter_late(&terms[sat..], wi.top), terms))
                 }
                 _ => None,
             };
-            let sink = RowSink { dest, n_columns, sorter, distinct, limits, brk };
+            let sink = RowSink { dest, n_columns, sorter, block: block.clone(), distinct, limits, brk };
             let cont = wi.cont;
             self.result_row(&core.result, &sink, cont)?;
             self.where_end(wi)?;
             if let Some((cursor, terms)) = sorter {
-                self.sorter_output(cursor, terms, &sink)?;
+                match block {
+                    None => self.sorter_output(cursor, terms, &sink)?,
+                    Some(b) => {
+                        // The last block, then the output subroutine.
+                        let after = self.b.label();
+                        self.b.emit(Op::Gosub { ret: b.ret, target: b.flush.addr() });
+                        self.b.emit(Op::Integer { dest: b.started, value: 0 });
+                        self.b.emit(Op::Goto { target: after.addr() });
+                        self.b.resolve(b.flush);
+                        self.sorter_output(cursor, &terms[b.sat as usize..], &sink)?;
+                        self.b.emit(Op::Return { ret: b.ret });
+                        self.b.resolve(after);
+                    }
+                }
             }
         }
         self.b.resolve(brk);
@@ -210,6 +256,7 @@ impl Compiler<'_> {
                 dest: sink.dest,
                 n_columns: n,
                 sorter: None,
+                block: None,
                 distinct: None,
                 limits: Limits { offset: None, ..sink.limits },
                 brk: sink.brk,
@@ -231,7 +278,7 @@ impl Compiler<'_> {
             self.b.emit(Op::IdxInsert { cursor: d, start: res, count: n });
         }
         match sink.sorter {
-            Some((cursor, terms)) => self.sorter_insert(cursor, terms, res, n),
+            Some((cursor, terms)) => self.sorter_insert(cursor, terms, res, n, sink.block.as_ref()),
             None => self.emit_row(sink, res, cont),
         }
     }
@@ -274,7 +321,7 @@ impl Compiler<'_> {
             Dest::Except { cursor } => {
                 let skip = self.b.label();
                 self.b.emit(Op::Found { cursor: *cursor, key: res, count: n, target: skip.addr(), negated: true });
-                self.b.emit(Op::Delete { cursor: *cursor, count_change: false });
+                self.b.emit(Op::Delete { cursor: *cursor, count_change: false, save_position: false });
                 self.b.resolve(skip);
             }
         }
@@ -333,11 +380,36 @@ impl Compiler<'_> {
         cursor
     }
 
+    /// The registers and subroutine of a block sort whose leading terms are `leading`.
+    fn block_sort(&mut self, leading: &[OrderTerm]) -> Result<BlockSort> {
+        let mut prefix = (*self.sort_key_info(leading)?).clone();
+        // Only equality of the leading terms matters (SQLite zeroes their sort flags).
+        prefix.descending.iter_mut().for_each(|d| *d = false);
+        Ok(BlockSort {
+            sat: leading.len() as u32,
+            prev: self.b.regs(leading.len() as u32),
+            started: self.b.reg(),
+            ret: self.b.reg(),
+            flush: self.b.label(),
+            prefix: Rc::new(prefix),
+        })
+    }
+
     /// Inserts the current row into the ORDER BY sorter: the sort keys (a term that is a
     /// result column reuses its value, whatever COLLATE it adds: the collation is the key's,
     /// the value is the same; a compound's terms can only be read so, as their expressions
-    /// name the first SELECT's sources), then the result columns.
-    fn sorter_insert(&mut self, cursor: u32, terms: &[OrderTerm], res: Reg, n: u32) -> Result<()> {
+    /// name the first SELECT's sources), then the result columns. Under a block sort
+    /// (pushOntoSorter with nOBSat > 0) a row whose leading terms differ from the last row's
+    /// first sends the sorted block on and empties the sorter; the leading terms are not
+    /// stored.
+    fn sorter_insert(
+        &mut self,
+        cursor: u32,
+        terms: &[OrderTerm],
+        res: Reg,
+        n: u32,
+        block: Option<&BlockSort>,
+    ) -> Result<()> {
         let k = terms.len() as u32;
         let rec = self.b.regs(k + n);
         for (i, t) in terms.iter().enumerate() {
@@ -350,7 +422,22 @@ impl Compiler<'_> {
             }
         }
         self.b.emit(Op::Copy { src: res, dest: rec + k, count: n });
-        self.b.emit(Op::SorterInsert { cursor, start: rec, count: k + n });
+        let sat = block.map_or(0, |b| b.sat);
+        if let Some(b) = block {
+            let (first, insert) = (self.b.label(), self.b.label());
+            self.b.emit(Op::IfNot { reg: b.started, target: first.addr(), jump_if_null: true });
+            self.b.emit(Op::CompareRows { lhs: b.prev, rhs: rec, count: sat, key_info: b.prefix.clone() });
+            let flush = self.b.label();
+            self.b.emit(Op::Jump { lt: flush.addr(), eq: insert.addr(), gt: flush.addr() });
+            self.b.resolve(flush);
+            self.b.emit(Op::Gosub { ret: b.ret, target: b.flush.addr() });
+            self.b.emit(Op::ResetSorter { cursor });
+            self.b.resolve(first);
+            self.b.emit(Op::Copy { src: rec, dest: b.prev, count: sat });
+            self.b.emit(Op::Integer { dest: b.started, value: 1 });
+            self.b.resolve(insert);
+        }
+        self.b.emit(Op::SorterInsert { cursor, start: rec + sat, count: k - sat + n });
         Ok(())
     }
 
@@ -366,8 +453,15 @@ impl Compiler<'_> {
         for i in 0..n {
             self.b.emit(Op::Column { cursor, column: k + i, dest: res + i });
         }
-        let direct =
-            RowSink { dest: sink.dest, n_columns: n, sorter: None, distinct: None, limits: sink.limits, brk: sink.brk };
+        let direct = RowSink {
+            dest: sink.dest,
+            n_columns: n,
+            sorter: None,
+            block: None,
+            distinct: None,
+            limits: sink.limits,
+            brk: sink.brk,
+        };
         self.emit_row(&direct, res, cont)?;
         self.b.resolve(cont);
         self.b.emit(Op::SorterNext { cursor, target: top });

@@ -740,6 +740,22 @@ impl PageCache {
         }
     }
 
+    /// Drops every dirty page, keeping the clean ones (after a rollback: the pages the
+    /// journal did not restore, whose bytes match nothing the file holds). Their handles
+    /// stay valid but detached.
+    pub fn drop_dirty(&mut self) {
+        let pages = self.dirty.borrow_mut().take_all();
+        for page in pages {
+            page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
+            let pgno = page.pgno;
+            if let Some(&slot) = self.map.get(&pgno)
+                && self.slots[slot].as_ref().is_some_and(|p| Rc::ptr_eq(p, &page))
+            {
+                self.remove_slot(slot, pgno);
+            }
+        }
+    }
+
     /// Drops every page (the file changed under the cache, or the pager failed).
     pub fn clear(&mut self) {
         let pages = self.dirty.borrow_mut().take_all();

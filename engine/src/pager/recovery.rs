@@ -108,11 +108,13 @@ impl Pager {
         }
         r?;
         if !hot {
-            // Pages still dirty were not restored (a torn record stopped playback): they
-            // no longer match anything; forget them.
-            if self.cache.dirty_count() > 0 {
-                self.cache.clear();
-            }
+            // Pages past the restored end of the file go (sqlite3PcacheTruncate). Pages
+            // still dirty below it were not restored: a page reused from the freelist
+            // (counted as journaled, its old bytes being garbage), or one a torn record
+            // left; they match nothing the file holds and go too. Every other page is
+            // restored or untouched, and stays cached, as in SQLite.
+            self.cache.truncate(self.db_size);
+            self.cache.drop_dirty();
         }
         self.change_count_done = false;
         if (self.state >= PagerState::WriterDbMod || self.state == PagerState::Open) && !self.no_sync() {

@@ -245,15 +245,31 @@ impl Database {
     }
 
     /// Fills a new index from its table (sqlite3RefillIndex): every row's entry, sorted in
-    /// the index's order, appended in bulk mode.
+    /// the index's order, appended in bulk mode. Each row is read only as far as its
+    /// indexed columns reach (OP_Column's reading: no overflow page beyond them).
     pub(super) fn fill_index(&mut self, table: &str, index: &Index) -> Result<()> {
         let t = self.catalog.table(table).cloned().ok_or_else(|| no_such_table(table))?;
         let mut entries: Vec<Vec<Value>> = Vec::new();
+        // Record fields 0..needed hold every indexed column (the rowid alias's is NULL).
+        let needed = index
+            .def
+            .columns
+            .iter()
+            .filter_map(|c| match c.target {
+                IndexTarget::Column(i) => Some(i + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
         let c = self.bt.cursor(t.root, None)?;
         let mut more = self.bt.first(&c)?;
         while more {
             let rowid = self.bt.rowid(&c)?;
-            let values = self.bt.with_payload(&c, |p| t.row_values(rowid, p))??;
+            let mut values = self.bt.leading_fields(&c, needed)?;
+            values.resize(t.def.columns.len().max(needed), Value::Null);
+            if let Some(alias) = t.def.rowid_alias {
+                values[alias] = Value::Integer(rowid);
+            }
             entries.push(index.entry_values(rowid, &values)?);
             more = self.bt.next(&c)?;
         }

@@ -65,7 +65,16 @@ pub(crate) struct BtCursor {
     /// has moved it (SQLite's VdbeCursor.seekResult): an Insert of that rowid inserts where
     /// the cursor stands instead of seeking again (OPFLAG_USESEEKRESULT).
     pub seek_result: Option<(i64, i32)>,
+    /// A table cursor's seek to this rowid, not made yet (SQLite's deferredMoveto after
+    /// OP_DeferredSeek): the first read of the row makes it, so a row whose every column
+    /// read comes from the index, or that the WHERE clause rejects on the index's columns,
+    /// costs no table page.
+    deferred: Option<i64>,
 }
+
+/// The error of a deferred seek (or an index loop's seek) that finds no row: an index entry
+/// whose rowid the table does not hold.
+pub(crate) const MISSING_TABLE_ROW: &str = "database disk image is malformed: index entry without a table row";
 
 impl BtCursor {
     pub fn new(cursor: Cursor, key_info: Option<Rc<KeyInfo>>) -> BtCursor {
@@ -77,13 +86,33 @@ impl BtCursor {
             header: Vec::new(),
             cached: false,
             seek_result: None,
+            deferred: None,
         }
     }
 
-    /// Forgets the cached row and the last seek's result (the cursor moves).
+    /// Forgets the cached row, the last seek's result and a seek not made yet (the cursor
+    /// moves).
     pub fn invalidate(&mut self) {
         self.cached = false;
         self.seek_result = None;
+        self.deferred = None;
+    }
+
+    /// Positions the table cursor on row `rowid` when the row is first read, not now
+    /// (OP_DeferredSeek).
+    pub fn defer_seek(&mut self, rowid: i64) {
+        self.invalidate();
+        self.deferred = Some(rowid);
+    }
+
+    /// Makes the deferred seek, if one is pending (sqlite3VdbeFinishMoveto): the row must
+    /// be there, or the index that named it is corrupt.
+    pub fn finish_seek(&mut self, bt: &mut Btree) -> Result<()> {
+        let Some(rowid) = self.deferred.take() else { return Ok(()) };
+        if bt.seek_rowid(&self.cursor, rowid, false)? != 0 || !self.cursor.is_valid() {
+            return Err(Error::corrupt(MISSING_TABLE_ROW));
+        }
+        Ok(())
     }
 
     /// Forgets the cached row (a tree changed); the cursor's position, and so the last
@@ -96,6 +125,7 @@ impl BtCursor {
     /// Loads the current row's record header into the cache, if not there yet: the local
     /// payload, and overflow pages only if the header itself runs into them.
     fn load(&mut self, bt: &mut Btree) -> Result<()> {
+        self.finish_seek(bt)?;
         if self.cached {
             return Ok(());
         }
@@ -152,6 +182,7 @@ impl BtCursor {
     /// entry.
     pub fn rowid(&mut self, bt: &mut Btree) -> Result<i64> {
         if self.key_info.is_none() {
+            self.finish_seek(bt)?;
             return bt.rowid(&self.cursor);
         }
         self.load(bt)?;
@@ -446,6 +477,13 @@ impl Sorter {
     pub fn next(&mut self) -> bool {
         self.pos += 1;
         self.pos < self.rows.len()
+    }
+
+    /// Drops every record; the sorter takes new ones (its allocation is kept).
+    pub fn reset(&mut self) {
+        self.rows.clear();
+        self.pos = 0;
+        self.sorted = false;
     }
 
     pub fn current(&self) -> Option<&[Value]> {

@@ -202,6 +202,19 @@ impl Vm {
                     return jump(*target);
                 }
             }
+            Op::DeferredSeek { index_cursor, table_cursor } => {
+                let bt = s.db.btree();
+                let rowid = match &mut self.cursor_mut(*index_cursor)?.kind {
+                    CursorKind::Btree(b) => b.rowid(bt)?,
+                    _ => return Err(Error::internal("DeferredSeek from a cursor that is not an index")),
+                };
+                let c = self.cursor_mut(*table_cursor)?;
+                c.null_row = false;
+                match &mut c.kind {
+                    CursorKind::Btree(b) => b.defer_seek(rowid),
+                    _ => return Err(Error::internal("DeferredSeek of a cursor that is not a table")),
+                }
+            }
             Op::SeekRowid { cursor, reg, not_found } => {
                 let key = self.regs[*reg as usize].clone();
                 let bt = s.db.btree();
@@ -229,7 +242,7 @@ impl Vm {
                     return jump(*not_found);
                 }
             }
-            Op::Seek { kind, cursor, key, count, not_found } => {
+            Op::Seek { kind, cursor, key, count, not_found, eq_only } => {
                 let key_values = self.regs_slice(*key, *count).to_vec();
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
@@ -244,7 +257,7 @@ impl Vm {
                                 RowidKey::All => bt.last(&b.cursor)?,
                             }
                         } else {
-                            bt.seek_key_op(&b.cursor, key_values, seek_op(*kind))?
+                            bt.seek_key_op_hinted(&b.cursor, key_values, seek_op(*kind), *eq_only)?
                         }
                     }
                     CursorKind::Ephemeral(e) => {
@@ -270,7 +283,8 @@ impl Vm {
                 let ord = match &mut c.kind {
                     CursorKind::Btree(b) => {
                         let info = b.key_info.clone().ok_or_else(|| Error::internal("IdxCompare on a table"))?;
-                        let ukey = UnpackedKey { values: key_values, default_ordering: default };
+                        let ukey =
+                            UnpackedKey { values: key_values, default_ordering: default, eq_seen: Default::default() };
                         bt.with_payload(&b.cursor, |p| compare_record(p, &ukey, &info))??
                     }
                     CursorKind::Ephemeral(Ephemeral::Index { current: Some(k), info, .. }) => {
@@ -365,13 +379,14 @@ impl Vm {
                 let c = self.cursor_mut(*cursor)?;
                 let r = match &mut c.kind {
                     CursorKind::Btree(b) => {
-                        let flags = InsertFlags { append: false, save_position: false };
+                        let flags = InsertFlags { append: false, save_position: opts.save_position };
                         // The seek of the rowid check, if it was of this rowid, found no row
                         // and nothing moved the cursor since.
                         let seek_result = match b.seek_result.take() {
                             Some((r, result)) if opts.use_seek_result && r == rowid => result,
                             _ => 0,
                         };
+                        b.finish_seek(bt)?;
                         b.invalidate();
                         bt.insert(&b.cursor, CellContent::Row { rowid, data: &record }, seek_result, flags)
                     }
@@ -403,7 +418,7 @@ impl Vm {
                 r?;
                 self.invalidate_row_caches();
             }
-            Op::Delete { cursor, count_change } => {
+            Op::Delete { cursor, count_change, save_position } => {
                 let bt = s.db.btree();
                 let planted = *count_change
                     && self.changes == 2
@@ -411,13 +426,10 @@ impl Vm {
                 let c = self.cursor_mut(*cursor)?;
                 match &mut c.kind {
                     CursorKind::Btree(b) => {
+                        b.finish_seek(bt)?;
                         b.invalidate();
-                        // The engine's UPDATE and DELETE collect their rowids first
-                        // (ONEPASS_OFF), so no delete needs its cursor's position kept:
-                        // SQLite sets OPFLAG_SAVEPOSITION only in ONEPASS_MULTI. Without it
-                        // the cursor goes back to its root page, which stays pinned.
                         if !planted {
-                            bt.delete(&b.cursor, false)?
+                            bt.delete(&b.cursor, *save_position)?
                         }
                     }
                     CursorKind::Ephemeral(e) => e.delete_current(),
@@ -489,6 +501,12 @@ impl Vm {
                 if so.next() {
                     return jump(*target);
                 }
+            }
+            Op::ResetSorter { cursor } => {
+                let CursorKind::Sorter(so) = &mut self.cursor_mut(*cursor)?.kind else {
+                    return Err(Error::internal("ResetSorter on a cursor that is not a sorter"));
+                };
+                so.reset();
             }
             Op::Sequence { cursor, dest } => {
                 let c = self.cursor_mut(*cursor)?;

@@ -96,6 +96,9 @@ pub struct InsertOpts {
     pub set_last_rowid: bool,
     /// The cursor already stands where the row goes (OPFLAG_USESEEKRESULT after a NotExists).
     pub use_seek_result: bool,
+    /// The cursor stays on the row written, or seeks back to it after a balance moved it
+    /// (OPFLAG_SAVEPOSITION: a one-pass UPDATE's loop goes on from there).
+    pub save_position: bool,
 }
 
 /// What a transaction-control statement does (OP_AutoCommit, OP_Savepoint).
@@ -420,6 +423,13 @@ pub enum Op {
         cursor: CursorId,
         target: Addr,
     },
+    /// Position table cursor `table_cursor` on the row whose rowid ends the current entry of
+    /// index cursor `index_cursor`, when the row is first read (OP_DeferredSeek): a read
+    /// that finds no such row is SQLITE_CORRUPT.
+    DeferredSeek {
+        index_cursor: CursorId,
+        table_cursor: CursorId,
+    },
     /// Move a table cursor to the row whose rowid is in `reg`; jump to `not_found` when there
     /// is none or `reg` does not hold an integer (OP_SeekRowid).
     SeekRowid {
@@ -429,12 +439,17 @@ pub enum Op {
     },
     /// Seek an index cursor by the `count` key registers from `key` (a table cursor by the
     /// rowid in `key`); jump to `not_found` when no entry is on that side of the key.
+    /// `eq_only` (OPFLAG_SEEKEQ, a Ge / Le seek followed by the IdxCompare of the same key):
+    /// only entries equal to the key are wanted, so when the search met none the seek jumps
+    /// at once, leaving the cursor where the search ended (no step off the end of the tree:
+    /// the next search may start there).
     Seek {
         kind: SeekKind,
         cursor: CursorId,
         key: Reg,
         count: u32,
         not_found: Addr,
+        eq_only: bool,
     },
     /// Compare the current index entry's first `count` fields with registers from `key`;
     /// jump to `target` when the entry is `kind` the key (OP_IdxGE & co.).
@@ -507,10 +522,14 @@ pub enum Op {
         start: Reg,
         count: u32,
     },
-    /// Delete the current row or entry; counted in `changes()` when `count_change`.
+    /// Delete the current row or entry; counted in `changes()` when `count_change`. With
+    /// `save_position` (OPFLAG_SAVEPOSITION) the cursor is left so that its next step goes
+    /// on from the deleted entry's place (a one-pass DELETE's loop); without it the cursor
+    /// goes back to its root page.
     Delete {
         cursor: CursorId,
         count_change: bool,
+        save_position: bool,
     },
     /// Delete the index entry equal to the `count` registers from `key`, if there is one.
     IdxDelete {
@@ -543,6 +562,11 @@ pub enum Op {
     SorterNext {
         cursor: CursorId,
         target: Addr,
+    },
+    /// Empty a sorter, which then takes records again (OP_ResetSorter: the next block of a
+    /// block sort).
+    ResetSorter {
+        cursor: CursorId,
     },
     /// A sequence number per cursor, from 0 (OP_Sequence).
     Sequence {
@@ -704,6 +728,8 @@ impl Op {
             Op::SorterInsert { .. } => "SorterInsert",
             Op::SorterSort { .. } => "SorterSort",
             Op::SorterNext { .. } => "SorterNext",
+            Op::ResetSorter { .. } => "ResetSorter",
+            Op::DeferredSeek { .. } => "DeferredSeek",
             Op::Sequence { .. } => "Sequence",
             Op::ResultRow { .. } => "ResultRow",
             Op::AggInit { .. } => "AggInit",

@@ -231,6 +231,11 @@ struct RunState<'p> {
     pages: Option<pages::PageCheck>,
     /// Per connection: what the oracle tracks of it across steps.
     conns: Vec<ConnTrack>,
+    /// A fault struck the subject since its connections opened: its page cache may hold
+    /// other pages than the reference's (SQLite's pager discards its cache after an I/O
+    /// error; the reference never had the error), so cache misses, and with them reads,
+    /// are not comparable until both sides' connections open again (after a crash).
+    caches_differ: bool,
 }
 
 /// What the oracle tracks of one connection within one process.
@@ -270,6 +275,7 @@ impl RunState<'_> {
     /// Forgets the per-connection state (a new process opens new connections).
     fn fresh_connections(&mut self) {
         self.conns = vec![ConnTrack::default(); self.plan.connections as usize];
+        self.caches_differ = false;
     }
 
     /// Records a failure of `class` at step `step`.
@@ -296,6 +302,7 @@ pub fn run_plan<S: Target, R: Target>(plan: &Plan, subject: &S, reference: &R, k
         steps: 0,
         statements: 0,
         conns: Vec::new(),
+        caches_differ: false,
         pages: plan.oracle.page_level.map(pages::PageCheck::new),
     };
     let mut next_step = 0;
@@ -448,6 +455,7 @@ fn run_step<S: Target, R: Target>(
         state.conns[conn as usize].limbo = true;
         state.conns[conn as usize].schema_cache_may_differ = true;
     }
+    state.caches_differ |= !events.is_empty();
     // A step the subject failed because of a fault, or was refused with BUSY while another
     // connection may hold a lock a fault left behind: the reference does not run it.
     let why_not_run = match &subject {
@@ -510,7 +518,8 @@ fn run_step<S: Target, R: Target>(
         // subject's alone.
         let quiet = events.is_empty() && !journals_differ;
         let what = describe(step);
-        let over = cost::check_step(&state.plan.oracle, quiet, index, &what, &subject_cost, &reference_cost);
+        let judged = cost::Judged { quiet, reads: !state.caches_differ };
+        let over = cost::check_step(&state.plan.oracle, judged, index, &what, &subject_cost, &reference_cost);
         return match over {
             Some(over) => {
                 state.fail(over.class, over.step, over.subject, over.reference);

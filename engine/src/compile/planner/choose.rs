@@ -1,19 +1,16 @@
-//! Choosing access paths and the join order (SQLite's `whereLoopAddBtree` and
-//! `wherePathSolver`, with their default estimates: a table without statistics holds about a
-//! million rows, an index equality on its first column matches about 10, each further column
-//! fewer, a unique index fully matched one; a range bound keeps a quarter).
+//! The access paths of one source and their costs (SQLite's `whereLoopAddBtree`, with its
+//! default estimates: a table without statistics holds about a million rows, an index
+//! equality on its first column matches about 10, each further column fewer, a unique index
+//! fully matched one; a range bound keeps a quarter).
 //!
-//! Costs are estimated page-and-row work per outer row; a join order's cost is the sum over
-//! its levels of (rows reaching the level × the level's cost). The solver keeps the best few
-//! partial orders at each step (SQLite keeps 1, 5 or 10 by the number of sources).
+//! Costs are estimated page-and-row work per outer row; `solver` combines them into join
+//! orders.
 
 use std::collections::BTreeSet;
 
 use super::terms::{Constraint, ConstraintOp, Term};
-use super::{Access, ConsRef, LoopPlan, MAX_SOURCES};
-use crate::compile::err;
+use super::{Access, ConsRef};
 use crate::compile::query::{Core, JoinType, OrderTerm, SourceKind};
-use crate::error::Result;
 use crate::eval::affinity::index_affinity_ok;
 use crate::schema::{Affinity, IndexTarget};
 use crate::sql::ast::IndexedBy;
@@ -27,14 +24,14 @@ const EQ_ROWS: [f64; 5] = [10.0, 9.0, 8.0, 7.0, 6.0];
 
 /// A candidate access path for one source, with its estimates per outer row.
 #[derive(Clone, Debug)]
-struct Candidate {
-    access: Access,
+pub(super) struct Candidate {
+    pub access: Access,
     /// Rows the level produces per outer row.
-    rows: f64,
+    pub rows: f64,
     /// Work per outer row.
-    cost: f64,
+    pub cost: f64,
     /// Work done once, whatever the outer rows (an automatic index's build).
-    setup: f64,
+    pub setup: f64,
 }
 
 impl Candidate {
@@ -42,111 +39,6 @@ impl Candidate {
     fn per_row(access: Access, rows: f64, cost: f64) -> Candidate {
         Candidate { access, rows, cost, setup: 0.0 }
     }
-
-    /// Its whole cost under `outer_rows` rows of the loops outside it.
-    fn total(&self, outer_rows: f64) -> f64 {
-        self.setup + outer_rows * self.cost
-    }
-}
-
-/// Chooses the join order and access paths. `used` lists the columns the statement reads of
-/// each source (for covering indexes).
-pub(crate) fn choose(
-    core: &Core,
-    terms: &[Term<'_>],
-    used: &BTreeSet<(u32, Option<u32>)>,
-    order_by: Option<&[OrderTerm]>,
-) -> Result<Vec<LoopPlan>> {
-    let n = core.sources.len();
-    if n > MAX_SOURCES {
-        return Err(err(format!("at most {MAX_SOURCES} tables in a join")));
-    }
-    // Sources that must follow others: a LEFT or CROSS join keeps every source to its left
-    // before it.
-    let must_follow: Vec<u64> = (0..n)
-        .map(|i| match core.sources[i].join {
-            JoinType::Left | JoinType::Cross => (1u64 << i) - 1,
-            JoinType::Inner => 0,
-        })
-        .collect();
-    let beam = match n {
-        0 | 1 => 1,
-        2 => 5,
-        _ => 10,
-    };
-    // Partial orders: (placed mask, order, cost, rows).
-    let mut paths: Vec<(u64, Vec<LoopPlan>, f64, f64)> = vec![(0, Vec::new(), 0.0, 1.0)];
-    for _ in 0..n {
-        let mut next: Vec<(u64, Vec<LoopPlan>, f64, f64)> = Vec::new();
-        for (mask, order, cost, rows) in &paths {
-            #[allow(clippy::needless_range_loop)] // `i` is also the source's bit in `mask`.
-            for i in 0..n {
-                if mask & (1 << i) != 0 || must_follow[i] & !mask != 0 {
-                    continue;
-                }
-                let cand = best_access(core, terms, i, *mask, *rows, used);
-                let new_cost = cost + cand.total(*rows);
-                let new_rows = (rows * cand.rows).max(1.0);
-                let new_mask = mask | (1 << i);
-                let mut new_order = order.clone();
-                new_order.push(LoopPlan { source: i, access: cand.access, reverse: false });
-                // Keep the cheaper of two paths over the same set of sources.
-                if let Some(p) = next.iter_mut().find(|p| p.0 == new_mask) {
-                    if new_cost < p.2 {
-                        *p = (new_mask, new_order, new_cost, new_rows);
-                    }
-                    continue;
-                }
-                next.push((new_mask, new_order, new_cost, new_rows));
-            }
-        }
-        next.sort_by(|a, b| a.2.total_cmp(&b.2));
-        next.truncate(beam);
-        paths = next;
-    }
-    let Some((_, plan, cost, rows)) = paths.into_iter().next() else { return Ok(Vec::new()) };
-    match order_by {
-        Some(ob) if n == 1 => Ok(order_by_index(core, terms, plan, cost, rows, ob, used)),
-        _ => Ok(plan),
-    }
-}
-
-/// For one source with an ORDER BY: the cheapest plan counting the sort it needs
-/// (wherePathSolver adds whereSortingCost to paths that do not deliver the order). A scan
-/// of an index in ORDER BY order needs no sort; the best plan found without regard to order
-/// keeps its place unless the index scan is cheaper than it plus its sort.
-fn order_by_index(
-    core: &Core,
-    terms: &[Term<'_>],
-    plan: Vec<LoopPlan>,
-    cost: f64,
-    rows: f64,
-    order_by: &[OrderTerm],
-    used: &BTreeSet<(u32, Option<u32>)>,
-) -> Vec<LoopPlan> {
-    if super::code::order_satisfied(core, terms, &mut plan.clone(), order_by) {
-        return plan;
-    }
-    let Some(table) = core.sources[0].table() else { return plan };
-    if core.sources[0].indexed_by.is_some() {
-        return plan;
-    }
-    // whereSortingCost: K * N * log(N) with K = 2 for a few result columns.
-    let sort_cost = 2.0 * rows * rows.max(2.0).log2();
-    let mut best = (cost + sort_cost, plan);
-    for (ix, index) in table.indexes.iter().enumerate() {
-        let covering = covers(index, core.sources[0].cursor, used);
-        let access = Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering };
-        let mut candidate = vec![LoopPlan { source: 0, access, reverse: false }];
-        if !super::code::order_satisfied(core, terms, &mut candidate, order_by) {
-            continue;
-        }
-        let scan_cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
-        if scan_cost < best.0 {
-            best = (scan_cost, candidate);
-        }
-    }
-    best.1
 }
 
 /// Whether a constraint can serve source `i` once the sources in `avail` are placed.
@@ -154,37 +46,47 @@ fn usable(k: &Constraint, i: usize, avail: u64) -> bool {
     k.source == i && k.rhs_prereq & !avail == 0
 }
 
-/// The best access path for source `i` with the sources in `avail` placed before it, which
-/// produce `outer_rows` rows (the cheapest by [`Candidate::total`]).
-fn best_access(
+/// Every access path worth costing for source `i` with the sources in `avail` placed before
+/// it, which produce `outer_rows` rows (SQLite's WhereLoops of whereLoopAddBtree, each with
+/// its estimates), in this order: a scan of the table (of the INDEXED BY index instead), an
+/// automatic index, the rowid by `=`, by IN and by range, then per index its full scan when
+/// it covers the statement's columns in narrower rows (not under `one_pass`: the statement
+/// changes the source's rows, SQLite's WHERE_ONEPASS_DESIRED) or, with an `order_by`, when
+/// it might deliver one of its terms (indexMightHelpWithOrderBy: only that order can make
+/// it the cheapest), and its search by the longest equality prefix and range it allows.
+/// Never empty.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn candidates(
     core: &Core,
     terms: &[Term<'_>],
     i: usize,
     avail: u64,
     outer_rows: f64,
     used: &BTreeSet<(u32, Option<u32>)>,
-) -> Candidate {
+    order_by: Option<&[OrderTerm]>,
+    one_pass: bool,
+) -> Vec<Candidate> {
     let src = &core.sources[i];
-    // Terms this level can test (not consumed by the access path): they reduce its output.
-    let testable = |consumed: &[usize]| {
-        terms
-            .iter()
-            .enumerate()
-            .filter(|(t, term)| {
-                !consumed.contains(t)
-                    && term.prereq & (1 << i) != 0
-                    && term.prereq & !(avail | (1 << i)) == 0
-                    && term.on_level.is_none_or(|l| l == i)
-            })
-            .map(|(_, term)| term)
-            .collect::<Vec<_>>()
-    };
-    let adjust = |rows: f64, consumed: &[usize]| {
+    // The rows a candidate yields: `rows`, less for each term it does not use that reads
+    // only this source and the sources the constraints it uses read (whereLoopOutputAdjust:
+    // a loop is costed once, whatever comes before it, so a term on a source it does not
+    // depend on reduces nothing). Each such term keeps 93.75% of the rows; an equality
+    // among them at most a quarter of all.
+    let adjust = |rows: f64, uses: &[ConsRef]| {
+        let prereq = uses.iter().fold(0u64, |m, r| m | terms[r.term].constraints[r.k].rhs_prereq);
+        let allowed = prereq | (1 << i);
         let mut out = rows;
         let mut reduce: f64 = 1.0;
-        for t in testable(consumed) {
+        for (t, term) in terms.iter().enumerate() {
+            let applies = !uses.iter().any(|r| r.term == t)
+                && term.prereq & (1 << i) != 0
+                && term.prereq & !allowed == 0
+                && term.on_level.is_none_or(|l| l == i);
+            if !applies {
+                continue;
+            }
             out *= 0.93;
-            if t.constraints.iter().any(|k| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
+            if term.constraints.iter().any(|k| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
                 reduce = reduce.max(4.0);
             }
         }
@@ -209,15 +111,11 @@ fn best_access(
         SourceKind::Subquery(_) => None,
     };
     let log_n = DEFAULT_ROWS.log2();
-    let mut best = Candidate::per_row(Access::Scan, adjust(DEFAULT_ROWS, &[]), DEFAULT_ROWS * 3.0);
-    let consider = |cand: Candidate, best: &mut Candidate| {
-        if cand.total(outer_rows) < best.total(outer_rows) {
-            *best = cand;
-        }
-    };
-    let Some(table) = table else { return best };
+    let scan_rows = adjust(DEFAULT_ROWS, &[]);
+    let mut out = vec![Candidate::per_row(Access::Scan, scan_rows, DEFAULT_ROWS * 3.0)];
+    let Some(table) = table else { return out };
     if let Some(auto) = auto_index(table, src, &cons, outer_rows, used) {
-        consider(auto, &mut best);
+        out.push(auto);
     }
     // INDEXED BY: only that index, searched or scanned whole; NOT INDEXED: no index
     // (whereLoopAddBtree's pIBIndex and notIndexed rules).
@@ -231,12 +129,12 @@ fn best_access(
         })
         .collect();
     if let Some(IndexedBy::Index(_)) = &src.indexed_by {
-        let Some(ix) = allowed.iter().position(|a| *a) else { return best };
+        let Some(ix) = allowed.iter().position(|a| *a) else { return out };
         let covering = covers(&table.indexes[ix], src.cursor, used);
         let cost = DEFAULT_ROWS * if covering { 1.0 } else { 4.0 };
-        best = Candidate::per_row(
+        out[0] = Candidate::per_row(
             Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering },
-            best.rows,
+            scan_rows,
             cost,
         );
     }
@@ -247,25 +145,19 @@ fn best_access(
         cons.iter().filter(|(_, k)| k.column.is_none()).collect()
     };
     if let Some((t, _)) = rowid_cons.iter().find(|(_, k)| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
-        consider(Candidate::per_row(Access::RowidEq { term: *t }, 1.0, log_n), &mut best);
+        out.push(Candidate::per_row(Access::RowidEq { term: *t }, 1.0, log_n));
     }
     if let Some((t, k)) = rowid_cons.iter().find(|(_, k)| k.op == ConstraintOp::In) {
         let n_items = in_items(terms, t.term, k).max(1.0);
-        consider(
-            Candidate::per_row(Access::RowidIn { term: *t }, adjust(n_items, &[t.term]), n_items * log_n),
-            &mut best,
-        );
+        out.push(Candidate::per_row(Access::RowidIn { term: *t }, adjust(n_items, &[*t]), n_items * log_n));
     }
     let lower = rowid_cons.iter().find(|(_, k)| k.op.is_lower()).map(|(t, _)| *t);
     let upper = rowid_cons.iter().find(|(_, k)| k.op.is_upper()).map(|(t, _)| *t);
     if lower.is_some() || upper.is_some() {
         let bounds = usize::from(lower.is_some()) + usize::from(upper.is_some());
         let rows = DEFAULT_ROWS / 4f64.powi(bounds as i32);
-        let consumed: Vec<usize> = lower.iter().chain(upper.iter()).map(|r| r.term).collect();
-        consider(
-            Candidate::per_row(Access::RowidRange { lower, upper }, adjust(rows, &consumed), log_n + rows * 3.0),
-            &mut best,
-        );
+        let uses: Vec<ConsRef> = lower.iter().chain(upper.iter()).copied().collect();
+        out.push(Candidate::per_row(Access::RowidRange { lower, upper }, adjust(rows, &uses), log_n + rows * 3.0));
     }
     // Indexes, in the table's index order.
     let table_row = table_width_logest(table);
@@ -279,6 +171,7 @@ fn best_access(
         let mut eq: Vec<ConsRef> = Vec::new();
         let mut rows = DEFAULT_ROWS;
         let mut has_in = false;
+        let mut null_factor = 1.0;
         let mut exact_unique = index.def.unique;
         let mut next_col = None;
         for (p, col) in index.def.key_columns().iter().enumerate() {
@@ -297,7 +190,12 @@ fn best_access(
                         has_in = true;
                         rows = rows.min(EQ_ROWS[p.min(4)]) * in_items(terms, t.term, k).max(1.0);
                     } else {
-                        rows = EQ_ROWS[p.min(4)];
+                        // TUNING (whereLoopAddBtreeIndex): without a likelihood(), "x IS NULL"
+                        // matches twice as many rows as "x = ?".
+                        if k.op == ConstraintOp::IsNull {
+                            null_factor *= 2.0;
+                        }
+                        rows = EQ_ROWS[p.min(4)] * null_factor;
                     }
                     if matches!(k.op, ConstraintOp::IsNull | ConstraintOp::In) {
                         exact_unique = false;
@@ -329,28 +227,37 @@ fn best_access(
             upper = range(false);
         }
         let bounds = usize::from(lower.is_some()) + usize::from(upper.is_some());
+        // The full scan of the index: worth it when it covers in narrower rows, or when it
+        // might deliver the ORDER BY (with INDEXED BY, the scan is the first candidate).
+        let helps_order = order_by.is_some_and(|ob| super::order::index_might_help(core, i, ix, ob))
+            && !matches!(src.indexed_by, Some(IndexedBy::Index(_)));
+        if covering && ((index_row < table_row && !one_pass) || helps_order) {
+            // SQLite's rRun of rSize + 1 + 15*szIdxRow/szTabRow against rSize + 16.
+            let cost = DEFAULT_ROWS * (1.0 + f64::from(15 * index_row / table_row.max(1))) / 16.0 * 3.0;
+            out.push(Candidate::per_row(Access::CoveringScan { index: ix }, scan_rows, cost));
+        } else if helps_order {
+            // A table lookup per entry on top (nLookup's N*3).
+            let access = Access::Index { index: ix, eq: Vec::new(), lower: None, upper: None, covering: false };
+            out.push(Candidate::per_row(access, scan_rows, DEFAULT_ROWS * 4.0));
+        }
         if eq.is_empty() && bounds == 0 {
-            if covering && index_row < table_row {
-                // A covering index is a narrower scan of the same rows (SQLite's rRun of
-                // rSize + 1 + 15*szIdxRow/szTabRow against rSize + 16).
-                let cost = DEFAULT_ROWS * (1.0 + f64::from(15 * index_row / table_row.max(1))) / 16.0 * 3.0;
-                consider(Candidate::per_row(Access::CoveringScan { index: ix }, best.rows, cost), &mut best);
-            }
             continue;
         }
         rows /= 4f64.powi(bounds as i32);
-        let consumed: Vec<usize> = eq.iter().chain(lower.iter()).chain(upper.iter()).map(|r| r.term).collect();
-        // SQLite charges an index search by the width of its entries too (rCostIdx's
-        // 15*szIdxRow/szTabRow): between two indexes that serve the same terms the narrower
-        // wins, which decides a one-pass UPDATE's scan order. Here it only breaks ties.
-        let width = f64::from(15 * index_row / table_row.max(1));
-        let cost = log_n + rows * (1.0 + lookup) + rows * width * 1e-6;
-        consider(
-            Candidate::per_row(Access::Index { index: ix, eq, lower, upper, covering }, adjust(rows, &consumed), cost),
-            &mut best,
-        );
+        let uses: Vec<ConsRef> = eq.iter().chain(lower.iter()).chain(upper.iter()).copied().collect();
+        // SQLite charges each entry a search steps over by the width of the index's entries
+        // against the table's rows (rCostIdx = nOut + 1 + 15*szIdxRow/szTabRow in LogEst: a
+        // factor from 1.07 for a narrow index to 3 for one as wide as the table), then 3 per
+        // table lookup: between two indexes that serve the same terms the narrower wins
+        // (which decides a one-pass UPDATE's scan order), and a wide index search loses to
+        // a scan sooner.
+        let width = 15 * i32::from(index_row) / i32::from(table_row.max(1));
+        let step = 2f64.powf(f64::from(1 + width) / 10.0);
+        let cost = log_n + rows * (step + lookup);
+        let access = Access::Index { index: ix, eq, lower, upper, covering };
+        out.push(Candidate::per_row(access, adjust(rows, &uses), cost));
     }
-    best
+    out
 }
 
 /// The automatic index candidate for `table` (source `src`), given the usable constraints

@@ -18,8 +18,9 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use super::choose::choose;
 use super::explain::{bloom_line, loop_line};
+use super::order::at_most_one_row;
+use super::solver::{Order, choose};
 use super::terms::{ConstraintOp, Term, split_terms};
 use super::{Access, ConsRef, LoopPlan};
 use crate::btree::KeyInfo;
@@ -35,6 +36,30 @@ use crate::sql::ast::SortOrder;
 use crate::vdbe::Label;
 use crate::vdbe::op::{Addr, CmpOutput, NullMode, Op, Reg, SeekKind, TreeSpec};
 
+/// How a WHERE clause's loops serve a statement that changes the rows of its only source
+/// (SQLite's WHERE_ONEPASS_DESIRED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnePass<'a> {
+    /// A query.
+    No,
+    /// An UPDATE or DELETE: the plan makes no full scan of a covering index unless it must
+    /// (whereLoopAddBtree under WHERE_ONEPASS_DESIRED).
+    Desired,
+    /// An UPDATE or DELETE changing each row as the loops meet it (eOnePass): the table's
+    /// cursor is already open for writing and the loops read the table through it, never
+    /// through an index alone; a loop through an index reads it through the statement's
+    /// write cursor on that index, `index_cursors[i]` for the table's index i (SQLite's
+    /// aiCurOnePass).
+    Open { index_cursors: &'a [u32] },
+}
+
+impl OnePass<'_> {
+    /// The statement changes the source's rows.
+    fn desired(self) -> bool {
+        self != OnePass::No
+    }
+}
+
 /// The loops of a core, open: what the body needs and what `where_end` closes.
 pub(crate) struct WhereInfo {
     /// The next row of the innermost loop.
@@ -43,11 +68,14 @@ pub(crate) struct WhereInfo {
     pub brk: Label,
     /// A placeholder instruction before the loops (where a sorter can be opened late).
     pub top: Addr,
-    /// The loops deliver rows in the ORDER BY's order.
+    /// The loops deliver rows in the order asked for (ORDER BY terms in order, or GROUP BY
+    /// groups together).
     pub ordered: bool,
-    /// The index (of its table) whose constraints drive the outermost loop, if one does (a
-    /// full scan of a covering index does not count: SQLite makes none for UPDATE).
-    pub first_index: Option<usize>,
+    /// A GROUP BY delivered whole comes in its terms' order and directions too.
+    pub sorted: bool,
+    /// How many leading terms of the order asked for the loops deliver (all when `ordered`;
+    /// fewer: the rest is sorted in blocks of equal leading terms).
+    pub ob_sat: usize,
     /// The loops visit at most one row (SQLite's WHERE_ONEROW on the only loop).
     pub one_row: bool,
     levels: Vec<LevelEnd>,
@@ -71,30 +99,71 @@ impl Compiler<'_> {
     /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
     /// deliver.
     pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
-        self.where_begin_with(core, order_by, &[])
+        self.where_begin_with(core, order_by.map(|terms| Order { terms, group: false }), &[])
     }
 
-    /// [`Compiler::where_begin`], the loops also reading the columns of `reads` (expressions
-    /// outside the core computed in the loops, such as the aggregates of an ORDER BY).
-    pub fn where_begin_with(
+    /// [`Compiler::where_begin`] for the order `order` (ORDER BY or GROUP BY terms), the loops
+    /// also reading the columns of `reads` (expressions outside the core computed in the
+    /// loops, such as the aggregates of an ORDER BY).
+    pub fn where_begin_with(&mut self, core: &Core, order: Option<Order<'_>>, reads: &[&Ir]) -> Result<WhereInfo> {
+        self.where_begin_opts(core, order, reads, OnePass::No)
+    }
+
+    /// The plan [`Compiler::where_begin_opts`] would code for `core` under `one_pass`,
+    /// without coding it: the loops, and whether they visit at most one row.
+    pub fn where_plan(&self, core: &Core, one_pass: OnePass<'_>) -> Result<(Vec<LoopPlan>, bool)> {
+        let terms = split_terms(self, core);
+        let mut used = BTreeSet::new();
+        self.core_columns(core, None, &mut used);
+        let plan = choose(core, &terms, &used, None, one_pass.desired())?.loops;
+        let one_row = match plan.as_slice() {
+            [lp] => at_most_one_row(core, lp, &terms),
+            _ => false,
+        };
+        Ok((plan, one_row))
+    }
+
+    /// [`Compiler::where_begin_with`] for a statement that changes the rows of its only
+    /// source as `one_pass` says.
+    pub fn where_begin_opts(
         &mut self,
         core: &Core,
-        order_by: Option<&[OrderTerm]>,
+        order: Option<Order<'_>>,
         reads: &[&Ir],
+        one_pass: OnePass<'_>,
     ) -> Result<WhereInfo> {
         let top = self.b.emit(crate::vdbe::op::Op::Noop);
         let brk = self.b.label();
         let terms = split_terms(self, core);
         let mut used = BTreeSet::new();
-        self.core_columns(core, order_by, &mut used);
+        self.core_columns(core, order.map(|o| o.terms), &mut used);
         for ir in reads {
             self.expr_columns(ir, &mut used);
         }
-        let mut plan = choose(core, &terms, &used, order_by)?;
-        let ordered = match order_by {
-            Some(ob) => order_satisfied(core, &terms, &mut plan, ob),
-            None => false,
+        let chosen = choose(core, &terms, &used, order, one_pass.desired())?;
+        let mut plan = chosen.loops;
+        let ordered = order.is_some_and(|o| chosen.ordered == o.terms.len());
+        let sorted = ordered && chosen.sorted;
+        let ob_sat = chosen.ordered;
+        let write_indexes = match one_pass {
+            OnePass::Open { index_cursors } => Some(index_cursors),
+            _ => None,
         };
+        if write_indexes.is_some() {
+            // The statement reads and changes the row through the table's cursor: an index
+            // that covers the WHERE clause still leads to the row (SQLite clears
+            // WHERE_IDX_ONLY for a one-pass plan).
+            for lp in &mut plan {
+                match &mut lp.access {
+                    Access::Index { covering, .. } => *covering = false,
+                    Access::CoveringScan { index } => {
+                        let index = *index;
+                        lp.access = Access::Index { index, eq: Vec::new(), lower: None, upper: None, covering: false };
+                    }
+                    _ => {}
+                }
+            }
+        }
         let mut coded = vec![false; terms.len()];
         // Constant terms decide before any loop whether there is a row at all.
         for (t, term) in terms.iter().enumerate() {
@@ -120,18 +189,24 @@ impl Compiler<'_> {
                     // An index cursor opens here too, before every loop, as in
                     // sqlite3WhereBegin: opened inside an outer loop it would start from its
                     // root page again for every outer row.
-                    match lp.access {
-                        Access::CoveringScan { index } => {
+                    match (lp.access.clone(), write_indexes) {
+                        (Access::CoveringScan { index } | Access::Index { index, .. }, Some(write)) => {
+                            let c = write.get(index).ok_or_else(|| Error::internal("no write cursor for an index"))?;
+                            index_cursors[lp.source] = Some(*c);
+                        }
+                        (Access::CoveringScan { index }, None) => {
                             index_cursors[lp.source] = Some(self.open_index(core, lp.source, index, true)?);
                         }
-                        Access::Index { index, covering, .. } => {
+                        (Access::Index { index, covering, .. }, None) => {
                             index_cursors[lp.source] = Some(self.open_index(core, lp.source, index, covering)?);
                         }
                         _ => {}
                     }
                     let index_only =
                         matches!(lp.access, Access::CoveringScan { .. } | Access::Index { covering: true, .. });
-                    if !index_only {
+                    // Under a one-pass plan the table's cursor is the statement's write
+                    // cursor, already open.
+                    if !index_only && write_indexes.is_none() {
                         self.open_read(src.cursor, t.root, TreeSpec::Table);
                         // sqlite3WhereBegin: from the third loop on, outside LEFT JOINs, an
                         // empty table ends the whole join before any loop runs.
@@ -228,15 +303,11 @@ impl Compiler<'_> {
                 cont
             }
         };
-        let first_index = plan.first().and_then(|lp| match lp.access {
-            Access::Index { index, .. } => Some(index),
-            _ => None,
-        });
         let one_row = match plan.as_slice() {
             [lp] => at_most_one_row(core, lp, &terms),
             _ => false,
         };
-        Ok(WhereInfo { cont, brk, top, ordered, first_index, one_row, levels, corrupt })
+        Ok(WhereInfo { cont, brk, top, ordered, sorted, ob_sat, one_row, levels, corrupt })
     }
 
     /// Closes the loops.
@@ -267,7 +338,7 @@ impl Compiler<'_> {
             self.b.emit(Op::Halt(crate::vdbe::op::HaltKind::Error {
                 code: crate::error::ErrorCode::Corrupt,
                 constraint: None,
-                message: "database disk image is malformed: index entry without a table row".to_string(),
+                message: crate::vdbe::cursor::MISSING_TABLE_ROW.to_string(),
                 action: crate::vdbe::op::OnError::Abort,
             }));
         }
@@ -381,7 +452,14 @@ impl Compiler<'_> {
                         let (ir, node) = rhs(t);
                         let r = self.expr_reg(ir, node)?;
                         let kind = seek_kind(k.op);
-                        self.b.emit(Op::Seek { kind, cursor: cur, key: r, count: 1, not_found: brk.addr() });
+                        self.b.emit(Op::Seek {
+                            kind,
+                            cursor: cur,
+                            key: r,
+                            count: 1,
+                            not_found: brk.addr(),
+                            eq_only: false,
+                        });
                         consumed.extend(k.whole.then_some(t.term));
                     }
                     None => {
@@ -438,20 +516,20 @@ impl Compiler<'_> {
         }
     }
 
-    /// Opens an index of a source's table; for a covering index, routes the table's columns
-    /// to it. Returns the index cursor.
+    /// Opens an index of a source's table and routes the table's columns the index holds to
+    /// it (and the rowid): all of them for a covering index; for another, the loop leaves
+    /// the table's cursor to a deferred seek, made when a column the index lacks is read.
+    /// Returns the index cursor.
     fn open_index(&mut self, core: &Core, source: usize, index: usize, covering: bool) -> Result<u32> {
         let src = &core.sources[source];
         let table = src.table().ok_or_else(|| Error::internal("index on a subquery"))?.clone();
         let idx = &table.indexes[index];
         let ic = self.b.cursor();
         self.open_read(ic, idx.root, TreeSpec::Index(idx.key_info.clone()));
-        if covering {
-            let fields = (0..table.def.columns.len())
-                .map(|j| idx.def.columns.iter().position(|c| c.target == IndexTarget::Column(j)).map(|p| p as u32))
-                .collect();
-            self.covering.insert(src.cursor, Covering { index_cursor: ic, fields });
-        }
+        let fields = (0..table.def.columns.len())
+            .map(|j| idx.def.columns.iter().position(|c| c.target == IndexTarget::Column(j)).map(|p| p as u32))
+            .collect();
+        self.covering.insert(src.cursor, Covering { index_cursor: ic, fields, partial: !covering });
         Ok(ic)
     }
 
@@ -554,13 +632,26 @@ impl Compiler<'_> {
                 }
                 ConstraintOp::In => {
                     let eph = in_sets.next().ok_or_else(|| Error::internal("IN set missing"))?;
-                    // A loop over the IN values; its step is placed after the index loop's.
+                    // A loop over the IN values in the order of the index column, in the
+                    // loop's direction (the values may deliver an ORDER BY term; SQLite's
+                    // codeEqualityTerm flips bRev on a DESC column); its step is placed after
+                    // the index loop's.
                     let next_in = self.b.label();
-                    self.b.emit(Op::Rewind { cursor: eph, if_empty: fail.addr() });
+                    let reverse = lp.reverse != (col.order == SortOrder::Desc);
+                    self.b.emit(if reverse {
+                        Op::Last { cursor: eph, if_empty: fail.addr() }
+                    } else {
+                        Op::Rewind { cursor: eph, if_empty: fail.addr() }
+                    });
                     let top = self.b.current_addr();
                     self.b.emit(Op::Column { cursor: eph, column: 0, dest });
                     self.b.emit(Op::IsNull { reg: dest, target: next_in.addr() });
-                    in_loops.insert(0, (next_in, Op::Next { cursor: eph, target: top }));
+                    let step = if reverse {
+                        Op::Prev { cursor: eph, target: top }
+                    } else {
+                        Op::Next { cursor: eph, target: top }
+                    };
+                    in_loops.insert(0, (next_in, step));
                     fail = next_in;
                 }
                 _ => self.eq_key_value(terms, t, col_aff, dest, fail)?,
@@ -606,7 +697,14 @@ impl Compiler<'_> {
                     (false, true) => SeekKind::Lt,
                     (false, false) => SeekKind::Le,
                 };
-                self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq + 1, not_found: fail.addr() });
+                self.b.emit(Op::Seek {
+                    kind,
+                    cursor: ic,
+                    key,
+                    count: n_eq + 1,
+                    not_found: fail.addr(),
+                    eq_only: false,
+                });
                 consumed.extend(k.whole.then_some(t.term));
             }
             None => {
@@ -615,10 +713,19 @@ impl Compiler<'_> {
                     // Start past the NULLs, which sort first.
                     self.b.emit(Op::Null { dest: key + n_eq, count: 1 });
                     let kind = if forward { SeekKind::Gt } else { SeekKind::Lt };
-                    self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq + 1, not_found: fail.addr() });
+                    self.b.emit(Op::Seek {
+                        kind,
+                        cursor: ic,
+                        key,
+                        count: n_eq + 1,
+                        not_found: fail.addr(),
+                        eq_only: false,
+                    });
                 } else if n_eq > 0 {
                     let kind = if forward { SeekKind::Ge } else { SeekKind::Le };
-                    self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq, not_found: fail.addr() });
+                    // Equality constraints alone: SQLite's OPFLAG_SEEKEQ hint.
+                    let eq_only = end.is_none();
+                    self.b.emit(Op::Seek { kind, cursor: ic, key, count: n_eq, not_found: fail.addr(), eq_only });
                 } else {
                     self.b.emit(if forward {
                         Op::Rewind { cursor: ic, if_empty: fail.addr() }
@@ -671,10 +778,18 @@ impl Compiler<'_> {
         }
         let mut null_cursors = vec![ic];
         if !covering {
-            let r = self.b.reg();
-            self.b.emit(Op::Rowid { cursor: ic, dest: r });
-            let c = *corrupt.get_or_insert_with(|| self.b.label());
-            self.b.emit(Op::SeekRowid { cursor: src.cursor, reg: r, not_found: c.addr() });
+            if self.covering.get(&src.cursor).is_some_and(|c| c.partial && c.index_cursor == ic) {
+                // Reads of the columns the index holds go to it (`open_index`): the row is
+                // sought only when another is read (codeDeferredSeek).
+                self.b.emit(Op::DeferredSeek { index_cursor: ic, table_cursor: src.cursor });
+            } else {
+                // A one-pass UPDATE or DELETE changes the row through the table's cursor,
+                // which must stand on it.
+                let r = self.b.reg();
+                self.b.emit(Op::Rowid { cursor: ic, dest: r });
+                let c = *corrupt.get_or_insert_with(|| self.b.label());
+                self.b.emit(Op::SeekRowid { cursor: src.cursor, reg: r, not_found: c.addr() });
+            }
             null_cursors.push(src.cursor);
         }
         let step = if forward { Op::Next { cursor: ic, target: top } } else { Op::Prev { cursor: ic, target: top } };
@@ -758,7 +873,7 @@ impl Compiler<'_> {
         let fields = (0..table.def.columns.len())
             .map(|j| entry.iter().position(|&e| e as usize == j).map(|p| p as u32))
             .collect();
-        self.covering.insert(cur, Covering { index_cursor: ac, fields });
+        self.covering.insert(cur, Covering { index_cursor: ac, fields, partial: false });
         let n_eq = eq.len() as u32;
         let key = self.b.regs(n_eq);
         let mut consumed = Vec::new();
@@ -766,7 +881,14 @@ impl Compiler<'_> {
             self.eq_key_value(terms, *r, table.def.columns[j as usize].affinity, key + p as u32, brk)?;
             consumed.extend(constraint(r).whole.then_some(r.term));
         }
-        self.b.emit(Op::Seek { kind: SeekKind::Ge, cursor: ac, key, count: n_eq, not_found: brk.addr() });
+        self.b.emit(Op::Seek {
+            kind: SeekKind::Ge,
+            cursor: ac,
+            key,
+            count: n_eq,
+            not_found: brk.addr(),
+            eq_only: false,
+        });
         let top = self.b.current_addr();
         self.b.emit(Op::IdxCompare { kind: SeekKind::Gt, cursor: ac, key, count: n_eq, target: brk.addr() });
         Ok((Some(Op::Next { cursor: ac, target: top }), Vec::new(), consumed, vec![ac]))
@@ -793,134 +915,5 @@ fn seek_kind(op: ConstraintOp) -> SeekKind {
         ConstraintOp::Ge => SeekKind::Ge,
         ConstraintOp::Lt => SeekKind::Lt,
         _ => SeekKind::Le,
-    }
-}
-
-/// Whether the loops of `plan` deliver rows in ORDER BY order, so that no sort is needed
-/// (a simplified `wherePathSatisfiesOrderBy`): every inner loop is a rowid lookup (one row),
-/// and the outer loop's order (table order, or an index's after its equality columns)
-/// matches the ORDER BY terms one by one in one direction. Once the terms matched make the
-/// rows distinct (the rowid; every column of a UNIQUE index of NOT NULL columns; a one-row
-/// loop), the remaining terms are satisfied too when each reads only the core's sources or
-/// is a constant: SQLite then never codes them. A one-row lookup on the only source
-/// satisfies any ORDER BY. Sets the outer loop's direction.
-pub(super) fn order_satisfied(core: &Core, terms: &[Term<'_>], plan: &mut [LoopPlan], order_by: &[OrderTerm]) -> bool {
-    let Some(first) = plan.first() else { return true };
-    let inner_single = plan[1..].iter().all(|lp| matches!(lp.access, Access::RowidEq { .. }));
-    if !inner_single {
-        return false;
-    }
-    let src = &core.sources[first.source];
-    let rest_follow = |from: usize| order_by[from..].iter().all(|t| term_follows_distinct(core, t));
-    // A one-row lookup on the only source satisfies any ORDER BY (whereShortCut).
-    let one_row_satisfies = || plan.len() == 1 || rest_follow(0);
-    // The keys the outer loop delivers in order: (column, descending in index order), and
-    // after how many of them the rows are distinct (the rowid is always such a key).
-    let (keys, distinct_after): (Vec<(Option<u32>, bool)>, Option<usize>) = match &first.access {
-        Access::Scan | Access::RowidRange { .. } | Access::RowidIn { .. } => (vec![(None, false)], Some(1)),
-        Access::RowidEq { .. } => return one_row_satisfies(),
-        Access::AutoIndex { .. } => return false,
-        Access::CoveringScan { index } | Access::Index { index, .. } => {
-            let Some(t) = src.table() else { return false };
-            let idx = &t.indexes[*index];
-            let eq: &[ConsRef] = match &first.access {
-                Access::Index { eq, .. } => eq,
-                _ => &[],
-            };
-            let key_columns = idx.def.key_columns();
-            if at_most_one_row(core, first, terms) {
-                return one_row_satisfies();
-            }
-            let mut keys = Vec::new();
-            for c in idx.def.columns.iter().skip(eq.len()) {
-                match c.target {
-                    IndexTarget::Column(j) => {
-                        let col = if t.def.rowid_alias == Some(j) { None } else { Some(j as u32) };
-                        keys.push((col, c.order == SortOrder::Desc));
-                    }
-                    IndexTarget::Rowid => keys.push((None, false)),
-                    IndexTarget::Expr(_) => break,
-                }
-            }
-            let rest = &key_columns[eq.len().min(key_columns.len())..];
-            let distinct = (idx.def.unique && !rest.is_empty() && rest.iter().all(|c| column_not_null(t, c)))
-                .then_some(rest.len());
-            (keys, distinct)
-        }
-    };
-    let mut direction: Option<bool> = None;
-    for (i, term) in order_by.iter().enumerate() {
-        let Some(&(col, key_desc)) = keys.get(i) else { return false };
-        let Kind::Ref(r) = term.expr.kind(term.expr.root) else { return false };
-        if r.source != src.cursor || r.column != col {
-            return false;
-        }
-        let reverse = term.desc != key_desc;
-        if *direction.get_or_insert(reverse) != reverse {
-            return false;
-        }
-        if col.is_none() || distinct_after == Some(i + 1) {
-            // No two rows share the keys matched so far (the rowid, or a UNIQUE index's
-            // NOT NULL columns).
-            return rest_follow(i + 1) && set_direction(plan, direction);
-        }
-    }
-    set_direction(plan, direction)
-}
-
-/// Runs the outer loop of `plan` in the direction the ORDER BY terms asked for; true.
-fn set_direction(plan: &mut [LoopPlan], direction: Option<bool>) -> bool {
-    plan[0].reverse = direction.unwrap_or(false);
-    true
-}
-
-/// Whether ORDER BY term `t` is satisfied once the loops deliver distinct rows in the order
-/// of the terms before it (wherePathSatisfiesOrderBy's "mark off any other ORDER BY terms"):
-/// it reads only the core's sources (at least one of them), or it is a constant. A term
-/// holding a subquery is taken as not satisfied (SQLite looks inside; sorting anyway gives
-/// the same rows in the same order).
-fn term_follows_distinct(core: &Core, t: &OrderTerm) -> bool {
-    let mut reads_source = false;
-    for n in &t.expr.nodes {
-        match &n.kind {
-            Kind::Ref(r) => {
-                if !core.sources.iter().any(|s| s.cursor == r.source) {
-                    return false;
-                }
-                reads_source = true;
-            }
-            Kind::Subquery { .. } | Kind::InSubquery { .. } | Kind::SelectAst { .. } | Kind::InSelectAst { .. } => {
-                return false;
-            }
-            _ => {}
-        }
-    }
-    reads_source || crate::eval::ir::ir_is_constant(&t.expr, t.expr.root)
-}
-
-/// The loop of `lp` finds at most one row, as SQLite's WHERE_ONEROW says (the plans of
-/// whereLoopAddBtreeIndex): the rowid by equality, or every column of a UNIQUE index by `=`
-/// when the index has one column or only NOT NULL ones (IS, IS NULL and IN can match several).
-fn at_most_one_row(core: &Core, lp: &LoopPlan, terms: &[Term<'_>]) -> bool {
-    match &lp.access {
-        Access::RowidEq { .. } => true,
-        Access::Index { index, eq, .. } => {
-            let SourceKind::Table(table) = &core.sources[lp.source].kind else { return false };
-            let def = &table.indexes[*index].def;
-            def.unique
-                && eq.len() == def.key_len
-                && eq.iter().all(|c| terms[c.term].constraints[c.k].op == ConstraintOp::Eq)
-                && (def.key_len == 1 || def.key_columns().iter().all(|c| column_not_null(table, c)))
-        }
-        _ => false,
-    }
-}
-
-/// Whether index column `c` of `table` can hold no NULL: a NOT NULL column, or the rowid.
-fn column_not_null(table: &crate::storage::Table, c: &crate::schema::IndexColumn) -> bool {
-    match c.target {
-        IndexTarget::Column(j) => table.def.columns[j].not_null || table.def.rowid_alias == Some(j),
-        IndexTarget::Rowid => true,
-        IndexTarget::Expr(_) => false,
     }
 }

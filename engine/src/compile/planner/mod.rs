@@ -5,11 +5,13 @@
 //!    AND-terms; each knows the sources it reads (its prerequisites) and, when it compares a
 //!    column of one source with an expression of others, is a candidate constraint for that
 //!    source's access path.
-//! 2. Choice (`choose`): sources are placed outermost first; at each step every source that
-//!    may go next is costed with the best access path the sources already placed allow —
-//!    rowid equality, a unique index fully matched, rowid IN, index equality prefix (with an
-//!    IN, with a range), rowid range, index range, covering index scan, scan, automatic
-//!    index (its one-time build cost counted once per path) — and the cheapest goes next. LEFT and CROSS joins keep their sources after those to their left.
+//! 2. Choice (`choose`, `solver`, `order`): sources are placed outermost first; at each step
+//!    every source that may go next is costed with the access paths the sources already
+//!    placed allow — rowid equality, a unique index fully matched, rowid IN, index equality
+//!    prefix (with an IN, with a range), rowid range, index range, covering index scan,
+//!    scan, automatic index (its one-time build cost counted once per path) — and the
+//!    cheapest paths are kept; with an ORDER BY, a path is also charged the sort its order
+//!    leaves. LEFT and CROSS joins keep their sources after those to their left.
 //! 3. Code (`code`): each level opens its loop; every term is tested at the first level where
 //!    its prerequisites are met (a LEFT JOIN's ON terms at that join's level only); a term the
 //!    access path already enforces is not tested again.
@@ -18,9 +20,14 @@
 mod choose;
 mod code;
 mod explain;
+mod logest;
+mod order;
+mod solver;
 mod terms;
 
 pub(crate) use choose::{index_width_logest, table_width_logest};
+pub(crate) use code::{OnePass, WhereInfo};
+pub(crate) use solver::Order;
 
 /// The most sources one core may join (SQLite's 64-table limit: a bitmask each).
 pub(crate) const MAX_SOURCES: usize = 64;

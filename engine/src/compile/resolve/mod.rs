@@ -17,6 +17,7 @@
 mod from;
 mod height;
 mod names;
+mod notnull;
 
 use std::cell::Cell;
 
@@ -48,6 +49,9 @@ pub(crate) struct Resolver<'c> {
     /// The heights of the expressions being resolved, one inside another (SQLite's
     /// `Parse.nHeight` during name resolution).
     height: u32,
+    /// Every expression context enclosing the one being resolved is a SELECT's WHERE (the
+    /// NC_Where chain of NOT NULL strength reduction, `notnull`); true outside any.
+    where_chain: bool,
 }
 
 /// A result-column alias usable by name in WHERE, GROUP BY, HAVING and ORDER BY.
@@ -92,7 +96,15 @@ fn err(message: impl Into<String>) -> Error {
 
 impl<'c> Resolver<'c> {
     pub fn new(catalog: &'c Catalog) -> Resolver<'c> {
-        Resolver { catalog, next_cursor: 0, subqueries: Subqueries::default(), views: Vec::new(), depth: 0, height: 0 }
+        Resolver {
+            catalog,
+            next_cursor: 0,
+            subqueries: Subqueries::default(),
+            views: Vec::new(),
+            depth: 0,
+            height: 0,
+            where_chain: true,
+        }
     }
 
     /// A new cursor number.
@@ -224,7 +236,11 @@ impl<'c> Resolver<'c> {
         if !sel.windows.is_empty() {
             return Err(err("window functions are not supported yet"));
         }
+        // FROM subqueries see the contexts enclosing this SELECT; its other expressions are
+        // contexts of their own, WHERE (and the ON clauses, part of it) among them.
+        let outer_where = self.where_chain;
         let (sources, join_terms) = self.from(sel.from.as_ref(), outer)?;
+        self.where_chain = false;
         let scope = Scope::new(&sources, &[], outer);
         // Result columns, `*` expanded.
         let items = self.result_items(&sel.columns, &sources)?;
@@ -260,6 +276,7 @@ impl<'c> Resolver<'c> {
                 Some(self.expr(h, &scope, ExprCtx { allow_agg: true, aliases: true })?.0)
             }
         };
+        self.where_chain = outer_where;
         let mut where_clause = match &sel.where_clause {
             None => None,
             Some(w) => Some(self.expr(w, &scope, ExprCtx { allow_agg: false, aliases: true })?.0),
@@ -269,13 +286,20 @@ impl<'c> Resolver<'c> {
             let on = match &t.on {
                 None => None,
                 Some(e) => {
-                    let (ir, _) = self.expr(e, &scope, ExprCtx { allow_agg: false, aliases: true })?;
+                    let (mut ir, _) = self.expr(e, &scope, ExprCtx { allow_agg: false, aliases: true })?;
                     self.check_on_clause(&ir, &sources, t.index)?;
+                    if outer_where {
+                        notnull::reduce_is_null(&mut ir, &sources);
+                    }
                     Some(ir)
                 }
             };
             resolved_joins.push((t.index, t.using, on));
         }
+        if outer_where && let Some(w) = where_clause.as_mut() {
+            notnull::reduce_is_null(w, &sources);
+        }
+        self.where_chain = false;
         let correlated = scope.correlated.get();
         let mut sources = sources;
         for (index, using, on) in resolved_joins {
@@ -319,6 +343,7 @@ impl<'c> Resolver<'c> {
         if sel.group_by.iter().zip(&group_by).any(flagged) {
             return Err(err("aggregate functions are not allowed in the GROUP BY clause"));
         }
+        self.where_chain = outer_where;
         let correlated = scope.correlated.get();
         simplify_left_joins(&mut sources, &mut where_clause);
         let mut having = having;
@@ -532,6 +557,16 @@ impl<'c> Resolver<'c> {
             Ok((ir, agg))
         })();
         self.height -= h;
+        r
+    }
+
+    /// [`Resolver::expr`] for an expression of an INSERT, UPDATE or DELETE, or of a table's
+    /// definition (a SET value, a WHERE, a DEFAULT, a CHECK): a name context without
+    /// NC_Where, so neither it nor a subquery in it takes NOT NULL strength reduction.
+    pub fn statement_expr(&mut self, e: &Expr, scope: &Scope<'_>, ctx: ExprCtx) -> Result<(Ir, bool)> {
+        let saved = std::mem::replace(&mut self.where_chain, false);
+        let r = self.expr(e, scope, ctx);
+        self.where_chain = saved;
         r
     }
 

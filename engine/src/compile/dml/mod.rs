@@ -5,8 +5,9 @@
 //! constraint checks (`sqlite3GenerateConstraintChecks`: NOT NULL, CHECK after the column
 //! affinities, the rowid's uniqueness, each UNIQUE index in the table's index order, each
 //! conflict resolved as its ON CONFLICT clause or the statement's OR clause says), then the
-//! index entries in index order and the row (`sqlite3CompleteInsertion`). UPDATE and DELETE
-//! first collect the rowids of the rows the WHERE clause selects (sorted), then change them.
+//! index entries in index order and the row (`sqlite3CompleteInsertion`). UPDATE (`update`)
+//! and DELETE (`delete`) change each row as their WHERE loop meets it where SQLite does
+//! (its one-pass plans), else first collect the rowids the WHERE clause selects (sorted).
 //!
 //! Statement journals: a statement is marked as writing several entries
 //! (`ProgramInfo::multi_write`, SQLite's sqlite3MultiWrite) when its rows come from a query
@@ -14,9 +15,13 @@
 //! deletes before a later check may abort. Only such a statement, when it may also abort,
 //! runs under a statement journal; any other fails, if at all, before its first write.
 
+mod delete;
+mod update;
+
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use super::planner::OnePass;
 use super::query::{Core, Source};
 use super::resolve::{ExprCtx, Resolver, Scope, is_rowid_name};
 use super::select::Dest;
@@ -25,7 +30,7 @@ use crate::btree::KeyInfo;
 use crate::error::{ConstraintKind, ErrorCode, Result};
 use crate::eval::ir::Ir;
 use crate::schema::{Affinity, IndexOrigin, IndexTarget};
-use crate::sql::ast::{ConflictResolution, Delete, Expr, Insert, InsertSource, SelectCore, Stmt, Update};
+use crate::sql::ast::{ConflictResolution, Expr, Insert, InsertSource, SelectCore, Stmt};
 use crate::storage::{Index, Table};
 use crate::vdbe::Label;
 use crate::vdbe::op::{HaltKind, InsertOpts, OnError, Op, Reg, TreeSpec};
@@ -157,7 +162,7 @@ impl Compiler<'_> {
                 let scope = Scope::new(&[], &[], None);
                 let mut irs = Vec::with_capacity(rows[0].len());
                 for e in &rows[0] {
-                    irs.push(r.expr(e, &scope, ExprCtx::PLAIN)?.0);
+                    irs.push(r.statement_expr(e, &scope, ExprCtx::PLAIN)?.0);
                 }
                 (Some(irs), None)
             }
@@ -299,7 +304,7 @@ impl Compiler<'_> {
             row,
             None,
             path,
-            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: true },
+            InsertOpts { count_change: true, set_last_rowid: true, use_seek_result: true, save_position: false },
         )
     }
 
@@ -331,7 +336,7 @@ impl Compiler<'_> {
             Some(d) => {
                 let mut r = Resolver::new(self.catalog);
                 let scope = Scope::new(&[], &[], None);
-                let (ir, _) = r.expr(&d.expr, &scope, ExprCtx::PLAIN)?;
+                let (ir, _) = r.statement_expr(&d.expr, &scope, ExprCtx::PLAIN)?;
                 self.expr_into(&ir, ir.root, dest)
             }
         }
@@ -497,9 +502,11 @@ impl Compiler<'_> {
             }
             self.b.resolve(ok);
         }
-        // UNIQUE indexes, in index order.
+        // UNIQUE indexes, in index order; an UPDATE checks only those whose entries change
+        // (sqlite3GenerateConstraintChecks skips an index whose aRegIdx is 0): an entry that
+        // stays is the row's own and cannot conflict.
         for (ix, idx) in table.indexes.iter().enumerate() {
-            if !idx.def.unique {
+            if !idx.def.unique || update.is_some_and(|u| !u.indexes[ix]) {
                 continue;
             }
             let key = self.index_key_from_row(table, idx, row)?;
@@ -533,12 +540,10 @@ impl Compiler<'_> {
                     // the freelist trunk, and so which page the new row's overflow gets.
                     let gone = self.b.label();
                     self.b.emit(Op::SeekRowid { cursor: wc.table, reg: conflict_rowid, not_found: gone.addr() });
-                    let own = self.delete_index_entries_but(table, wc, wc.table, Some(ix))?;
-                    self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
-                    debug_assert!(own.is_some(), "index {ix} is one of the table's");
-                    if let Some(own) = own {
-                        self.b.emit(own);
-                    }
+                    self.delete_index_entries_but(table, wc, wc.table, Some(ix))?;
+                    let own = self.index_entry_delete(table, wc, wc.table, ix)?;
+                    self.b.emit(Op::Delete { cursor: wc.table, count_change: false, save_position: false });
+                    self.b.emit(own);
                     self.b.resolve(gone);
                     deleted = true;
                 }
@@ -568,7 +573,7 @@ impl Compiler<'_> {
         let mut r = Resolver::new(self.catalog);
         let sources = [source];
         let scope = Scope::new(&sources, &[], None);
-        let (ir, _) = r.expr(e, &scope, ExprCtx::PLAIN)?;
+        let (ir, _) = r.statement_expr(e, &scope, ExprCtx::PLAIN)?;
         Ok(ir)
     }
 
@@ -591,49 +596,51 @@ impl Compiler<'_> {
     /// Deletes the index entries of the row the table cursor stands on
     /// (`sqlite3GenerateRowIndexDelete`), reading its columns.
     fn delete_index_entries(&mut self, table: &Table, wc: &WriteCursors, table_cursor: u32) -> Result<()> {
-        let deferred = self.delete_index_entries_but(table, wc, table_cursor, None)?;
-        debug_assert!(deferred.is_none());
-        Ok(())
+        self.delete_index_entries_but(table, wc, table_cursor, None)
     }
 
-    /// [`Self::delete_index_entries`], except that the entry of index `last` (the index a
-    /// one-pass DELETE's loop runs through, SQLite's `iIdxNoSeek`) is only keyed: its
-    /// deletion is returned, for the caller to emit after the row's own (as
-    /// sqlite3GenerateRowDelete orders them).
+    /// [`Self::delete_index_entries`], except the entry of index `skip` (SQLite's
+    /// iIdxNoSeek: the index a one-pass DELETE's loop runs through, whose cursor stands on
+    /// the entry and deletes it after the row, as sqlite3GenerateRowDelete orders them).
     fn delete_index_entries_but(
         &mut self,
         table: &Table,
         wc: &WriteCursors,
         table_cursor: u32,
-        last: Option<usize>,
-    ) -> Result<Option<Op>> {
-        let mut deferred = None;
-        for (ix, idx) in table.indexes.iter().enumerate() {
-            let n = idx.def.columns.len() as u32;
-            let key = self.b.regs(n);
-            for (i, c) in idx.def.columns.iter().enumerate() {
-                let dest = key + i as u32;
-                match c.target {
-                    IndexTarget::Column(j) if Some(j) != table.def.rowid_alias => {
-                        self.b.emit(Op::Column { cursor: table_cursor, column: j as u32, dest });
-                        if table.def.columns[j].affinity == Affinity::Real {
-                            self.b.emit(Op::RealAffinity { reg: dest });
-                        }
-                    }
-                    IndexTarget::Column(_) | IndexTarget::Rowid => {
-                        self.b.emit(Op::Rowid { cursor: table_cursor, dest });
-                    }
-                    IndexTarget::Expr(_) => return Err(err("indexes on expressions are not supported yet")),
-                }
-            }
-            let delete = Op::IdxDelete { cursor: wc.indexes[ix], key, count: n };
-            if last == Some(ix) {
-                deferred = Some(delete);
-            } else {
+        skip: Option<usize>,
+    ) -> Result<()> {
+        for ix in 0..table.indexes.len() {
+            if skip != Some(ix) {
+                let delete = self.index_entry_delete(table, wc, table_cursor, ix)?;
                 self.b.emit(delete);
             }
         }
-        Ok(deferred)
+        Ok(())
+    }
+
+    /// Reads the key of index `ix`'s entry for the row the table cursor stands on into
+    /// registers and returns the instruction that deletes that entry, for the caller to
+    /// emit now or after the row's own deletion.
+    fn index_entry_delete(&mut self, table: &Table, wc: &WriteCursors, table_cursor: u32, ix: usize) -> Result<Op> {
+        let idx = &table.indexes[ix];
+        let n = idx.def.columns.len() as u32;
+        let key = self.b.regs(n);
+        for (i, c) in idx.def.columns.iter().enumerate() {
+            let dest = key + i as u32;
+            match c.target {
+                IndexTarget::Column(j) if Some(j) != table.def.rowid_alias => {
+                    self.b.emit(Op::Column { cursor: table_cursor, column: j as u32, dest });
+                    if table.def.columns[j].affinity == Affinity::Real {
+                        self.b.emit(Op::RealAffinity { reg: dest });
+                    }
+                }
+                IndexTarget::Column(_) | IndexTarget::Rowid => {
+                    self.b.emit(Op::Rowid { cursor: table_cursor, dest });
+                }
+                IndexTarget::Expr(_) => return Err(err("indexes on expressions are not supported yet")),
+            }
+        }
+        Ok(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n })
     }
 
     /// Writes the new row's index entries, then the row (`sqlite3CompleteInsertion`). With
@@ -695,7 +702,7 @@ impl Compiler<'_> {
             None => None,
             Some(w) => {
                 let scope = Scope::new(&sources, &[], None);
-                Some(r.expr(w, &scope, ExprCtx::PLAIN)?.0)
+                Some(r.statement_expr(w, &scope, ExprCtx::PLAIN)?.0)
             }
         };
         Ok(Core {
@@ -711,232 +718,24 @@ impl Compiler<'_> {
         })
     }
 
-    /// Collects the rowids of the rows `core` selects into a new ephemeral index; returns its
-    /// cursor and the column of its entries that holds the rowid. The rowids are sorted and
-    /// distinct (SQLite's RowSet), unless `one_pass` holds which of the table's indexes the
-    /// statement changes and the loop runs through an index not among them: then SQLite
-    /// updates each row as the scan meets it (ONEPASS_MULTI), and the rowids keep the scan's
-    /// order (which decides which row meets a constraint first).
-    fn collect_rowids(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32)> {
-        self.collect_rowids_in(core, one_pass).map(|(set, column, _)| (set, column))
-    }
-
-    /// [`Self::collect_rowids`], also returning the index the loop runs through when the
-    /// rowids keep the scan's order (the one-pass case).
-    fn collect_rowids_in(&mut self, core: &Core, one_pass: Option<&[bool]>) -> Result<(u32, u32, Option<usize>)> {
+    /// Collects the rowids of the rows `core` selects into a new ephemeral index, sorted and
+    /// distinct (SQLite's RowSet, the first pass of an UPDATE or DELETE that cannot change
+    /// rows as its loop meets them); returns its cursor.
+    fn collect_rowids(&mut self, core: &Core) -> Result<u32> {
         let set = self.b.cursor();
-        let wi = self.where_begin_with(core, None, &[])?;
+        let wi = self.where_begin_opts(core, None, &[], OnePass::Desired)?;
         self.info.multi_write |= !wi.one_row;
-        let scan_order = one_pass.is_some_and(|changed| wi.first_index.is_some_and(|ix| !changed[ix]));
-        let width: u32 = if scan_order { 2 } else { 1 };
-        *self.b.op_mut(wi.top) =
-            Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(width as usize))) };
-        let r = self.b.regs(width);
-        if scan_order {
-            self.b.emit(Op::Sequence { cursor: set, dest: r });
-        }
+        *self.b.op_mut(wi.top) = Op::OpenEphemeral { cursor: set, key_info: Some(Rc::new(KeyInfo::binary(1))) };
+        let r = self.b.reg();
         let cursor = core.sources[0].cursor;
         let rowid =
             crate::eval::ir::ColRef { source: cursor, column: None, affinity: None, collation: None, not_null: true };
-        self.column_into(&rowid, r + width - 1)?;
-        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: width });
-        let loop_index = if scan_order { wi.first_index } else { None };
+        self.column_into(&rowid, r)?;
+        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: 1 });
         self.where_end(wi)?;
         // The writes that follow read the table itself, not an index it may have used.
         self.covering.remove(&cursor);
-        Ok((set, width - 1, loop_index))
-    }
-
-    fn delete(&mut self, d: &Delete) -> Result<()> {
-        if d.with.is_some() || !d.returning.is_empty() {
-            return Err(err("WITH and RETURNING in DELETE are not supported yet"));
-        }
-        let table = self.target_table(&d.table)?;
-        let mut r = Resolver::new(self.catalog);
-        r.next_cursor = self.b.reserve_next();
-        let core = self.target_core(&table, d.alias.as_ref(), d.indexed.as_ref(), d.where_clause.as_ref(), &mut r)?;
-        self.adopt_cursors(r);
-        if core.where_clause.is_none() {
-            // The truncate optimization: every b-tree cleared, the rows counted.
-            self.cursors.insert(core.sources[0].cursor, CursorSource::Table(table.clone()));
-            self.b.emit(Op::Clear { root: table.root, count_changes: true });
-            for idx in &table.indexes {
-                self.b.emit(Op::Clear { root: idx.root, count_changes: false });
-            }
-            return Ok(());
-        }
-        // sqlite3DeleteFrom's WHERE_ONEPASS_MULTIROW: no subquery in WHERE (and no triggers or
-        // foreign keys, which the engine does not run). SQLite then deletes each row as its
-        // loop meets it, through an index too (every index changes: the loop's own entry is
-        // deleted through the loop's cursor, after the row); the rows go in scan order.
-        let where_subquery = core.where_clause.as_ref().is_some_and(|w| super::expr::subtree_has_subquery(w, w.root));
-        let unchanged = vec![false; table.indexes.len()];
-        let (set, column, loop_index) = self.collect_rowids_in(&core, (!where_subquery).then_some(&unchanged[..]))?;
-        let wc = self.open_write(&table, core.sources[0].cursor);
-        let done = self.b.label();
-        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
-        let top = self.b.current_addr();
-        let next = self.b.label();
-        let rid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column, dest: rid });
-        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: rid, not_found: next.addr() });
-        let deferred = self.delete_index_entries_but(&table, &wc, wc.table, loop_index)?;
-        self.b.emit(Op::Delete { cursor: wc.table, count_change: true });
-        if let Some(delete) = deferred {
-            self.b.emit(delete);
-        }
-        self.b.resolve(next);
-        self.b.emit(Op::Next { cursor: set, target: top });
-        self.b.resolve(done);
-        Ok(())
-    }
-
-    fn update(&mut self, u: &Update) -> Result<()> {
-        if u.with.is_some() || u.from.is_some() || !u.returning.is_empty() {
-            return Err(err("WITH, FROM and RETURNING in UPDATE are not supported yet"));
-        }
-        let table = self.target_table(&u.table)?;
-        let def = &table.def;
-        let mut r = Resolver::new(self.catalog);
-        r.next_cursor = self.b.reserve_next();
-        let core = self.target_core(&table, u.alias.as_ref(), u.indexed.as_ref(), u.where_clause.as_ref(), &mut r)?;
-        // SET targets: a column, or the rowid (None); the last assignment to a column wins.
-        let mut sets: Vec<(Option<usize>, Ir)> = Vec::new();
-        {
-            let scope = Scope::new(&core.sources, &[], None);
-            for a in &u.assignments {
-                if a.columns.len() != 1 {
-                    return Err(err("assignments of row values are not supported yet"));
-                }
-                let name = a.columns[0].as_str();
-                let target = match def.column_index(name) {
-                    Some(j) if Some(j) == def.rowid_alias => None,
-                    Some(j) => Some(j),
-                    None if is_rowid_name(name) => None,
-                    None => return Err(err(format!("no such column: {name}"))),
-                };
-                let (ir, _) = r.expr(&a.value, &scope, ExprCtx::PLAIN)?;
-                sets.retain(|(t, _)| *t != target);
-                sets.push((target, ir));
-            }
-        }
-        self.adopt_cursors(r);
-        let rowid_set = sets.iter().find(|(t, _)| t.is_none());
-        let rowid_changes = rowid_set.is_some();
-        let set_columns: Vec<bool> = (0..def.columns.len()).map(|j| sets.iter().any(|(t, _)| *t == Some(j))).collect();
-        // The indexes whose entries change: a key column assigned, or the rowid.
-        let changed: Vec<bool> = table
-            .indexes
-            .iter()
-            .map(|idx| {
-                rowid_changes
-                    || idx.def.columns.iter().any(|c| match c.target {
-                        IndexTarget::Column(j) => sets.iter().any(|(t, _)| *t == Some(j)),
-                        _ => false,
-                    })
-            })
-            .collect();
-        // sqlite3Update's WHERE_ONEPASS_MULTIROW: no new rowid, no REPLACE that might delete
-        // rows (the statement's, or a changed index's own), no subquery in WHERE (and no
-        // triggers or foreign keys, which the engine does not run).
-        let replace = match u.or_conflict {
-            Some(c) => c == ConflictResolution::Replace,
-            None => table
-                .indexes
-                .iter()
-                .zip(&changed)
-                .any(|(idx, &ch)| ch && idx.def.on_conflict == Some(ConflictResolution::Replace)),
-        };
-        let where_subquery = core.where_clause.as_ref().is_some_and(|w| super::expr::subtree_has_subquery(w, w.root));
-        let one_pass = !rowid_changes && !replace && !where_subquery;
-        let (set, set_column) = self.collect_rowids(&core, one_pass.then_some(&changed[..]))?;
-        let wc = self.open_write(&table, core.sources[0].cursor);
-        let ncols = def.columns.len() as u32;
-        let done = self.b.label();
-        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
-        let top = self.b.current_addr();
-        let next = self.b.label();
-        let old_rowid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column: set_column, dest: old_rowid });
-        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
-        // New values: assigned expressions (reading the old row), else the old values.
-        let row = NewRow { rowid: self.b.reg(), data: self.b.regs(ncols) };
-        match rowid_set {
-            Some((_, ir)) => {
-                self.expr_into(ir, ir.root, row.rowid)?;
-                self.b.emit(Op::MustBeInt { reg: row.rowid, target: None });
-            }
-            None => {
-                self.b.emit(Op::Copy { src: old_rowid, dest: row.rowid, count: 1 });
-            }
-        }
-        for j in 0..ncols as usize {
-            let dest = row.data + j as u32;
-            if Some(j) == def.rowid_alias {
-                self.b.emit(Op::Null { dest, count: 1 });
-                continue;
-            }
-            match sets.iter().find(|(t, _)| *t == Some(j)) {
-                Some((_, ir)) => self.expr_into(ir, ir.root, dest)?,
-                None => {
-                    self.b.emit(Op::Column { cursor: wc.table, column: j as u32, dest });
-                    if def.columns[j].affinity == Affinity::Real {
-                        self.b.emit(Op::RealAffinity { reg: dest });
-                    }
-                }
-            }
-        }
-        let update_of = UpdateOf { old_rowid, columns: set_columns, indexes: changed.clone() };
-        let path = self.constraint_checks(&table, &wc, row, Some(&update_of), rowid_changes, u.or_conflict, next)?;
-        // The old row's changed index entries go, then the row moves or is overwritten.
-        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
-        for (ix, idx) in table.indexes.iter().enumerate() {
-            if changed[ix] {
-                let n = idx.def.columns.len() as u32;
-                let key = self.b.regs(n);
-                for (i, c) in idx.def.columns.iter().enumerate() {
-                    let dest = key + i as u32;
-                    match c.target {
-                        IndexTarget::Column(j) if Some(j) != def.rowid_alias => {
-                            self.b.emit(Op::Column { cursor: wc.table, column: j as u32, dest });
-                            if def.columns[j].affinity == Affinity::Real {
-                                self.b.emit(Op::RealAffinity { reg: dest });
-                            }
-                        }
-                        _ => {
-                            self.b.emit(Op::Copy { src: old_rowid, dest, count: 1 });
-                        }
-                    }
-                }
-                self.b.emit(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n });
-            }
-        }
-        if rowid_changes {
-            let same = self.b.label();
-            self.b.emit(super::expr::compare_jump(
-                crate::eval::compare::CmpOp::Eq,
-                row.rowid,
-                old_rowid,
-                None,
-                crate::format::value::Collation::Binary,
-                same,
-                false,
-            ));
-            self.b.emit(Op::Delete { cursor: wc.table, count_change: false });
-            self.b.resolve(same);
-        }
-        self.complete_insertion(
-            &table,
-            &wc,
-            row,
-            Some(&changed),
-            path,
-            InsertOpts { count_change: true, set_last_rowid: false, use_seek_result: false },
-        )?;
-        self.b.resolve(next);
-        self.b.emit(Op::Next { cursor: set, target: top });
-        self.b.resolve(done);
-        Ok(())
+        Ok(set)
     }
 
     /// Takes over the cursor numbers a resolver assigned, and its subqueries.
