@@ -186,16 +186,19 @@ pub(super) fn candidates(
             match found {
                 Some((t, k)) => {
                     eq.push(*t);
+                    // sqlite3DefaultRowEst: a unique index's full key matches one row,
+                    // whatever the operator (aiRowLogEst[nKeyCol] = 0).
+                    let key_rows = if index.def.unique && p + 1 == index.def.key_len { 1.0 } else { EQ_ROWS[p.min(4)] };
                     if k.op == ConstraintOp::In {
                         has_in = true;
-                        rows = rows.min(EQ_ROWS[p.min(4)]) * in_items(terms, t.term, k).max(1.0);
+                        rows = rows.min(key_rows) * in_items(terms, t.term, k).max(1.0);
                     } else {
                         // TUNING (whereLoopAddBtreeIndex): without a likelihood(), "x IS NULL"
                         // matches twice as many rows as "x = ?".
                         if k.op == ConstraintOp::IsNull {
                             null_factor *= 2.0;
                         }
-                        rows = EQ_ROWS[p.min(4)] * null_factor;
+                        rows = key_rows * null_factor;
                     }
                     if matches!(k.op, ConstraintOp::IsNull | ConstraintOp::In) {
                         exact_unique = false;
