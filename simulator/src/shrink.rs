@@ -78,6 +78,10 @@ impl<F: FnMut(&Repro) -> bool> Shrinker<F> {
             while start < repro.plan.steps.len() {
                 let mut candidate = repro.clone();
                 let end = (start + chunk).min(candidate.plan.steps.len());
+                if candidate.plan.steps[start..end].iter().any(sets_page_size) {
+                    start += chunk;
+                    continue;
+                }
                 candidate.plan.steps.drain(start..end);
                 let setup = candidate.plan.setup_steps as usize;
                 candidate.plan.setup_steps =
@@ -200,6 +204,14 @@ pub fn shrink(repro: &Repro) -> ShrinkReport {
     shrink_while(repro, |candidate| candidate.failure_class() == Some(class))
 }
 
+/// True for the setup step that sets the new database's page size. It is never removed:
+/// the engine takes the page size from its configuration, real SQLite from this statement,
+/// and without it the two would run on different page sizes (a shrunk repro of a cache
+/// spill once compared 1 KiB pages with SQLite's default 4 KiB).
+fn sets_page_size(step: &Step) -> bool {
+    matches!(step, Step::Sql { sql, .. } if sql.trim_start().to_ascii_lowercase().starts_with("pragma page_size"))
+}
+
 /// Shrinks `repro` keeping every candidate for which `fails` holds (`fails(repro)` must).
 pub fn shrink_while(repro: &Repro, fails: impl FnMut(&Repro) -> bool) -> ShrinkReport {
     let steps_before = repro.plan.steps.len();
@@ -225,6 +237,20 @@ pub fn shrink_while(repro: &Repro, fails: impl FnMut(&Repro) -> bool) -> ShrinkR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A predicate that holds for every candidate shrinks the plan to nothing but the page
+    /// size step, which is never removed.
+    #[test]
+    fn the_page_size_step_survives_shrinking() {
+        let scenario = crate::scenario::Scenario::load(None).unwrap();
+        let plan = crate::workload::generate(&scenario, &mut crate::decide::Decisions::from_seed(3));
+        assert!(plan.steps.iter().any(sets_page_size), "the plan sets its page size");
+        let report = crate::target::run_plan(crate::target::TargetKind::Sqlite, &plan, false);
+        let repro = Repro::new(&scenario.name, Some(3), crate::target::TargetKind::Sqlite, plan, &report);
+        let shrunk = shrink_while(&repro, |_| true).repro;
+        assert_eq!(shrunk.plan.steps.len(), 1, "{:?}", shrunk.plan.steps);
+        assert!(sets_page_size(&shrunk.plan.steps[0]));
+    }
 
     #[test]
     fn literals_halve_without_breaking_quotes() {

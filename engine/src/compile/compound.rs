@@ -75,7 +75,7 @@ impl Compiler<'_> {
                 self.b.emit(Op::Found { cursor: idx, key: row, count: n, target: insert.addr(), negated: true });
                 self.b.emit(Op::Delete { cursor: idx, count_change: false, save_position: false });
                 self.b.resolve(insert);
-                self.b.emit(Op::IdxInsert { cursor: idx, start: row, count: n });
+                self.b.emit(Op::IdxInsert { cursor: idx, start: row, count: n, use_seek_result: false });
                 self.b.emit(Op::Next { cursor: right, target: top });
                 self.b.resolve(done);
                 self.index_rows(idx, None, sink)

@@ -707,7 +707,7 @@ impl Compiler<'_> {
                     if let Some(a) = insert_aff.filter(|a| *a != Affinity::Blob) {
                         out.push(Task::Emit(Op::Affinity { start: r, affinities: Rc::from(vec![a]) }));
                     }
-                    out.push(Task::Emit(Op::IdxInsert { cursor, start: r, count: 1 }));
+                    out.push(Task::Emit(Op::IdxInsert { cursor, start: r, count: 1, use_seek_result: false }));
                 }
             }
         }

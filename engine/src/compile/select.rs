@@ -275,7 +275,7 @@ impl Compiler<'_> {
         let n = sink.n_columns;
         if let Some(d) = sink.distinct {
             self.b.emit(Op::Found { cursor: d, key: res, count: n, target: cont.addr(), negated: false });
-            self.b.emit(Op::IdxInsert { cursor: d, start: res, count: n });
+            self.b.emit(Op::IdxInsert { cursor: d, start: res, count: n, use_seek_result: false });
         }
         match sink.sorter {
             Some((cursor, terms)) => self.sorter_insert(cursor, terms, res, n, sink.block.as_ref()),
@@ -304,7 +304,7 @@ impl Compiler<'_> {
                 if let Some(a) = affinity.filter(|a| *a != Affinity::Blob) {
                     self.b.emit(Op::Affinity { start: res, affinities: Rc::from(vec![a; n as usize]) });
                 }
-                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
+                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n, use_seek_result: false });
             }
             Dest::Table { cursor } => {
                 let rowid = self.b.reg();
@@ -312,7 +312,7 @@ impl Compiler<'_> {
                 self.b.emit(Op::Insert { cursor: *cursor, start: res, count: n, rowid, opts: Default::default() });
             }
             Dest::Union { cursor } => {
-                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n });
+                self.b.emit(Op::IdxInsert { cursor: *cursor, start: res, count: n, use_seek_result: false });
             }
             Dest::Coroutine { ret, start } => {
                 self.b.emit(Op::Copy { src: res, dest: *start, count: n });

@@ -161,6 +161,10 @@ pub struct Pager {
     sub_journal: Vec<(Pgno, Box<[u8]>)>,
     /// Set while a page must be fetched without spilling (savepoint playback).
     no_spill: bool,
+    /// Set while the pages of one sector are journaled together (SPILLFLAG_NOSYNC): a page
+    /// whose journal record is not yet synced may not be spilled then, since the sync would
+    /// write a journal header between the sector's records. The cache grows instead.
+    no_sync_spill: bool,
     change_count_done: bool,
     /// Bytes 24..40 of page 1 when last read or written: detects changes by others.
     db_file_vers: [u8; 16],
@@ -232,6 +236,7 @@ impl Pager {
             savepoints: Vec::new(),
             sub_journal: Vec::new(),
             no_spill: false,
+            no_sync_spill: false,
             change_count_done: false,
             db_file_vers: [0; 16],
             has_held_shared_lock: false,
@@ -577,6 +582,7 @@ impl Pager {
         if !self.no_spill
             && self.cache.wants_spill()
             && let Some(page) = self.cache.spill_candidate()
+            && !(self.no_sync_spill && page.needs_sync())
         {
             self.spill(&page)?;
         }
@@ -656,7 +662,9 @@ impl Pager {
     }
 
     /// pagerWriteLargeSector: journal every page of `page`'s sector, and if any of them needs
-    /// a journal sync, all of them do.
+    /// a journal sync, all of them do. While it runs, fetching the sector's other pages spills
+    /// no page that needs a journal sync (SPILLFLAG_NOSYNC), so the cache may grow past its
+    /// limit as SQLite's does.
     fn write_large_sector(&mut self, page: &PageRef) -> Result<()> {
         let per_sector = self.sector_size_bytes / self.page_size_bytes;
         let first = ((page.pgno() - 1) & !(per_sector - 1)) + 1;
@@ -668,17 +676,24 @@ impl Pager {
             per_sector
         };
         let mut need_sync = false;
-        for pg in first..first + count {
-            if pg == page.pgno() || !self.in_journal.contains(pg) {
-                if pg != self.lock_byte_page() {
-                    let p = if pg == page.pgno() { page.clone() } else { self.get(pg)? };
-                    self.write_one(&p)?;
+        debug_assert!(!self.no_sync_spill);
+        self.no_sync_spill = true;
+        let journaled = (|| {
+            for pg in first..first + count {
+                if pg == page.pgno() || !self.in_journal.contains(pg) {
+                    if pg != self.lock_byte_page() {
+                        let p = if pg == page.pgno() { page.clone() } else { self.get(pg)? };
+                        self.write_one(&p)?;
+                        need_sync |= p.needs_sync();
+                    }
+                } else if let Some(p) = self.cache.lookup(pg) {
                     need_sync |= p.needs_sync();
                 }
-            } else if let Some(p) = self.cache.lookup(pg) {
-                need_sync |= p.needs_sync();
             }
-        }
+            Ok(())
+        })();
+        self.no_sync_spill = false;
+        journaled?;
         if need_sync {
             for pg in first..first + count {
                 if let Some(p) = self.cache.lookup(pg) {

@@ -65,6 +65,10 @@ pub(crate) struct BtCursor {
     /// has moved it (SQLite's VdbeCursor.seekResult): an Insert of that rowid inserts where
     /// the cursor stands instead of seeking again (OPFLAG_USESEEKRESULT).
     pub seek_result: Option<(i64, i32)>,
+    /// An index cursor's result of the key seek (OP_Found / NotFound / NoConflict) that
+    /// positioned it, while nothing else has moved it (the same VdbeCursor.seekResult): an
+    /// IdxInsert with `use_seek_result` inserts where the cursor stands when it is nonzero.
+    pub key_seek_result: Option<i32>,
     /// A table cursor's seek to this rowid, not made yet (SQLite's deferredMoveto after
     /// OP_DeferredSeek): the first read of the row makes it, so a row whose every column
     /// read comes from the index, or that the WHERE clause rejects on the index's columns,
@@ -86,6 +90,7 @@ impl BtCursor {
             header: Vec::new(),
             cached: false,
             seek_result: None,
+            key_seek_result: None,
             deferred: None,
         }
     }
@@ -95,6 +100,7 @@ impl BtCursor {
     pub fn invalidate(&mut self) {
         self.cached = false;
         self.seek_result = None;
+        self.key_seek_result = None;
         self.deferred = None;
     }
 

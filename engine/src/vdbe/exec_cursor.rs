@@ -313,7 +313,10 @@ impl Vm {
             }
             Op::NoConflict { cursor, key, count, target } => {
                 let key_values = self.regs_slice(*key, *count).to_vec();
-                if key_values.iter().any(|v| matches!(v, Value::Null)) || !self.find_key(s, *cursor, key_values)? {
+                // The seek comes first even when a key value is NULL (such a key conflicts
+                // with nothing): it positions the cursor for the IdxInsert that follows.
+                let has_null = key_values.iter().any(|v| matches!(v, Value::Null));
+                if !self.find_key(s, *cursor, key_values)? || has_null {
                     return jump(*target);
                 }
             }
@@ -404,12 +407,15 @@ impl Vm {
                 }
                 self.invalidate_row_caches();
             }
-            Op::IdxInsert { cursor, start, count } => {
+            Op::IdxInsert { cursor, start, count, use_seek_result } => {
                 let (mut record, values) = self.record_of(*cursor, *start, *count)?;
                 let bt = s.db.btree();
                 let c = self.cursor_mut(*cursor)?;
                 let r = match &mut c.kind {
-                    CursorKind::Btree(b) => bt.insert(&b.cursor, CellContent::Key(&record), 0, InsertFlags::default()),
+                    CursorKind::Btree(b) => {
+                        let seek = b.key_seek_result.take().filter(|_| *use_seek_result).unwrap_or(0);
+                        bt.insert(&b.cursor, CellContent::Key(&record), seek, InsertFlags::default())
+                    }
                     CursorKind::Ephemeral(e) => e.insert_key(values),
                     CursorKind::Sorter(_) => Err(Error::internal("IdxInsert into a sorter")),
                 };
@@ -528,7 +534,9 @@ impl Vm {
         Ok(match &mut c.kind {
             CursorKind::Btree(b) => {
                 b.invalidate();
-                bt.seek_key(&b.cursor, &UnpackedKey::exact(key))? == 0
+                let result = bt.seek_key(&b.cursor, &UnpackedKey::exact(key))?;
+                b.key_seek_result = Some(result);
+                result == 0
             }
             CursorKind::Ephemeral(e) => e.find_prefix(&key),
             CursorKind::Sorter(_) => return Err(Error::internal("Found on a sorter")),

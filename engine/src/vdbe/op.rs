@@ -516,11 +516,15 @@ pub enum Op {
         opts: InsertOpts,
     },
     /// Insert the index entry made of `count` registers from `start` (MakeRecord +
-    /// IdxInsert); an ephemeral index ignores a duplicate.
+    /// IdxInsert); an ephemeral index ignores a duplicate. With `use_seek_result`
+    /// (OPFLAG_USESEEKRESULT) the entry goes where the cursor's last key seek left it, when
+    /// that seek found no equal key and nothing has moved the cursor since (an INSERT's
+    /// uniqueness check positions its index cursor so).
     IdxInsert {
         cursor: CursorId,
         start: Reg,
         count: u32,
+        use_seek_result: bool,
     },
     /// Delete the current row or entry; counted in `changes()` when `count_change`. With
     /// `save_position` (OPFLAG_SAVEPOSITION) the cursor is left so that its next step goes

@@ -644,7 +644,9 @@ impl Compiler<'_> {
     }
 
     /// Writes the new row's index entries, then the row (`sqlite3CompleteInsertion`). With
-    /// `only`, just those indexes get entries (an UPDATE that changes no other).
+    /// `only`, just those indexes get entries (an UPDATE that changes no other). With
+    /// `opts.use_seek_result` (an INSERT) every write goes where its cursor's last seek left
+    /// it, if that seek still stands.
     fn complete_insertion(
         &mut self,
         table: &Table,
@@ -659,7 +661,15 @@ impl Compiler<'_> {
                 continue;
             }
             let key = self.index_key_from_row(table, idx, row)?;
-            self.b.emit(Op::IdxInsert { cursor: wc.indexes[ix], start: key, count: idx.def.columns.len() as u32 });
+            // sqlite3CompleteInsertion's useSeekResult covers the index entries too: a
+            // unique index's cursor stands where its uniqueness check's seek left it.
+            let count = idx.def.columns.len() as u32;
+            self.b.emit(Op::IdxInsert {
+                cursor: wc.indexes[ix],
+                start: key,
+                count,
+                use_seek_result: opts.use_seek_result,
+            });
         }
         let ncols = table.def.columns.len() as u32;
         if path == crate::eval::affinity::RecordPath::MakeRecord {
@@ -731,7 +741,7 @@ impl Compiler<'_> {
         let rowid =
             crate::eval::ir::ColRef { source: cursor, column: None, affinity: None, collation: None, not_null: true };
         self.column_into(&rowid, r)?;
-        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: 1 });
+        self.b.emit(Op::IdxInsert { cursor: set, start: r, count: 1, use_seek_result: false });
         self.where_end(wi)?;
         // The writes that follow read the table itself, not an index it may have used.
         self.covering.remove(&cursor);

@@ -559,7 +559,7 @@ impl Compiler<'_> {
                     if let Some(a) = affinity.filter(|a| *a != Affinity::Blob) {
                         self.b.emit(Op::Affinity { start: r, affinities: Rc::from(vec![a]) });
                     }
-                    self.b.emit(Op::IdxInsert { cursor: eph, start: r, count: 1 });
+                    self.b.emit(Op::IdxInsert { cursor: eph, start: r, count: 1, use_seek_result: false });
                 }
             }
             Kind::InSubquery { id, .. } => {
@@ -867,7 +867,7 @@ impl Compiler<'_> {
             self.b.emit(Op::Column { cursor: cur, column: j, dest: record + p as u32 });
         }
         self.b.emit(Op::Rowid { cursor: cur, dest: record + entry.len() as u32 });
-        self.b.emit(Op::IdxInsert { cursor: ac, start: record, count: width as u32 });
+        self.b.emit(Op::IdxInsert { cursor: ac, start: record, count: width as u32, use_seek_result: false });
         self.b.emit(Op::Next { cursor: cur, target: fill });
         self.b.resolve(built);
         let fields = (0..table.def.columns.len())
