@@ -223,8 +223,8 @@ fn solve(
         let mut next: Vec<Path> = Vec::new();
         for p in &paths {
             let outer_rows = 2f64.powf(f64::from(p.rows) / 10.0);
-            for i in 0..n {
-                if p.mask & (1 << i) != 0 || must_follow[i] & !p.mask != 0 {
+            for (i, &follows) in must_follow.iter().enumerate().take(n) {
+                if p.mask & (1 << i) != 0 || follows & !p.mask != 0 {
                     continue;
                 }
                 let order_by = sorting.map(|s| s.order.terms);
