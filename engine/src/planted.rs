@@ -5,8 +5,10 @@
 //! guards. The selected bug is process-global (tests and the simulator's worker processes
 //! set it once, before any run).
 
-/// The bugs that can be planted. Each names, in its comment, what it breaks and the failure
-/// class of the simulator's oracle that should catch it.
+/// The bugs that can be planted. Each names, in its comment, what it breaks, the failure
+/// class of the simulator's oracle it was planted for ([`Bug::class`]), and, where that
+/// differs, the class a campaign of the default scenario catches it with first: a run ends
+/// at the first check that sees a bug's effect (docs/planted-bugs.md has the measurement).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Bug {
@@ -22,16 +24,22 @@ pub enum Bug {
     BusyNotRaised = 2,
     /// balance_nonroot skips the right-to-left pass that evens out the siblings
     /// (btree/nonroot.rs): cells stay packed to the left. The tree stays valid and the
-    /// content equal; only the page layout differs from SQLite's. Class `page`.
+    /// content equal; only the page layout differs from SQLite's. Class `page` at a page
+    /// level of L1 or more; the default scenario requires L0 (content), which the layout does
+    /// not change, so there only the cost check sees it, rarely (a later insert writes pages
+    /// SQLite's does not): class `cost`.
     WrongBalanceSplit = 3,
     /// syncJournal does not sync the journal before the database pages are written
     /// (pager/commit.rs, `sync_journal`): a crash while they are written can leave a
     /// half-written database whose journal never reached the disk. Class `crash-integrity`
-    /// (or `crash-durability`).
+    /// (or `cross-recovery`); where the cost check is on (the default scenario) it is `cost`
+    /// at the first commit: one sync fewer than SQLite's.
     SkippedJournalSync = 4,
     /// The commit does not sync the database file before it finalizes the journal
     /// (pager/commit.rs, `commit_phase_one`): an acknowledged commit can be lost, or land in
-    /// part, at a crash. Class `crash-durability`.
+    /// part, at a crash. Class `crash-durability` (or `crash-integrity`, `cross-recovery`);
+    /// where the cost check is on (the default scenario) it is `cost` at the first commit:
+    /// one sync fewer than SQLite's.
     DbSyncSkippedAtCommit = 5,
     /// Hot-journal playback does not restore the last page record of each journal segment
     /// (pager/recovery.rs, `playback_records`): a crashed writer's page stays in the file,
@@ -40,11 +48,18 @@ pub enum Bug {
     /// Page 1 is changed without its original content being journaled (pager/mod.rs,
     /// `write_one`): a rollback after a crash restores every page but page 1, whose header
     /// (page count, freelist) and schema then disagree with the rest. Class
-    /// `crash-integrity`.
+    /// `crash-integrity` (or `fault-atomicity`: a rollback after an I/O error restores no
+    /// page 1 either). The default scenario mostly catches it as `cost`: a crash image it
+    /// leaves makes the engine's next statement recover a hot journal, with syncs, where
+    /// SQLite's image needs none.
     JournalOmitsPage1 = 7,
-    /// A statement that fails with SQLITE_FULL inside an explicit transaction keeps its
-    /// partial effect: its statement journal is released instead of rolled back
-    /// (session/mod.rs, `Session::end_statement_err`). Class `fault-atomicity`.
+    /// A statement that fails with an I/O error or SQLITE_FULL inside an explicit transaction
+    /// keeps its partial effect and the transaction stays open: its statement journal, if
+    /// any, is released instead of rolled back (session/mod.rs, `Session::end_statement_err`).
+    /// SQLite undoes the statement (a full disk with a statement journal) or the whole
+    /// transaction (an I/O error, or a full disk without one). Class `fault-atomicity`, or
+    /// `result` when the kept changes (or a page left dirty without its journal record) show
+    /// only in a later statement.
     IoErrorKeepsStatement = 8,
     /// The planner ignores rowid constraints on a table with an INTEGER PRIMARY KEY
     /// (compile/planner/terms.rs, `constraints_of`): `WHERE id = 5` scans the whole table.
@@ -100,7 +115,8 @@ impl Bug {
         }
     }
 
-    /// The failure class of the simulator's oracle meant to catch the bug ("result").
+    /// The failure class of the simulator's oracle the bug was planted for ("result"). A
+    /// campaign may catch it first under another class (see the variant's comment).
     pub fn class(self) -> &'static str {
         match self {
             Bug::None => "none",

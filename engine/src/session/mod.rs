@@ -194,16 +194,26 @@ impl Session {
             }
             return;
         }
+        if (full || err.code() == ErrorCode::IoErr)
+            && !self.autocommit
+            && crate::planted::active(crate::planted::Bug::IoErrorKeepsStatement)
+        {
+            // Planted bug: the statement's partial effect stays and the transaction goes on
+            // (its statement journal, if any, released instead of rolled back), where SQLite
+            // undoes the statement (a full disk with a statement journal) or the whole
+            // transaction (any I/O error).
+            if let Some(i) = txn.savepoint.take() {
+                let _ = self.db.release_savepoint(i);
+            }
+            let _ = self.finish(txn);
+            return;
+        }
         let busy = err.is_busy();
         let whole = special || (full && txn.savepoint.is_none()) || (action == OnError::Rollback && txn.writes);
         if whole {
             self.rollback_all();
         } else if let Some(i) = txn.savepoint.take() {
-            let mut undo = (action == OnError::Abort || full) && !busy;
-            if full && crate::planted::active(crate::planted::Bug::IoErrorKeepsStatement) {
-                // Planted bug: the statement's partial effect stays in the transaction.
-                undo = false;
-            }
+            let undo = (action == OnError::Abort || full) && !busy;
             if undo && self.db.rollback_to_savepoint(Some(i)).is_err() {
                 self.rollback_all();
             }
