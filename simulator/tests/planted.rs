@@ -1,18 +1,170 @@
-//! An engine bug planted behind a test-only switch is found by a campaign, replayed with
-//! the same trace hash, and shrunk to a repro of at most 20 statements (issue 4).
+//! The engine's planted bugs (engine feature `planted-bugs`) against the simulator:
+//!
+//! - every planted bug is caught by a campaign of the default scenario as shipped (issue 5,
+//!   item 7): seeds 0, 1, 2, ... run with the bug planted until one fails where the
+//!   unplanted engine does not; the table of bug, class, seed, seeds run and seconds is
+//!   printed (docs/planted-bugs.md has the release, two-job measurement);
+//! - one of them is found by a campaign, replayed with the same trace hash, and shrunk to a
+//!   repro of at most 20 statements (issue 4).
+//!
+//! The planted bug and real SQLite's PRNG are process-global and the tests of this binary
+//! run on threads: each test holds `LOCK` while it runs.
+//!
+//! A hazard: under hang-on-max-integer the oracle's content read after a crash has no step
+//! budget, so a seed whose crash check reads a table holding i64::MAX (seed 12) loops and
+//! takes memory without end (docs/planted-bugs.md, "Known problem"); the search relies on
+//! catching that bug before (it does at seed 6).
 //!
 //! Runs only with the `planted-bugs` feature:
-//! `cargo test -p touchstone-simulator --features planted-bugs --test planted`.
+//! `cargo test -p touchstone-simulator --features planted-bugs --test planted -- --nocapture`.
 
 #![cfg(feature = "planted-bugs")]
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant};
+
 use touchstone_engine::planted::{Bug, plant};
 use touchstone_simulator::decide::Decisions;
+use touchstone_simulator::panics;
 use touchstone_simulator::repro::Repro;
+use touchstone_simulator::run::FailureClass;
 use touchstone_simulator::scenario::Scenario;
 use touchstone_simulator::shrink::shrink_while;
 use touchstone_simulator::target::{TargetKind, run_plan};
 use touchstone_simulator::workload::generate;
+
+/// Serializes the tests of this binary (the planted bug is one per process).
+static LOCK: Mutex<()> = Mutex::new(());
+
+/// Takes `LOCK`, whether or not another test panicked while holding it. Also installs,
+/// once, the hook that keeps the panics of runs (panic-on-empty-blob-compare) off stderr:
+/// a run reports its panic as a failure of class `panic`.
+fn lock() -> MutexGuard<'static, ()> {
+    static QUIET: Once = Once::new();
+    QUIET.call_once(panics::quiet_hook);
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The most seeds the search runs for one bug. The slowest bug to find
+/// (wrong-balance-split, docs/planted-bugs.md) needs 1,073.
+const MAX_SEEDS_PER_BUG: u64 = 2_500;
+
+/// The wall time after which the search for one bug starts no further seed. The test
+/// profile (opt-level 2 with debug assertions, the workspace's `[profile.test]`) runs about
+/// 80 seeds a second on one core of the 2-core machine of docs/planted-bugs.md, so the seed
+/// cap binds first there (about 30 seconds); this cap bounds a much slower machine. With
+/// every bug caught as measured, the whole test takes about 20 seconds there.
+const MAX_SECONDS_PER_BUG: Duration = Duration::from_secs(60);
+
+/// Where a run failed: the step's index in the plan and the class.
+type FailedAt = (usize, FailureClass);
+
+/// The outcome of the search for one bug.
+struct Search {
+    bug: Bug,
+    /// The seed that caught the bug and where its run failed, if one did.
+    caught: Option<(u64, FailedAt)>,
+    /// The catching run's failure in one line: the step, and what the subject did.
+    detail: String,
+    /// Seeds run with the bug planted, the catching seed included.
+    seeds_run: u64,
+    /// Wall time of the search, the unplanted runs that judged its failures included.
+    seconds: f64,
+}
+
+/// True when a run with a bug planted that failed at `planted` caught the bug: the same
+/// plan without the bug passes, fails at a later step, or fails at the same step with
+/// another class. (A run that fails later than the unplanted one did not meet the
+/// unplanted failure: the bug changed the run before it, often only the I/O calls that
+/// injected faults strike, and what it fails on later is no sign of the bug.)
+fn catches(planted: FailedAt, unplanted: Option<FailedAt>) -> bool {
+    match unplanted {
+        None => true,
+        Some((step, class)) => step > planted.0 || (step == planted.0 && class != planted.1),
+    }
+}
+
+/// Runs seeds 0, 1, 2, ... of `scenario` with `bug` planted until one catches it (see
+/// [`catches`]), within [`MAX_SEEDS_PER_BUG`] and [`MAX_SECONDS_PER_BUG`]. `unplanted`
+/// memoizes, per seed, where the run without a bug fails (searches share it). Leaves no bug
+/// planted.
+fn search(scenario: &Scenario, bug: Bug, unplanted: &mut HashMap<u64, Option<FailedAt>>) -> Search {
+    let start = Instant::now();
+    let mut found = Search { bug, caught: None, detail: String::new(), seeds_run: 0, seconds: 0.0 };
+    for seed in 0..MAX_SEEDS_PER_BUG {
+        if start.elapsed() > MAX_SECONDS_PER_BUG {
+            break;
+        }
+        let plan = generate(scenario, &mut Decisions::from_seed(seed));
+        plant(bug);
+        let report = run_plan(TargetKind::Engine, &plan, false);
+        plant(Bug::None);
+        found.seeds_run = seed + 1;
+        let Some(failure) = report.failure else { continue };
+        let planted = (failure.step, failure.class);
+        let without = *unplanted
+            .entry(seed)
+            .or_insert_with(|| run_plan(TargetKind::Engine, &plan, false).failure.map(|f| (f.step, f.class)));
+        if catches(planted, without) {
+            found.caught = Some((seed, planted));
+            found.detail = one_line(&format!("{} | subject: {}", failure.what, failure.subject), 200);
+            break;
+        }
+    }
+    found.seconds = start.elapsed().as_secs_f64();
+    found
+}
+
+/// `text` on one line (line breaks as spaces), cut to `max_chars` characters.
+fn one_line(text: &str, max_chars: usize) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(max_chars).collect()
+}
+
+/// The searches as a table: bug, intended class, caught class, seed, step, seeds run,
+/// seconds.
+fn table(searches: &[Search]) -> String {
+    let mut out = format!(
+        "{:<28} {:<16} {:<16} {:>6} {:>6} {:>9} {:>8}\n",
+        "bug", "intended class", "caught class", "seed", "step", "seeds run", "seconds"
+    );
+    for s in searches {
+        let (caught, seed, step) = match s.caught {
+            Some((seed, (step, class))) => (class.name(), seed.to_string(), format!("#{step}")),
+            None => ("not caught", "-".to_string(), "-".to_string()),
+        };
+        out += &format!(
+            "{:<28} {:<16} {:<16} {:>6} {:>6} {:>9} {:>8.1}\n",
+            s.bug.name(),
+            s.bug.class(),
+            caught,
+            seed,
+            step,
+            s.seeds_run,
+            s.seconds
+        );
+    }
+    out
+}
+
+/// Issue 5's acceptance, in this test's terms: every planted bug is caught by seeds of the
+/// default scenario as shipped. The class that caught it is reported, not required: the
+/// first check that sees a bug's effect ends the run, and that may be another than the one
+/// the bug was planted for (a skipped sync is a sync fewer than SQLite's, which the cost
+/// check sees at the first commit, before any crash can show what it costs).
+#[test]
+fn every_planted_bug_is_caught_by_the_default_scenario() {
+    let _lock = lock();
+    let scenario = Scenario::default_scenario();
+    let mut unplanted = HashMap::new();
+    let searches: Vec<Search> = Bug::ALL.into_iter().map(|bug| search(&scenario, bug, &mut unplanted)).collect();
+    println!("{}", table(&searches));
+    for s in searches.iter().filter(|s| s.caught.is_some()) {
+        println!("{}: {}", s.bug.name(), s.detail);
+    }
+    let missed: Vec<&str> = searches.iter().filter(|s| s.caught.is_none()).map(|s| s.bug.name()).collect();
+    assert!(missed.is_empty(), "not caught by the default scenario: {missed:?}");
+}
 
 /// True when `repro` fails with the bug planted and passes without it.
 fn fails_because_of_the_bug(repro: &Repro) -> bool {
@@ -24,8 +176,11 @@ fn fails_because_of_the_bug(repro: &Repro) -> bool {
     with_bug && without
 }
 
+/// delete-skips-third-row: the first seed that fails only because of it (the unplanted run
+/// passes) replays with its trace hash and shrinks to at most 20 statements.
 #[test]
 fn the_lost_delete_is_found_replayed_and_shrunk() {
+    let _lock = lock();
     let scenario = Scenario::default_scenario();
     // The campaign: the first seed whose run fails only because of the planted bug.
     let mut found = None;
