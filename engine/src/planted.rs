@@ -16,7 +16,8 @@ pub enum Bug {
     None = 0,
     /// A DELETE that removes three or more rows through a b-tree cursor leaves the third
     /// row in place (its index entries go) while counting it as deleted: a lost delete.
-    /// Class `result`.
+    /// Class `result`; the default scenario mostly sees it first as `crash-integrity` (a
+    /// recovered image's integrity_check finds the index entries without their row).
     DeleteSkipsThirdRow = 1,
     /// BEGIN IMMEDIATE treats the BUSY of the RESERVED lock as success (session/mod.rs,
     /// `Session::txn_control`): the connection believes it holds a write transaction while
@@ -24,10 +25,8 @@ pub enum Bug {
     BusyNotRaised = 2,
     /// balance_nonroot skips the right-to-left pass that evens out the siblings
     /// (btree/nonroot.rs): cells stay packed to the left. The tree stays valid and the
-    /// content equal; only the page layout differs from SQLite's. Class `page` at a page
-    /// level of L1 or more; the default scenario requires L0 (content), which the layout does
-    /// not change, so there only the cost check sees it, rarely (a later insert writes pages
-    /// SQLite's does not): class `cost`.
+    /// content equal; only the page layout differs from SQLite's. Class `page` (the default
+    /// scenario requires L2).
     WrongBalanceSplit = 3,
     /// syncJournal does not sync the journal before the database pages are written
     /// (pager/commit.rs, `sync_journal`): a crash while they are written can leave a
@@ -49,9 +48,8 @@ pub enum Bug {
     /// `write_one`): a rollback after a crash restores every page but page 1, whose header
     /// (page count, freelist) and schema then disagree with the rest. Class
     /// `crash-integrity` (or `fault-atomicity`: a rollback after an I/O error restores no
-    /// page 1 either). The default scenario mostly catches it as `cost`: a crash image it
-    /// leaves makes the engine's next statement recover a hot journal, with syncs, where
-    /// SQLite's image needs none.
+    /// page 1 either). The default scenario first sees it as `result`: a later statement
+    /// reads the page 1 the rollback did not restore.
     JournalOmitsPage1 = 7,
     /// A statement that fails with an I/O error or SQLITE_FULL inside an explicit transaction
     /// keeps its partial effect and the transaction stays open: its statement journal, if

@@ -10,11 +10,6 @@
 //! The planted bug and real SQLite's PRNG are process-global and the tests of this binary
 //! run on threads: each test holds `LOCK` while it runs.
 //!
-//! A hazard: under hang-on-max-integer the oracle's content read after a crash has no step
-//! budget, so a seed whose crash check reads a table holding i64::MAX (seed 12) loops and
-//! takes memory without end (docs/planted-bugs.md, "Known problem"); the search relies on
-//! catching that bug before (it does at seed 6).
-//!
 //! Runs only with the `planted-bugs` feature:
 //! `cargo test -p touchstone-simulator --features planted-bugs --test planted -- --nocapture`.
 
@@ -47,14 +42,14 @@ fn lock() -> MutexGuard<'static, ()> {
 }
 
 /// The most seeds the search runs for one bug. The slowest bug to find
-/// (wrong-balance-split, docs/planted-bugs.md) needs 1,073.
+/// (rowid-alias-ignored, docs/planted-bugs.md) needs 897.
 const MAX_SEEDS_PER_BUG: u64 = 2_500;
 
 /// The wall time after which the search for one bug starts no further seed. The test
 /// profile (opt-level 2 with debug assertions, the workspace's `[profile.test]`) runs about
 /// 80 seeds a second on one core of the 2-core machine of docs/planted-bugs.md, so the seed
 /// cap binds first there (about 30 seconds); this cap bounds a much slower machine. With
-/// every bug caught as measured, the whole test takes about 20 seconds there.
+/// every bug caught as measured, the search takes about 15 seconds there.
 const MAX_SECONDS_PER_BUG: Duration = Duration::from_secs(60);
 
 /// Where a run failed: the step's index in the plan and the class.
