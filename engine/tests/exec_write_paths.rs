@@ -7,15 +7,15 @@
 
 mod exec;
 
+mod common;
+
+use common::failing_vfs::FailingVfs;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use touchstone_engine::conn::Connection;
-use touchstone_engine::error::{Error, ErrorCode, IoErrorKind, Result};
+use touchstone_engine::error::ErrorCode;
 use touchstone_engine::pager::PagerConfig;
-use touchstone_engine::vfs::{
-    AccessCheck, DeviceCharacteristics, LockLevel, MemVfs, OpenFlags, ReadOutcome, SyncFlags, Vfs, VfsFile,
-};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -244,90 +244,6 @@ fn aborts_after_replace_and_function_errors_are_undone() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// A MemVfs whose `n`-th file write from the moment it is armed fails with an I/O error
-/// (0: disarmed). Every write of every file counts: journal and database.
-struct FailingVfs {
-    inner: MemVfs,
-    countdown: Arc<AtomicU64>,
-}
-
-/// A file of a [`FailingVfs`].
-struct FailingFile {
-    inner: Box<dyn VfsFile>,
-    countdown: Arc<AtomicU64>,
-}
-
-impl Vfs for FailingVfs {
-    fn name(&self) -> &str {
-        "failing"
-    }
-    fn open(&self, path: &str, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
-        Ok(Box::new(FailingFile { inner: self.inner.open(path, flags)?, countdown: self.countdown.clone() }))
-    }
-    fn delete(&self, path: &str, sync_dir: bool) -> Result<()> {
-        self.inner.delete(path, sync_dir)
-    }
-    fn access(&self, path: &str, check: AccessCheck) -> Result<bool> {
-        self.inner.access(path, check)
-    }
-    fn full_path(&self, path: &str) -> Result<String> {
-        self.inner.full_path(path)
-    }
-    fn randomness(&self, buf: &mut [u8]) {
-        self.inner.randomness(buf)
-    }
-    fn sleep(&self, duration_us: u64) -> u64 {
-        self.inner.sleep(duration_us)
-    }
-    fn current_time_ms(&self) -> i64 {
-        self.inner.current_time_ms()
-    }
-}
-
-impl VfsFile for FailingFile {
-    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<ReadOutcome> {
-        self.inner.read_at(buf, offset)
-    }
-    /// Fails when the countdown reaches this write; disarms after failing once.
-    fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
-        let left = self.countdown.load(Ordering::SeqCst);
-        if left > 0 {
-            self.countdown.store(left - 1, Ordering::SeqCst);
-            if left == 1 {
-                return Err(Error::io(IoErrorKind::Write, "injected write error"));
-            }
-        }
-        self.inner.write_at(buf, offset)
-    }
-    fn truncate(&mut self, size_bytes: u64) -> Result<()> {
-        self.inner.truncate(size_bytes)
-    }
-    fn sync(&mut self, flags: SyncFlags) -> Result<()> {
-        self.inner.sync(flags)
-    }
-    fn size(&mut self) -> Result<u64> {
-        self.inner.size()
-    }
-    fn lock(&mut self, level: LockLevel) -> Result<()> {
-        self.inner.lock(level)
-    }
-    fn unlock(&mut self, level: LockLevel) -> Result<()> {
-        self.inner.unlock(level)
-    }
-    fn lock_level(&self) -> LockLevel {
-        self.inner.lock_level()
-    }
-    fn check_reserved_lock(&mut self) -> Result<bool> {
-        self.inner.check_reserved_lock()
-    }
-    fn sector_size(&self) -> u32 {
-        self.inner.sector_size()
-    }
-    fn device_characteristics(&self) -> DeviceCharacteristics {
-        self.inner.device_characteristics()
-    }
-}
-
 /// Every row of `t` and what its two indexes hold, in a comparable form.
 fn snapshot(conn: &Connection) -> Vec<String> {
     let mut out = Vec::new();
@@ -355,8 +271,8 @@ fn io_error_inside_a_single_row_insert_rolls_back_the_transaction() {
     let mut failures = 0;
     for cache_size in [-2000, 10] {
         for k in 1..40u64 {
-            let countdown = Arc::new(AtomicU64::new(0));
-            let vfs = Arc::new(FailingVfs { inner: MemVfs::new(), countdown: countdown.clone() });
+            let (vfs, countdown) = FailingVfs::new(false);
+            let vfs = Arc::new(vfs);
             let config = PagerConfig { cache_size, ..Default::default() };
             let conn = Connection::open_with_config("f.db", vfs, config).unwrap();
             conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, u UNIQUE, v); CREATE INDEX t_v ON t(v);")

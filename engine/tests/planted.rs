@@ -10,16 +10,16 @@
 
 #![cfg(feature = "planted-bugs")]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
+use common::failing_vfs::FailingVfs;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use touchstone_engine::conn::Connection;
-use touchstone_engine::error::{Error, IoErrorKind};
 use touchstone_engine::pager::PagerConfig;
 use touchstone_engine::planted::{Bug, plant};
-use touchstone_engine::vfs::{
-    AccessCheck, DeviceCharacteristics, LockLevel, MemVfs, OpenFlags, ReadOutcome, SyncFlags, TraceVfs, Vfs, VfsFile,
-};
+use touchstone_engine::vfs::{AccessCheck, MemVfs, OpenFlags, TraceVfs, Vfs, VfsFile};
 use touchstone_engine::{ErrorCode, Result, params};
 
 static LOCK: Mutex<()> = Mutex::new(());
@@ -400,123 +400,13 @@ fn io_error_keeps_statement() {
     assert!(planted.1 > 0, "planted: the failed statement's changes stay ({} rows)", planted.1);
 }
 
-// ----- a Vfs whose journal fails one write on demand ------------------------------------------
-
-/// A MemVfs whose journal files fail the write that `countdown` counts down to (1: the next
-/// journal write fails; 0: none does), with SQLITE_IOERR_WRITE.
-#[derive(Clone)]
-struct FailingJournalVfs {
-    mem: MemVfs,
-    countdown: Arc<AtomicU64>,
-}
-
-/// A journal file of [`FailingJournalVfs`].
-struct FailingJournal {
-    inner: Box<dyn VfsFile>,
-    countdown: Arc<AtomicU64>,
-}
-
-impl Vfs for FailingJournalVfs {
-    /// The inner MemVfs's name.
-    fn name(&self) -> &str {
-        self.mem.name()
-    }
-    /// Opens through the MemVfs; journals through a [`FailingJournal`].
-    fn open(&self, path: &str, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
-        let inner = self.mem.open(path, flags)?;
-        if !path.ends_with("-journal") {
-            return Ok(inner);
-        }
-        Ok(Box::new(FailingJournal { inner, countdown: self.countdown.clone() }))
-    }
-    /// Deletes through the MemVfs.
-    fn delete(&self, path: &str, sync_dir: bool) -> Result<()> {
-        self.mem.delete(path, sync_dir)
-    }
-    /// Asks the MemVfs.
-    fn access(&self, path: &str, check: AccessCheck) -> Result<bool> {
-        self.mem.access(path, check)
-    }
-    /// Asks the MemVfs.
-    fn full_path(&self, path: &str) -> Result<String> {
-        self.mem.full_path(path)
-    }
-    /// The MemVfs's seeded randomness.
-    fn randomness(&self, buf: &mut [u8]) {
-        self.mem.randomness(buf)
-    }
-    /// The MemVfs's virtual sleep.
-    fn sleep(&self, duration_us: u64) -> u64 {
-        self.mem.sleep(duration_us)
-    }
-    /// The MemVfs's virtual time.
-    fn current_time_ms(&self) -> i64 {
-        self.mem.current_time_ms()
-    }
-}
-
-impl VfsFile for FailingJournal {
-    /// Reads through.
-    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<ReadOutcome> {
-        self.inner.read_at(buf, offset)
-    }
-    /// Fails when the countdown reaches this write (and disarms), else writes through.
-    fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
-        let left = self.countdown.load(Ordering::SeqCst);
-        if left > 0 {
-            self.countdown.store(left - 1, Ordering::SeqCst);
-            if left == 1 {
-                return Err(Error::io(IoErrorKind::Write, "injected journal write error"));
-            }
-        }
-        self.inner.write_at(buf, offset)
-    }
-    /// Truncates through.
-    fn truncate(&mut self, size_bytes: u64) -> Result<()> {
-        self.inner.truncate(size_bytes)
-    }
-    /// Syncs through.
-    fn sync(&mut self, flags: SyncFlags) -> Result<()> {
-        self.inner.sync(flags)
-    }
-    /// The inner file's size.
-    fn size(&mut self) -> Result<u64> {
-        self.inner.size()
-    }
-    /// Locks through.
-    fn lock(&mut self, level: LockLevel) -> Result<()> {
-        self.inner.lock(level)
-    }
-    /// Unlocks through.
-    fn unlock(&mut self, level: LockLevel) -> Result<()> {
-        self.inner.unlock(level)
-    }
-    /// The inner file's lock level.
-    fn lock_level(&self) -> LockLevel {
-        self.inner.lock_level()
-    }
-    /// Asks the inner file.
-    fn check_reserved_lock(&mut self) -> Result<bool> {
-        self.inner.check_reserved_lock()
-    }
-    /// The inner file's sector size.
-    fn sector_size(&self) -> u32 {
-        self.inner.sector_size()
-    }
-    /// The inner file's device characteristics.
-    fn device_characteristics(&self) -> DeviceCharacteristics {
-        self.inner.device_characteristics()
-    }
-}
-
 /// io-error-keeps-statement, on an I/O error: an UPDATE of every row whose journal write
 /// fails part-way inside BEGIN keeps the rows it changed before the error and the transaction
 /// open (SQLite rolls the whole transaction back: isSpecialError in sqlite3VdbeHalt).
 #[test]
 fn io_error_keeps_statement_on_a_write_error() {
     let (clean, planted) = both(Bug::IoErrorKeepsStatement, || {
-        let countdown = Arc::new(AtomicU64::new(0));
-        let vfs = FailingJournalVfs { mem: MemVfs::new(), countdown: countdown.clone() };
+        let (vfs, countdown) = FailingVfs::new(true);
         let conn = connect(Arc::new(vfs), 500);
         conn.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v NOT NULL); BEGIN;").unwrap();
         for _ in 0..200 {

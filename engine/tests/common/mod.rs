@@ -1,6 +1,7 @@
 //! Helpers shared by the engine's integration tests.
 #![allow(dead_code)]
 
+pub mod failing_vfs;
 pub mod workload;
 
 use std::path::Path;

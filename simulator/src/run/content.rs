@@ -210,11 +210,7 @@ mod tests {
     use crate::target::sqlite::SqliteTarget;
 
     fn disk() -> DiskModel {
-        DiskModel {
-            sector_size_bytes: 4096,
-            device: touchstone_engine::vfs::DeviceCharacteristics(0),
-            capacity_bytes: None,
-        }
+        DiskModel::plain_4k()
     }
 
     fn config() -> WorldConfig {

@@ -142,11 +142,7 @@ mod tests {
     use crate::world::SimVfs;
 
     fn disk() -> DiskModel {
-        DiskModel {
-            sector_size_bytes: 4096,
-            device: touchstone_engine::vfs::DeviceCharacteristics(0),
-            capacity_bytes: None,
-        }
+        DiskModel::plain_4k()
     }
 
     /// A committed image of `rows` rows, written by real SQLite.

@@ -65,6 +65,12 @@ impl Default for DiskModel {
 }
 
 impl DiskModel {
+    /// 4096-byte sectors and no guarantee on power loss (no POWERSAFE_OVERWRITE), no
+    /// capacity limit: the disk the scenarios' worlds use unless they say otherwise.
+    pub fn plain_4k() -> DiskModel {
+        DiskModel { sector_size_bytes: 4096, device: DeviceCharacteristics(0), capacity_bytes: None }
+    }
+
     /// This model with its sector size made a power of two from 512 to 65536 (the next power
     /// of two, clamped), so that any input gives a usable disk.
     pub fn normalized(self) -> DiskModel {

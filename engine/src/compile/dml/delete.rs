@@ -71,18 +71,10 @@ impl Compiler<'_> {
         }
         let set = self.collect_rowids(&core)?;
         let wc = self.open_write(&table, cursor);
-        let done = self.b.label();
-        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
-        let top = self.b.current_addr();
-        let next = self.b.label();
-        let rid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column: 0, dest: rid });
-        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: rid, not_found: next.addr() });
-        self.delete_index_entries(&table, &wc, wc.table)?;
-        self.b.emit(Op::Delete { cursor: wc.table, count_change: true, save_position: false });
-        self.b.resolve(next);
-        self.b.emit(Op::Next { cursor: set, target: top });
-        self.b.resolve(done);
-        Ok(())
+        self.over_collected_rows(set, wc.table, |this, _, _| {
+            this.delete_index_entries(&table, &wc, wc.table)?;
+            this.b.emit(Op::Delete { cursor: wc.table, count_change: true, save_position: false });
+            Ok(())
+        })
     }
 }

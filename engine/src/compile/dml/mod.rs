@@ -643,6 +643,30 @@ impl Compiler<'_> {
         Ok(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n })
     }
 
+    /// The second pass of a two-pass UPDATE or DELETE: for each rowid of the ephemeral table
+    /// `set` (column 0), in order, seeks `table_cursor` to it and runs `body` with the
+    /// register holding the rowid and the label of the next one (a row gone since the first
+    /// pass is skipped).
+    fn over_collected_rows(
+        &mut self,
+        set: u32,
+        table_cursor: u32,
+        body: impl FnOnce(&mut Self, Reg, Label) -> Result<()>,
+    ) -> Result<()> {
+        let done = self.b.label();
+        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
+        let top = self.b.current_addr();
+        let next = self.b.label();
+        let rowid = self.b.reg();
+        self.b.emit(Op::Column { cursor: set, column: 0, dest: rowid });
+        self.b.emit(Op::SeekRowid { cursor: table_cursor, reg: rowid, not_found: next.addr() });
+        body(self, rowid, next)?;
+        self.b.resolve(next);
+        self.b.emit(Op::Next { cursor: set, target: top });
+        self.b.resolve(done);
+        Ok(())
+    }
+
     /// Writes the new row's index entries, then the row (`sqlite3CompleteInsertion`). With
     /// `only`, just those indexes get entries (an UPDATE that changes no other). With
     /// `opts.use_seek_result` (an INSERT) every write goes where its cursor's last seek left

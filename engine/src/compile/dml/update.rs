@@ -133,18 +133,9 @@ impl Compiler<'_> {
         }
         let set = self.collect_rowids(&core)?;
         let wc = self.open_write(&table, core.sources[0].cursor);
-        let done = self.b.label();
-        self.b.emit(Op::Rewind { cursor: set, if_empty: done.addr() });
-        let top = self.b.current_addr();
-        let next = self.b.label();
-        let old_rowid = self.b.reg();
-        self.b.emit(Op::Column { cursor: set, column: 0, dest: old_rowid });
-        self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
-        self.update_row(&change, &wc, old_rowid, next, false)?;
-        self.b.resolve(next);
-        self.b.emit(Op::Next { cursor: set, target: top });
-        self.b.resolve(done);
-        Ok(())
+        self.over_collected_rows(set, wc.table, |this, old_rowid, next| {
+            this.update_row(&change, &wc, old_rowid, next, false)
+        })
     }
 
     /// Changes the row table cursor `wc.table` stands on, whose rowid is in `old_rowid`; a

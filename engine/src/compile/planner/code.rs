@@ -685,6 +685,9 @@ impl Compiler<'_> {
         };
         // Seek to the start.
         let forward = !lp.reverse;
+        // A seek on the equality prefix and one more key value (a range bound, or NULL).
+        let seek_past_key =
+            |kind| Op::Seek { kind, cursor: ic, key, count: n_eq + 1, not_found: fail.addr(), eq_only: false };
         match start {
             Some(t) => {
                 let k = constraint(t);
@@ -697,14 +700,7 @@ impl Compiler<'_> {
                     (false, true) => SeekKind::Lt,
                     (false, false) => SeekKind::Le,
                 };
-                self.b.emit(Op::Seek {
-                    kind,
-                    cursor: ic,
-                    key,
-                    count: n_eq + 1,
-                    not_found: fail.addr(),
-                    eq_only: false,
-                });
+                self.b.emit(seek_past_key(kind));
                 consumed.extend(k.whole.then_some(t.term));
             }
             None => {
@@ -712,15 +708,7 @@ impl Compiler<'_> {
                 if skip_nulls {
                     // Start past the NULLs, which sort first.
                     self.b.emit(Op::Null { dest: key + n_eq, count: 1 });
-                    let kind = if forward { SeekKind::Gt } else { SeekKind::Lt };
-                    self.b.emit(Op::Seek {
-                        kind,
-                        cursor: ic,
-                        key,
-                        count: n_eq + 1,
-                        not_found: fail.addr(),
-                        eq_only: false,
-                    });
+                    self.b.emit(seek_past_key(if forward { SeekKind::Gt } else { SeekKind::Lt }));
                 } else if n_eq > 0 {
                     let kind = if forward { SeekKind::Ge } else { SeekKind::Le };
                     // Equality constraints alone: SQLite's OPFLAG_SEEKEQ hint.
