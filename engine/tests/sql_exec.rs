@@ -100,6 +100,29 @@ fn indexes_serve_lookups_and_order() {
     ));
 }
 
+/// A CREATE UNIQUE INDEX that meets a duplicate fails inside a transaction, which goes on
+/// with the file as it was: the index build writes its entries in key order and stops at the
+/// first duplicate (as sqlite3RefillIndex does; here after large keys with overflow pages),
+/// and the statement's rollback undoes them, the root page and the schema row.
+#[test]
+fn a_unique_index_build_that_meets_a_duplicate_undoes_its_writes() {
+    check(
+        "PRAGMA page_size = 1024;
+         CREATE TABLE t(a, b);
+         INSERT INTO t VALUES (1, zeroblob(5000)), (2, zeroblob(5000)), (3, zeroblob(6000)), (4, NULL), (5, NULL);
+         BEGIN IMMEDIATE;
+         INSERT INTO t VALUES (6, zeroblob(7000));
+         CREATE UNIQUE INDEX u ON t(b);
+         CREATE UNIQUE INDEX v ON t(a);
+         PRAGMA integrity_check;
+         SELECT name FROM sqlite_schema ORDER BY name;
+         COMMIT;
+         PRAGMA integrity_check;
+         PRAGMA page_count;
+         PRAGMA freelist_count;",
+    );
+}
+
 /// A unique index's full key matches one row whatever the operator (sqlite3DefaultRowEst), so
 /// `c0 IS NULL` (twice the rows of `c0 = ?`, 2) is cheaper through the unique index on c0
 /// than through a wider index that starts with c0 (20): SQLite searches the unique index,

@@ -245,7 +245,8 @@ impl Database {
     }
 
     /// Fills a new index from its table (sqlite3RefillIndex): every row's entry, sorted in
-    /// the index's order, appended in bulk mode. Each row is read only as far as its
+    /// the index's order, appended in bulk mode; a UNIQUE index fails at the first entry
+    /// whose key equals the previous one, with the entries before it written. Each row is read only as far as its
     /// indexed columns reach (OP_Column's reading: no overflow page beyond them).
     pub(super) fn fill_index(&mut self, table: &str, index: &Index) -> Result<()> {
         let t = self.catalog.table(table).cloned().ok_or_else(|| no_such_table(table))?;
@@ -276,18 +277,21 @@ impl Database {
         drop(c);
         let info = index.key_info.clone();
         entries.sort_by(|a, b| compare_unpacked(a, b, &info));
-        if index.def.unique {
-            let k = index.def.key_len;
-            for pair in entries.windows(2) {
-                let (a, b) = (&pair[0][..k], &pair[1][..k]);
-                if !a.contains(&Value::Null) && compare_unpacked(a, b, &info) == Ordering::Equal {
-                    return Err(index.unique_error(&t));
-                }
-            }
-        }
-        let ic = self.bt.cursor(index.root, Some(info))?;
+        let ic = self.bt.cursor(index.root, Some(info.clone()))?;
         ic.set_bulk_load(true);
-        for entry in &entries {
+        let k = index.def.key_len;
+        for (i, entry) in entries.iter().enumerate() {
+            // A UNIQUE index stops at the first entry whose key equals the one written before
+            // it (OP_SorterCompare; a NULL key value equals nothing). The entries before it
+            // are written by then, as SQLite writes them: what they cost (pages dirtied, a
+            // cache spill) is SQLite's cost too, and the statement's rollback undoes them.
+            if index.def.unique
+                && let Some(prev) = i.checked_sub(1).map(|j| &entries[j][..k])
+                && !prev.contains(&Value::Null)
+                && compare_unpacked(prev, &entry[..k], &info) == Ordering::Equal
+            {
+                return Err(index.unique_error(&t));
+            }
             if !ic.is_valid() {
                 self.bt.last(&ic)?;
             }
