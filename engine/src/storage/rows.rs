@@ -246,8 +246,9 @@ impl Database {
 
     /// Fills a new index from its table (sqlite3RefillIndex): every row's entry, sorted in
     /// the index's order, appended in bulk mode; a UNIQUE index fails at the first entry
-    /// whose key equals the previous one, with the entries before it written. Each row is read only as far as its
-    /// indexed columns reach (OP_Column's reading: no overflow page beyond them).
+    /// whose key equals the previous one, with the entries before it written. Each row is
+    /// read only as far as its indexed columns reach (OP_Column's reading: no overflow page
+    /// beyond them).
     pub(super) fn fill_index(&mut self, table: &str, index: &Index) -> Result<()> {
         let t = self.catalog.table(table).cloned().ok_or_else(|| no_such_table(table))?;
         let mut entries: Vec<Vec<Value>> = Vec::new();

@@ -187,27 +187,9 @@ impl Compiler<'_> {
         // checks may have moved the table's cursor (a REPLACE, the rowid's check): seek
         // again (a cursor still on the row does not move).
         self.b.emit(Op::SeekRowid { cursor: wc.table, reg: old_rowid, not_found: next.addr() });
-        for (ix, idx) in table.indexes.iter().enumerate() {
-            if !change.changed[ix] {
-                continue;
-            }
-            let n = idx.def.columns.len() as u32;
-            let key = self.b.regs(n);
-            for (i, c) in idx.def.columns.iter().enumerate() {
-                let dest = key + i as u32;
-                match c.target {
-                    IndexTarget::Column(j) if Some(j) != def.rowid_alias => {
-                        self.b.emit(Op::Column { cursor: wc.table, column: j as u32, dest });
-                        if def.columns[j].affinity == Affinity::Real {
-                            self.b.emit(Op::RealAffinity { reg: dest });
-                        }
-                    }
-                    _ => {
-                        self.b.emit(Op::Copy { src: old_rowid, dest, count: 1 });
-                    }
-                }
-            }
-            self.b.emit(Op::IdxDelete { cursor: wc.indexes[ix], key, count: n });
+        for ix in (0..table.indexes.len()).filter(|&ix| change.changed[ix]) {
+            let delete = self.index_entry_delete(table, wc, wc.table, ix)?;
+            self.b.emit(delete);
         }
         if change.rowid_changes {
             let same = self.b.label();
