@@ -144,6 +144,33 @@ fn is_null_on_a_unique_index_counts_as_its_full_key() {
     );
 }
 
+/// Two indexes serving the same range, one with narrower entries: SQLite's LogEst costs
+/// differ by one unit (203 against 204: 15*szIdxRow/szTabRow is 9 for UNIQUE(c2), 10 for
+/// (c2, c3)) and the narrower wins; costed in floating point, both rounded to 203 and the
+/// first index in the list won (large-values seed 5380: the UPDATE read 208 pages to
+/// SQLite's 22). Closed ranges keep 1/64 (two bounds and the TUNING quarter), `= 1` keeps
+/// half of the table where `= 7` keeps a quarter (whereLoopOutputAdjust).
+#[test]
+fn index_costs_are_sqlites_logest_integers() {
+    check(
+        "CREATE TABLE t1(c1 TEXT, c2 NUMERIC UNIQUE, c3 NUMERIC UNIQUE);
+         CREATE INDEX i0 ON t1(c2, c3 DESC);
+         CREATE INDEX i1 ON t1(c1, c3);
+         INSERT INTO t1 VALUES ('a', 101, 1), ('b', 104, 2), ('c', 200, 3);
+         EXPLAIN QUERY PLAN SELECT c1 FROM t1 WHERE c2 > 103;
+         EXPLAIN QUERY PLAN SELECT c2 FROM t1 WHERE c2 > 103;
+         EXPLAIN QUERY PLAN UPDATE t1 SET c3 = c3 + 1 WHERE c2 > 103;
+         EXPLAIN QUERY PLAN DELETE FROM t1 WHERE c2 > 103;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE c2 BETWEEN 100 AND 150 AND c1 = 'a';
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE c2 > 100 AND c1 > 'a' AND c1 < 'c';
+         EXPLAIN QUERY PLAN SELECT * FROM t1 AS a, t1 AS b WHERE a.c1 = b.c1 AND a.c3 = 1;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 AS a, t1 AS b WHERE a.c1 = b.c1 AND a.c3 = 7;
+         EXPLAIN QUERY PLAN SELECT * FROM t1 WHERE c1 IN ('a', 'b', 'c') AND c2 > 5;
+         UPDATE t1 SET c3 = c3 + 1 WHERE c2 > 103;
+         SELECT * FROM t1;",
+    );
+}
+
 #[test]
 fn aggregates_and_grouping() {
     check(&format!(

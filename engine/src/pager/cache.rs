@@ -11,20 +11,26 @@
 //!   page (pcache1Fetch refusing createFlag 1, then sqlite3PcacheFetchStress): the oldest
 //!   dirtied unreferenced page whose journal record is synced, found by a scan that resumes
 //!   where the last one stopped (pSynced), else the oldest unreferenced dirty page.
-//! - Recycling: when the cache would reach its capacity, an unpinned clean page is evicted,
-//!   chosen by CLOCK over a queue of candidates (clean pages enter it when they arrive or are
-//!   cleaned). When every page is pinned the cache grows instead.
+//! - Recycling: when the cache would reach its capacity, the page unpinned the longest is
+//!   recycled (pcache1's LRU list, [`super::lru`]); when every page is pinned the cache grows
+//!   instead, and a page unpinned while the cache is over its capacity is discarded at once.
 //!
 //! Invariants:
-//! - `map[pgno] == slot` iff `slots[slot]` holds the page numbered `pgno`;
+//! - `map[pgno] == slot` iff `slots[slot]` holds the page numbered `pgno`, except for pages
+//!   discarded on unpin, which leave the map at the next lookup (`reap`) and are never
+//!   returned before it;
+//! - a page is `resident` iff it is in the map and not discarded; the LRU list links exactly
+//!   the resident pages that are unreferenced and clean;
 //! - `dirty` holds exactly the pages with the DIRTY flag, keyed by the order they were made
 //!   dirty; `pinned` counts the pages that are referenced or dirty.
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::rc::{Rc, Weak};
+
+use super::lru::Lru;
 
 /// A page number (1-based; 0 means "no page").
 pub type Pgno = u32;
@@ -57,10 +63,13 @@ pub struct Page {
     dirty_list: Weak<RefCell<DirtyList>>,
     /// The page's node in the dirty list while it is dirty, else `NONE`.
     dirty_node: Cell<u32>,
-    /// CLOCK bit: set on every hit, cleared when eviction passes over the page.
-    referenced: Cell<bool>,
-    /// The page is in the cache's candidate queue.
-    queued: Cell<bool>,
+    /// The cache slot holding the page (its node in the LRU list).
+    slot: u32,
+    /// In the cache: not recycled, discarded, truncated or dropped. A page that is not keeps
+    /// its handles valid but never touches the LRU list again.
+    resident: Cell<bool>,
+    /// The cache's LRU list, which the page joins when it becomes unpinned.
+    lru: Rc<RefCell<Lru>>,
     /// The b-tree page header fields the b-tree last parsed from these bytes (see
     /// [`Page::btree_header`]), or `NO_HEADER`; every change to the bytes forgets them.
     btree_header: Cell<u32>,
@@ -137,13 +146,23 @@ impl Page {
         self.sync_pin();
     }
 
-    /// Keeps the cache's pinned total in step with this page's references and dirtiness.
+    /// Keeps the cache's pinned total and LRU list in step with this page's references and
+    /// dirtiness: a resident page becoming pinned leaves the list, one becoming unpinned
+    /// joins it (or is discarded, when the cache is over its capacity).
     fn sync_pin(&self) {
         let want = self.refs.get() > 0 || self.is_dirty();
         if want != self.counted.get() {
             self.counted.set(want);
             let n = self.pinned.get();
             self.pinned.set(if want { n + 1 } else { n - 1 });
+            if self.resident.get() {
+                let mut lru = self.lru.borrow_mut();
+                if want {
+                    lru.pin(self.slot);
+                } else if !lru.unpin(self.slot) {
+                    self.resident.set(false);
+                }
+            }
         }
     }
 
@@ -401,12 +420,19 @@ impl DirtyList {
         self.nodes.iter().filter_map(|n| n.page.as_ref())
     }
 
-    /// Empties the list, returning its pages (in no particular order).
-    fn take_all(&mut self) -> Vec<Rc<Page>> {
-        let pages: Vec<Rc<Page>> = self.nodes.drain(..).filter_map(|n| n.page).collect();
-        for p in &pages {
-            p.dirty_node.set(NONE);
+    /// Empties the list, returning its pages newest first (the order sqlite3PcacheCleanAll
+    /// cleans them in).
+    fn take_all_newest_first(&mut self) -> Vec<Rc<Page>> {
+        let mut pages = Vec::with_capacity(self.len);
+        let mut at = self.newest;
+        while at != NONE {
+            let node = &mut self.nodes[at as usize];
+            let page = node.page.take().expect("a node in the list holds a page");
+            at = node.older;
+            page.dirty_node.set(NONE);
+            pages.push(page);
         }
+        debug_assert_eq!(pages.len(), self.len);
         *self = DirtyList::new();
         pages
     }
@@ -469,10 +495,11 @@ pub struct PageCache {
     /// Capacity in pages (from `cache_size` and the page size).
     capacity_pages: usize,
     slots: Vec<Option<Rc<Page>>>,
-    free_slots: Vec<usize>,
-    map: PgnoMap<usize>,
-    /// Slots of eviction candidates (see the module comment).
-    candidates: VecDeque<usize>,
+    free_slots: Vec<u32>,
+    map: PgnoMap<u32>,
+    /// Unpinned pages in recycling order, the resident count, and the pages discarded on
+    /// unpin (see [`super::lru`]); shared with every page.
+    lru: Rc<RefCell<Lru>>,
     /// Dirty pages, oldest first (SQLite's dirty list).
     dirty: Rc<RefCell<DirtyList>>,
     /// Pages referenced or dirty.
@@ -486,14 +513,15 @@ pub struct PageCache {
 impl PageCache {
     /// An empty cache for pages of `page_size_bytes` with PRAGMA cache_size `cache_size`.
     pub fn new(page_size_bytes: usize, cache_size: i64) -> PageCache {
+        let capacity_pages = cache_pages(cache_size, page_size_bytes);
         PageCache {
             page_size_bytes,
             cache_size,
-            capacity_pages: cache_pages(cache_size, page_size_bytes),
+            capacity_pages,
             slots: Vec::new(),
             free_slots: Vec::new(),
             map: PgnoMap::default(),
-            candidates: VecDeque::new(),
+            lru: Rc::new(RefCell::new(Lru::new(capacity_pages))),
             dirty: Rc::new(RefCell::new(DirtyList::new())),
             pinned: Rc::new(Cell::new(0)),
             stats: CacheStats::default(),
@@ -506,10 +534,17 @@ impl PageCache {
         self.page_size_bytes
     }
 
-    /// Changes PRAGMA cache_size; takes effect on later insertions.
+    /// Changes PRAGMA cache_size. A smaller capacity recycles unpinned pages until the cache
+    /// fits it or none is left (pcache1EnforceMaxPage); pinned pages stay.
     pub fn set_cache_size(&mut self, cache_size: i64) {
         self.cache_size = cache_size;
-        self.capacity_pages = cache_pages(cache_size, self.page_size_bytes);
+        self.set_capacity(cache_pages(cache_size, self.page_size_bytes));
+        while self.lru.borrow().over_capacity() && self.evict_one() {}
+    }
+
+    fn set_capacity(&mut self, capacity_pages: usize) {
+        self.capacity_pages = capacity_pages;
+        self.lru.borrow_mut().set_capacity(capacity_pages);
     }
 
     /// The capacity in pages.
@@ -519,12 +554,12 @@ impl PageCache {
 
     /// Resident pages.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.lru.borrow().resident()
     }
 
     /// True when no page is resident.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
     /// Traffic counters.
@@ -540,26 +575,27 @@ impl PageCache {
     /// True when a new page must first spill a dirty one (pcache1Fetch refuses createFlag 1
     /// at 90% pinned, and sqlite3PcacheFetchStress spills when more than one page is cached).
     pub fn wants_spill(&self) -> bool {
-        self.pinned.get() >= self.capacity_pages * 9 / 10 && self.map.len() > 1
+        self.pinned.get() >= self.capacity_pages * 9 / 10 && self.len() > 1
     }
 
     /// True when a new page must first recycle a clean one (pcache1FetchStage2).
     pub fn wants_recycle(&self) -> bool {
-        self.map.len() + 1 >= self.capacity_pages
+        self.len() + 1 >= self.capacity_pages
     }
 
-    /// The cached page `pgno`, setting its CLOCK bit; `None` when absent.
+    /// The cached page `pgno` (pinning it); `None` when absent.
     #[inline]
     pub fn fetch(&mut self, pgno: Pgno) -> Option<PageRef> {
+        self.reap();
         let &slot = self.map.get(&pgno)?;
-        let page = self.slots[slot].as_ref().expect("mapped slot holds a page");
-        page.referenced.set(true);
-        Some(PageRef::new(page))
+        Some(PageRef::new(self.slots[slot as usize].as_ref().expect("mapped slot holds a page")))
     }
 
-    /// The cached page `pgno` without touching its CLOCK bit.
+    /// The cached page `pgno`, as `fetch`, for callers without `&mut` (sqlite3PagerLookup
+    /// pins the page too); a page discarded on unpin but not yet reaped is absent.
     pub fn lookup(&self, pgno: Pgno) -> Option<PageRef> {
-        self.map.get(&pgno).map(|&s| PageRef::new(self.slots[s].as_ref().expect("mapped slot holds a page")))
+        let page = self.slots[*self.map.get(&pgno)? as usize].as_ref().expect("mapped slot holds a page");
+        page.resident.get().then(|| PageRef::new(page))
     }
 
     /// Inserts a new page `pgno` with `data` (which must be `page_size_bytes` long) and returns
@@ -567,7 +603,16 @@ impl PageCache {
     pub fn insert(&mut self, pgno: Pgno, data: Box<[u8]>) -> PageRef {
         debug_assert!(pgno != 0);
         debug_assert_eq!(data.len(), self.page_size_bytes);
+        self.reap();
         debug_assert!(!self.map.contains_key(&pgno), "page {pgno} inserted twice");
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 cache slots")
+            }
+        };
+        self.lru.borrow_mut().admit(slot);
         let page = Rc::new(Page {
             pgno,
             data: RefCell::new(data),
@@ -577,58 +622,49 @@ impl PageCache {
             pinned: self.pinned.clone(),
             dirty_list: Rc::downgrade(&self.dirty),
             dirty_node: Cell::new(NONE),
-            referenced: Cell::new(true),
-            queued: Cell::new(false),
+            slot,
+            resident: Cell::new(true),
+            lru: self.lru.clone(),
             btree_header: Cell::new(NO_HEADER),
         });
-        let slot = match self.free_slots.pop() {
-            Some(s) => s,
-            None => {
-                self.slots.push(None);
-                self.slots.len() - 1
-            }
-        };
-        self.slots[slot] = Some(page.clone());
+        self.slots[slot as usize] = Some(page.clone());
         self.map.insert(pgno, slot);
-        self.enqueue(slot, &page);
         PageRef::new(&page)
     }
 
-    /// Puts the page in `slot` at the back of the candidate queue, once.
-    fn enqueue(&mut self, slot: usize, page: &Page) {
-        if !page.queued.get() {
-            page.queued.set(true);
-            self.candidates.push_back(slot);
+    /// Recycles the page unpinned the longest; returns false when every page is pinned.
+    pub fn evict_one(&mut self) -> bool {
+        self.reap();
+        let Some(slot) = self.lru.borrow().oldest() else { return false };
+        let page = self.slots[slot as usize].clone().expect("a listed slot holds a page");
+        debug_assert!(page.refs.get() == 0 && !page.is_dirty(), "page {} recycled while pinned", page.pgno);
+        self.remove_slot(slot, page.pgno);
+        self.stats.evictions += 1;
+        // Unreferenced and out of the slots, the page has no other owner.
+        if let Ok(page) = Rc::try_unwrap(page) {
+            self.spare = Some(page.data.into_inner());
         }
+        true
     }
 
-    /// Evicts one unpinned clean page chosen by CLOCK over the candidate queue; returns false
-    /// when no candidate can go (every clean page is referenced).
-    pub fn evict_one(&mut self) -> bool {
-        // Each candidate is looked at most twice: once to clear its bit, once to evict it.
-        let mut budget = 2 * self.candidates.len();
-        while budget > 0 {
-            budget -= 1;
-            let Some(slot) = self.candidates.pop_front() else { return false };
-            let Some(page) = self.slots[slot].clone() else { continue };
-            page.queued.set(false);
-            if page.is_dirty() {
-                continue; // queued again when it becomes clean
-            }
-            if page.refs.get() > 0 || page.referenced.get() {
-                page.referenced.set(false);
-                self.enqueue(slot, &page);
-                continue;
-            }
-            self.remove_slot(slot, page.pgno);
-            self.stats.evictions += 1;
-            // Unreferenced and out of the slots, the page has no other owner.
-            if let Ok(page) = Rc::try_unwrap(page) {
-                self.spare = Some(page.data.into_inner());
-            }
-            return true;
+    /// Frees the slots of the pages discarded on unpin (see [`super::lru`]).
+    #[inline]
+    fn reap(&mut self) {
+        if !self.lru.borrow().has_doomed() {
+            return;
         }
-        false
+        let doomed = self.lru.borrow_mut().take_doomed();
+        for slot in doomed {
+            // A doomed page is unreferenced and clean: the slot is its only owner.
+            if let Some(page) = self.slots[slot as usize].take_if(|p| !p.resident.get()) {
+                self.map.remove(&page.pgno);
+                self.free_slots.push(slot);
+                self.stats.evictions += 1;
+                if let Ok(page) = Rc::try_unwrap(page) {
+                    self.spare = Some(page.data.into_inner());
+                }
+            }
+        }
     }
 
     /// A zeroed buffer for a new page image.
@@ -645,8 +681,13 @@ impl PageCache {
         }
     }
 
-    fn remove_slot(&mut self, slot: usize, pgno: Pgno) {
-        self.slots[slot] = None;
+    /// Takes the page in `slot` out of the cache; its handles stay valid but detached.
+    fn remove_slot(&mut self, slot: u32, pgno: Pgno) {
+        if let Some(page) = self.slots[slot as usize].take()
+            && page.resident.replace(false)
+        {
+            self.lru.borrow_mut().forget(slot);
+        }
         self.map.remove(&pgno);
         self.free_slots.push(slot);
     }
@@ -659,14 +700,12 @@ impl PageCache {
         }
     }
 
-    /// Marks `page` clean: it equals the file (after a write-out or a restore).
-    pub fn make_clean(&mut self, page: &PageRef) {
+    /// Marks `page` clean: it equals the file (after a write-out or a restore). Unpinned by
+    /// this, it joins the LRU list at once if unreferenced, else when its last handle goes.
+    pub fn make_clean(&mut self, page: &Page) {
         if page.is_dirty() {
             self.dirty.borrow_mut().remove(page);
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
-            if let Some(&slot) = self.map.get(&page.pgno) {
-                self.enqueue(slot, page);
-            }
         }
     }
 
@@ -687,10 +726,10 @@ impl PageCache {
     }
 
     /// Every dirty page, in ascending page-number order (sqlite3PcacheDirtyList sorts them).
-    pub fn dirty_pages_by_pgno(&self) -> Vec<PageRef> {
-        let list = self.dirty.borrow();
-        let mut pages: Vec<PageRef> = list.pages().map(PageRef::new).collect();
-        drop(list);
+    /// The pages are not referenced through these (dirty, they are pinned anyway), so that
+    /// letting them go changes neither the dirty list nor the LRU list.
+    pub(super) fn dirty_pages_by_pgno(&self) -> Vec<Rc<Page>> {
+        let mut pages: Vec<Rc<Page>> = self.dirty.borrow().pages().cloned().collect();
         pages.sort_unstable_by_key(|p| p.pgno);
         pages
     }
@@ -700,14 +739,15 @@ impl PageCache {
         self.dirty.borrow().len()
     }
 
-    /// Marks every dirty page clean (after commit) and every page not writeable.
+    /// Marks every dirty page clean (after commit) and every page not writeable. The pages
+    /// are cleaned newest first (sqlite3PcacheCleanAll takes the head of the dirty list each
+    /// time), so the unreferenced ones join the LRU list in that order, and while the cache
+    /// is over its capacity the first of them are discarded.
     pub fn clean_all(&mut self) {
-        let pages = self.dirty.borrow_mut().take_all();
+        self.reap();
+        let pages = self.dirty.borrow_mut().take_all_newest_first();
         for page in pages {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE);
-            if let Some(&slot) = self.map.get(&page.pgno) {
-                self.enqueue(slot, &page);
-            }
         }
         for page in self.slots.iter().flatten() {
             page.clear(flag::WRITEABLE);
@@ -727,16 +767,16 @@ impl PageCache {
     /// Drops every page numbered above `db_size_pages` (after a rollback shrank the image).
     /// Referenced pages are dropped from the cache too; their handles stay valid but detached.
     pub fn truncate(&mut self, db_size_pages: Pgno) {
-        let doomed: Vec<(usize, Pgno)> =
+        self.reap();
+        let doomed: Vec<(u32, Pgno)> =
             self.map.iter().filter(|&(&p, _)| p > db_size_pages).map(|(&p, &s)| (s, p)).collect();
         for (slot, pgno) in doomed {
-            if let Some(page) = self.slots[slot].clone()
-                && page.is_dirty()
-            {
+            let page = self.slots[slot as usize].clone().expect("mapped slot holds a page");
+            self.remove_slot(slot, pgno);
+            if page.is_dirty() {
                 self.dirty.borrow_mut().remove(&page);
                 page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
             }
-            self.remove_slot(slot, pgno);
         }
     }
 
@@ -744,28 +784,37 @@ impl PageCache {
     /// journal did not restore, whose bytes match nothing the file holds). Their handles
     /// stay valid but detached.
     pub fn drop_dirty(&mut self) {
-        let pages = self.dirty.borrow_mut().take_all();
+        self.reap();
+        let pages = self.dirty.borrow_mut().take_all_newest_first();
         for page in pages {
-            page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
             let pgno = page.pgno;
-            if let Some(&slot) = self.map.get(&pgno)
-                && self.slots[slot].as_ref().is_some_and(|p| Rc::ptr_eq(p, &page))
-            {
-                self.remove_slot(slot, pgno);
+            if self.slots[page.slot as usize].as_ref().is_some_and(|p| Rc::ptr_eq(p, &page)) {
+                self.remove_slot(page.slot, pgno);
             }
+            page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
         }
     }
 
     /// Drops every page (the file changed under the cache, or the pager failed).
     pub fn clear(&mut self) {
-        let pages = self.dirty.borrow_mut().take_all();
+        for page in self.slots.iter().flatten() {
+            page.resident.set(false);
+        }
+        let pages = self.dirty.borrow_mut().take_all_newest_first();
         for page in pages {
             page.clear(flag::DIRTY | flag::NEED_SYNC | flag::DONT_WRITE | flag::WRITEABLE);
         }
         self.slots.clear();
         self.free_slots.clear();
         self.map.clear();
-        self.candidates.clear();
+        *self.lru.borrow_mut() = Lru::new(self.capacity_pages);
+    }
+
+    /// True when page `pgno` is resident; unlike `lookup`, it does not pin the page, so the
+    /// recycling order stays as it was (tests).
+    #[cfg(test)]
+    fn contains(&self, pgno: Pgno) -> bool {
+        self.map.get(&pgno).is_some_and(|&s| self.slots[s as usize].as_ref().is_some_and(|p| p.resident.get()))
     }
 
     /// Pages with live handles.
@@ -775,24 +824,26 @@ impl PageCache {
 
     /// Changes the page size; only valid when the cache is empty.
     pub fn set_page_size(&mut self, page_size_bytes: usize) {
-        debug_assert!(self.map.is_empty());
+        debug_assert!(self.is_empty());
         self.page_size_bytes = page_size_bytes;
-        self.capacity_pages = cache_pages(self.cache_size, page_size_bytes);
+        self.set_capacity(cache_pages(self.cache_size, page_size_bytes));
     }
 
     /// The dirty page to spill (sqlite3PcacheFetchStress): the oldest unreferenced page not
     /// needing a journal sync, scanning on from where the last scan stopped; else the oldest
-    /// unreferenced dirty page. None when every dirty page is referenced.
-    pub fn spill_candidate(&mut self) -> Option<PageRef> {
+    /// unreferenced dirty page. None when every dirty page is referenced. The page is not
+    /// referenced through the result, as pagerStress takes none: a candidate left unspilled
+    /// keeps its place in the dirty list, and one spilled joins the LRU list when cleaned.
+    pub fn spill_candidate(&mut self) -> Option<Rc<Page>> {
         let mut list = self.dirty.borrow_mut();
         if list.synced != NONE {
             let found = list.iter_from(list.synced).find(|p| p.refs.get() == 0 && !p.needs_sync()).cloned();
             list.synced = found.as_ref().map_or(NONE, |p| p.dirty_node.get());
-            if let Some(p) = found {
-                return Some(PageRef::new(&p));
+            if found.is_some() {
+                return found;
             }
         }
-        list.iter_from(list.oldest).find(|p| p.refs.get() == 0).map(PageRef::new)
+        list.iter_from(list.oldest).find(|p| p.refs.get() == 0).cloned()
     }
 }
 
@@ -839,6 +890,46 @@ mod tests {
         assert!(c.evict_one());
     }
 
+    /// pcache1's recycling: the page unpinned the longest goes first; a page unpinned while
+    /// the cache is over its capacity is discarded at once; a commit unpins its pages newest
+    /// dirty first.
+    #[test]
+    fn recycling_follows_unpin_order_and_capacity() {
+        let mut c = PageCache::new(512, 10);
+        let held: Vec<PageRef> = (1..=12).map(|pgno| c.insert(pgno, buf(&c, 0))).collect();
+        assert_eq!(c.len(), 12, "a cache of pinned pages grows past its capacity");
+        drop(held); // unpins 1, 2, ..., 12 in that order
+        assert_eq!(c.len(), 10);
+        assert!(!c.contains(1) && !c.contains(2), "unpinned over capacity: discarded");
+        drop(c.fetch(3)); // 3 becomes the most recently unpinned
+        let mut recycled = Vec::new();
+        while c.len() > 7 {
+            let before: Vec<Pgno> = (1..=12).filter(|&p| c.contains(p)).collect();
+            assert!(c.evict_one());
+            recycled.extend(before.into_iter().filter(|&p| !c.contains(p)));
+        }
+        assert_eq!(recycled, vec![4, 5, 6]);
+        // A transaction dirties 7, 9, 8 (in that order); committing cleans newest first,
+        // so 8 is unpinned first and recycled first.
+        for pgno in [7, 9, 8] {
+            let p = c.fetch(pgno).unwrap();
+            p.set_writeable();
+            c.make_dirty(&p);
+        }
+        c.clean_all();
+        let before: Vec<Pgno> = (1..=12).filter(|&p| c.contains(p)).collect();
+        for _ in 0..4 {
+            assert!(c.evict_one());
+        }
+        let gone: Vec<Pgno> = before.into_iter().filter(|&p| !c.contains(p)).collect();
+        // 10, 11, 12 and 3 were unpinned before the commit; of them 10 goes first, then
+        // 11, 12, 3; the commit's pages follow.
+        assert_eq!(gone, vec![3, 10, 11, 12]);
+        assert_eq!(c.len(), 3);
+        assert!(c.evict_one());
+        assert!(!c.contains(8) && c.contains(9) && c.contains(7));
+    }
+
     #[test]
     fn dirty_pages_sort_by_number_and_spill_oldest_first() {
         let mut c = PageCache::new(512, 100);
@@ -850,11 +941,15 @@ mod tests {
         // Made dirty while referenced: releasing each handle moved its page to the newest
         // end, so the oldest is the first released.
         assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(7));
-        // Releasing handles reorders the list: 1, 3, 7, 9 released in that order.
+        // Neither the spill candidate nor the sorted list references the pages, so neither
+        // reorders the list (pagerStress and sqlite3PcacheDirtyList take no reference).
         let order: Vec<Pgno> = c.dirty_pages_by_pgno().iter().map(|p| p.pgno()).collect();
         assert_eq!(order, vec![1, 3, 7, 9]);
         c.clear_sync_flags();
-        assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(1));
+        assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(7));
+        // Releasing a handle does: 7 moves to the newest end.
+        drop(c.fetch(7));
+        assert_eq!(c.spill_candidate().map(|p| p.pgno()), Some(3));
         c.truncate(5);
         let order: Vec<Pgno> = c.dirty_pages_by_pgno().iter().map(|p| p.pgno()).collect();
         assert_eq!(order, vec![1, 3]);

@@ -4,10 +4,11 @@
 //! of `pager`.
 
 use super::journal::{self, JournalHeader, NREC_TO_EOF};
-use super::{BitSet, JournalMode, PageRef, Pager, PagerState, Pgno, Synchronous};
+use super::{BitSet, JournalMode, Page, Pager, PagerState, Pgno, Synchronous};
 use crate::error::{Error, ErrorCode, Result};
 use crate::format::header;
 use crate::vfs::{DeviceCharacteristics, LockLevel, OpenAccess, OpenFlags, ReadOutcome, SyncFlags};
+use std::borrow::Borrow;
 
 impl Pager {
     // ----- write transactions ---------------------------------------------------------------
@@ -127,9 +128,10 @@ impl Pager {
 
     /// Writes `pages` to the database file in the given order (pager_write_pagelist), skipping
     /// pages past the image and pages marked don't-write. Requires EXCLUSIVE.
-    pub(super) fn write_pages(&mut self, pages: &[PageRef]) -> Result<()> {
+    pub(super) fn write_pages<P: Borrow<Page>>(&mut self, pages: &[P]) -> Result<()> {
         debug_assert_eq!(self.lock, LockLevel::Exclusive);
         for page in pages {
+            let page: &Page = page.borrow();
             let pgno = page.pgno();
             if pgno > self.db_size || page.dont_write() {
                 continue;
@@ -151,7 +153,7 @@ impl Pager {
 
     /// Sets the change counter to one more than the value last read from the file, and the
     /// version-valid-for and version number beside it (pager_write_changecounter).
-    fn write_change_counter(&self, page1: &PageRef) {
+    fn write_change_counter(&self, page1: &Page) {
         let counter = u32::from_be_bytes(self.db_file_vers[..4].try_into().expect("4 bytes")).wrapping_add(1);
         let mut d = page1.data_mut_unchecked();
         header::put_u32(&mut d, header::offset::CHANGE_COUNTER, counter);

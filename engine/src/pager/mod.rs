@@ -36,6 +36,7 @@
 pub mod cache;
 mod commit;
 pub mod journal;
+mod lru;
 mod recovery;
 mod savepoint;
 
@@ -594,7 +595,7 @@ impl Pager {
 
     /// Writes one dirty page to the database file early (pagerStress), syncing the journal
     /// first when the page's original is not yet durable in it.
-    fn spill(&mut self, page: &PageRef) -> Result<()> {
+    fn spill(&mut self, page: &Page) -> Result<()> {
         debug_assert!(page.is_dirty());
         let r = (|| {
             if page.needs_sync() || self.state == PagerState::WriterCacheMod {

@@ -34,7 +34,7 @@
 use std::collections::BTreeSet;
 
 use super::choose::{Candidate, candidates, logest};
-use super::logest::{LogEst, add, est_log, from_f64};
+use super::logest::{LogEst, add, est_log};
 use super::order::{at_most_one_row, path_order};
 use super::terms::Term;
 use super::{Access, LoopPlan, MAX_SOURCES};
@@ -222,13 +222,12 @@ fn solve(
         let last = round + 1 == n;
         let mut next: Vec<Path> = Vec::new();
         for p in &paths {
-            let outer_rows = 2f64.powf(f64::from(p.rows) / 10.0);
             for (i, &follows) in must_follow.iter().enumerate().take(n) {
                 if p.mask & (1 << i) != 0 || follows & !p.mask != 0 {
                     continue;
                 }
                 let order_by = sorting.map(|s| s.order.terms);
-                for cand in candidates(core, terms, i, p.mask, outer_rows, used, order_by, one_pass) {
+                for cand in candidates(core, terms, i, p.mask, p.rows, used, order_by, one_pass) {
                     if disabled & (1 << i) != 0 && unconstrained(&cand.access) {
                         continue;
                     }
@@ -249,12 +248,12 @@ fn solve(
 /// costs it: the loop's cost per outer row times the rows before it (a LogEst sum), plus
 /// its one-time cost, plus the path's; with `sorting`, the sort the order leaves.
 fn extend(core: &Core, terms: &[Term<'_>], p: &Path, i: usize, cand: Candidate, sorting: Option<&Sorting<'_>>) -> Path {
-    let mut unsort = from_f64(cand.cost).saturating_add(p.rows);
-    if cand.setup > 0.0 {
-        unsort = add(from_f64(cand.setup), unsort);
+    let mut unsort = cand.cost.saturating_add(p.rows);
+    if cand.setup > 0 {
+        unsort = add(cand.setup, unsort);
     }
     unsort = add(unsort, p.unsort);
-    let rows = p.rows.saturating_add(from_f64(cand.rows));
+    let rows = p.rows.saturating_add(cand.rows);
     let mut loops = p.loops.clone();
     loops.push(LoopPlan { source: i, access: cand.access, reverse: false });
     let (mut ordered, mut rev) = (p.ordered, p.rev);
