@@ -639,12 +639,17 @@ impl PageCache {
         let page = self.slots[slot as usize].clone().expect("a listed slot holds a page");
         debug_assert!(page.refs.get() == 0 && !page.is_dirty(), "page {} recycled while pinned", page.pgno);
         self.remove_slot(slot, page.pgno);
+        self.retire(page);
+        true
+    }
+
+    /// Counts an evicted page and keeps its image buffer for the next read (unreferenced
+    /// and out of the slots, the page has no other owner).
+    fn retire(&mut self, page: Rc<Page>) {
         self.stats.evictions += 1;
-        // Unreferenced and out of the slots, the page has no other owner.
         if let Ok(page) = Rc::try_unwrap(page) {
             self.spare = Some(page.data.into_inner());
         }
-        true
     }
 
     /// Frees the slots of the pages discarded on unpin (see [`super::lru`]).
@@ -659,10 +664,7 @@ impl PageCache {
             if let Some(page) = self.slots[slot as usize].take_if(|p| !p.resident.get()) {
                 self.map.remove(&page.pgno);
                 self.free_slots.push(slot);
-                self.stats.evictions += 1;
-                if let Ok(page) = Rc::try_unwrap(page) {
-                    self.spare = Some(page.data.into_inner());
-                }
+                self.retire(page);
             }
         }
     }

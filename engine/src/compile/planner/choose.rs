@@ -138,7 +138,7 @@ pub(super) fn candidates(
             if !applies {
                 continue;
             }
-            out -= 1;
+            out = out.saturating_sub(1);
             if term.constraints.iter().any(|k| matches!(k.op, ConstraintOp::Eq | ConstraintOp::Is)) {
                 reduce = reduce.max(if small_integer_rhs(term) { 10 } else { 20 });
             }
@@ -211,7 +211,11 @@ pub(super) fn candidates(
     }
     if let Some((t, k)) = rowid_cons.iter().find(|(_, k)| k.op == ConstraintOp::In) {
         let n_in = in_items(terms, t.term, k);
-        out.push(Candidate::per_row(Access::RowidIn { term: *t }, adjust(n_in, &[*t]), rowid_cost(0) + n_in));
+        out.push(Candidate::per_row(
+            Access::RowidIn { term: *t },
+            adjust(n_in, &[*t]),
+            rowid_cost(0).saturating_add(n_in),
+        ));
     }
     let lower = rowid_cons.iter().find(|(_, k)| k.op.is_lower()).map(|(t, _)| *t);
     let upper = rowid_cons.iter().find(|(_, k)| k.op.is_upper()).map(|(t, _)| *t);
@@ -247,7 +251,7 @@ pub(super) fn candidates(
                     eq.push(*t);
                     rows += eq_rows(index, p + 1) - eq_rows(index, p);
                     match k.op {
-                        ConstraintOp::In => n_in += in_items(terms, t.term, k),
+                        ConstraintOp::In => n_in = n_in.saturating_add(in_items(terms, t.term, k)),
                         // TUNING (whereLoopAddBtreeIndex): without a likelihood(), "x IS
                         // NULL" matches twice as many rows as "x = ?".
                         ConstraintOp::IsNull => rows += 10,
@@ -299,7 +303,7 @@ pub(super) fn candidates(
             cost = add(cost, rows + LOOKUP);
         }
         let access = Access::Index { index: ix, eq, lower, upper, covering };
-        out.push(Candidate::per_row(access, adjust(rows + n_in, &uses), cost + n_in));
+        out.push(Candidate::per_row(access, adjust(rows.saturating_add(n_in), &uses), cost.saturating_add(n_in)));
     }
     out
 }
