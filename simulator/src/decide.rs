@@ -3,9 +3,16 @@
 //! A run's choices (the concrete configuration drawn from the scenario, the workload, the
 //! schedule, where crashes strike) come from a [`Decisions`] stream, which is either ChaCha8
 //! seeded by the run's `u64` seed, or the bytes of a fuzz input (issue 6), read as a tape
-//! that yields zeros once it runs out. Nothing else feeds a run: no clock, no thread id, no
-//! OS randomness, no randomly seeded hash map. The same seed therefore gives the same run on
-//! any machine.
+//! whose draws continue, once its bytes run out, with a fixed ChaCha8 stream
+//! ([`TAPE_TAIL_SEED`]). Nothing else feeds a run: no clock, no thread id, no OS randomness,
+//! no randomly seeded hash map. The same seed, or the same input, therefore gives the same
+//! run on any machine.
+//!
+//! Why a tail rather than zeros: a zero draw is the first choice of every pick and `true`
+//! for every chance, so a short input ending in zeros would crash the simulated machine at
+//! every step once the crash rate is on. With the tail, a short input fixes the first
+//! decisions (the world, the schema) and the run goes on like a seeded one; the fuzzer
+//! reaches the later decisions by growing the input.
 //!
 //! All draws go through [`Decisions::next_u64`]; the helpers below derive ranges, booleans
 //! and picks from it in one fixed way, so a stream's meaning does not depend on the `rand`
@@ -14,14 +21,19 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The seed of the stream a fuzz input's draws continue with past its last byte.
+pub const TAPE_TAIL_SEED: u64 = 0x7a9e_7a11;
+
 /// Where a stream's bits come from.
 #[derive(Clone, Debug)]
 enum Source {
     Seeded(Box<ChaCha8Rng>),
-    /// A fuzz input read 8 bytes at a time (little-endian), zeros past its end.
+    /// A fuzz input read 8 bytes at a time (little-endian); past its end (a last partial
+    /// word is zero-filled), the draws of `tail`.
     Tape {
         bytes: Vec<u8>,
         position: usize,
+        tail: Box<ChaCha8Rng>,
     },
 }
 
@@ -37,16 +49,20 @@ impl Decisions {
         Decisions { source: Source::Seeded(Box::new(ChaCha8Rng::seed_from_u64(seed))) }
     }
 
-    /// A stream that reads `bytes` as its decisions (fuzzing).
+    /// A stream that reads `bytes` as its decisions (fuzzing), then [`TAPE_TAIL_SEED`]'s.
     pub fn from_bytes(bytes: Vec<u8>) -> Decisions {
-        Decisions { source: Source::Tape { bytes, position: 0 } }
+        let tail = Box::new(ChaCha8Rng::seed_from_u64(TAPE_TAIL_SEED));
+        Decisions { source: Source::Tape { bytes, position: 0, tail } }
     }
 
     /// The next 64 bits.
     pub fn next_u64(&mut self) -> u64 {
         match &mut self.source {
             Source::Seeded(rng) => rng.next_u64(),
-            Source::Tape { bytes, position } => {
+            Source::Tape { bytes, position, tail } => {
+                if *position >= bytes.len() {
+                    return tail.next_u64();
+                }
                 let mut word = [0u8; 8];
                 let available = bytes.get(*position..).unwrap_or(&[]);
                 let n = available.len().min(8);
@@ -148,11 +164,14 @@ mod tests {
     }
 
     #[test]
-    fn tape_reads_bytes_then_zeros() {
+    fn tape_reads_bytes_then_the_fixed_tail() {
         let mut d = Decisions::from_bytes(vec![1, 0, 0, 0, 0, 0, 0, 0, 2]);
         assert_eq!(d.next_u64(), 1);
-        assert_eq!(d.next_u64(), 2);
-        assert_eq!(d.next_u64(), 0);
-        assert_eq!(d.below(10), 0);
+        assert_eq!(d.next_u64(), 2, "a last partial word is zero-filled");
+        let mut tail = Decisions::from_seed(TAPE_TAIL_SEED);
+        let rest: Vec<u64> = (0..4).map(|_| d.next_u64()).collect();
+        assert_eq!(rest, (0..4).map(|_| tail.next_u64()).collect::<Vec<_>>());
+        let mut empty = Decisions::from_bytes(Vec::new());
+        assert_eq!(empty.next_u64(), Decisions::from_seed(TAPE_TAIL_SEED).next_u64());
     }
 }

@@ -11,7 +11,9 @@
 
 pub mod campaign;
 pub mod decide;
+pub mod fuzzing;
 pub mod panics;
+pub mod planted;
 pub mod repro;
 pub mod run;
 pub mod scenario;

@@ -83,10 +83,12 @@ enum Command {
         #[arg(long)]
         hashes: bool,
     },
-    /// Replay one seed of a scenario, or a repro file, and print its trace hash (and with
-    /// --trace every step). Exit status 1 when it fails.
+    /// Replay one seed of a scenario, a repro file or a `sim` fuzz input, and print its trace
+    /// hash (and with --trace every step). Exit status 1 when it fails.
     Replay {
-        /// A repro file (failures/SEED/repro.toml, a shrunk repro, corpus/regressions/*).
+        /// A repro file (*.toml: failures/SEED/repro.toml, a shrunk repro,
+        /// corpus/regressions/*), or any other file as an input of the `sim` fuzz target
+        /// (fuzz/artifacts/sim/crash-*, corpus/sim/*).
         file: Option<PathBuf>,
         /// The seed to replay.
         #[arg(long, conflicts_with = "file")]
@@ -101,9 +103,10 @@ enum Command {
         #[arg(long)]
         trace: bool,
     },
-    /// Shrink a failing repro file to a small one that fails the same way.
+    /// Shrink a failing repro file, or a failing `sim` fuzz input, to a small repro file that
+    /// fails the same way.
     Shrink {
-        /// The repro file.
+        /// The repro file (*.toml), or an input of the `sim` fuzz target.
         file: PathBuf,
         /// Where to write the shrunk repro (default: FILE with extension .shrunk.toml).
         #[arg(long)]
@@ -189,25 +192,11 @@ fn arguments() -> Vec<std::ffi::OsString> {
     args
 }
 
-/// With the `planted-bugs` feature: plants the engine bug named by TOUCHSTONE_PLANT (worker
-/// processes inherit the variable, so a whole campaign runs with it).
-#[cfg(feature = "planted-bugs")]
-fn plant_from_env() -> Result<(), ExitCode> {
-    use touchstone_engine::planted::{Bug, plant};
-    if let Ok(name) = std::env::var("TOUCHSTONE_PLANT") {
-        let Some(bug) = Bug::from_name(&name) else {
-            eprintln!("touchstone: TOUCHSTONE_PLANT={name}: no such planted bug");
-            return Err(ExitCode::from(2));
-        };
-        plant(bug);
-    }
-    Ok(())
-}
-
 fn main() -> ExitCode {
-    #[cfg(feature = "planted-bugs")]
-    if let Err(code) = plant_from_env() {
-        return code;
+    // Worker processes inherit TOUCHSTONE_PLANT, so a whole campaign runs with the bug.
+    if let Err(e) = touchstone_simulator::planted::plant_from_env() {
+        eprintln!("touchstone: {e}");
+        return ExitCode::from(2);
     }
     let cli = Cli::parse_from(arguments());
     match cli.command {

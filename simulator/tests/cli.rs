@@ -51,3 +51,21 @@ fn run_writes_a_summary_and_bad_arguments_are_refused() {
         assert_eq!(touchstone(bad).status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// `replay` takes an input of the `sim` fuzz target (any file not ending in .toml) and
+/// replays it with the same trace hash each time.
+#[test]
+fn replay_reads_a_sim_fuzz_input() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/sim/seed-random-1");
+    let first = touchstone(&["replay", input]);
+    let again = touchstone(&["replay", input]);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("read as a 128-byte input of the sim fuzz target"));
+    let hash_line = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout).lines().find(|l| l.contains("trace hash")).map(str::to_string)
+    };
+    assert!(stdout.contains("scenario fuzz-sim seed -"), "{stdout}");
+    assert_eq!(hash_line(&first), hash_line(&again));
+    assert!(hash_line(&first).is_some());
+}

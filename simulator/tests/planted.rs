@@ -161,14 +161,19 @@ fn every_planted_bug_is_caught_by_the_default_scenario() {
     assert!(missed.is_empty(), "not caught by the default scenario: {missed:?}");
 }
 
-/// True when `repro` fails with the bug planted and passes without it.
-fn fails_because_of_the_bug(repro: &Repro) -> bool {
-    plant(Bug::DeleteSkipsThirdRow);
+/// True when `repro` fails with `bug` planted and passes without it (leaves `bug` planted).
+fn fails_because_of(bug: Bug, repro: &Repro) -> bool {
+    plant(bug);
     let with_bug = repro.run(false).failure.is_some();
     plant(Bug::None);
     let without = repro.run(false).failure.is_none();
-    plant(Bug::DeleteSkipsThirdRow);
+    plant(bug);
     with_bug && without
+}
+
+/// [`fails_because_of`] the lost delete.
+fn fails_because_of_the_bug(repro: &Repro) -> bool {
+    fails_because_of(Bug::DeleteSkipsThirdRow, repro)
 }
 
 /// delete-skips-third-row: the first seed that fails only because of it (the unplanted run
@@ -206,5 +211,50 @@ fn the_lost_delete_is_found_replayed_and_shrunk() {
     );
     assert!(statements <= 20, "shrunk repro has {statements} statements");
     assert!(fails_because_of_the_bug(&report.repro));
+    plant(Bug::None);
+}
+
+/// The inputs of the `sim` fuzz target that libFuzzer campaigns found with a bug planted
+/// (README.md, "Fuzzing"), kept in corpus/sim/ (where the corpus replay test runs them on the
+/// engine as built: they pass), with the most statements their shrunk repro may keep.
+///
+/// - The lost delete was found by the first input of the campaign (seed-random-0 as it is):
+///   the seed corpus alone finds it. Its repro shrinks to 20 statements or fewer (issue 4's
+///   bound).
+/// - The skipped journal record was found after 339 executions, by a mutation of an input
+///   the campaign had found. Its failure needs an injected I/O error at a given call (a
+///   rollback after it), and removing steps moves the calls, so it shrinks less: 85
+///   statements to 49 when measured; the bound leaves room for that.
+const SIM_FUZZ_FINDINGS: &[(Bug, &str, usize)] = &[
+    (Bug::DeleteSkipsThirdRow, "finding-planted-delete-skips-third-row", 20),
+    (Bug::RecoverySkipsLastRecord, "finding-planted-recovery-skips-last-record", 60),
+];
+
+/// Each planted-bug finding of the `sim` fuzz target fails with its bug planted and only
+/// then, replays with the same trace hash, and shrinks (`touchstone shrink`'s algorithm,
+/// keeping runs that fail because of the bug) to at most its bound of statements.
+#[test]
+fn sim_fuzz_findings_of_planted_bugs_replay_and_shrink() {
+    let _lock = lock();
+    for &(bug, name, max_statements) in SIM_FUZZ_FINDINGS {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/sim").join(name);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let repro = touchstone_simulator::fuzzing::sim::repro(&bytes);
+        assert!(fails_because_of(bug, &repro), "{name} does not fail because of {}", bug.name());
+        let (first, again) = (repro.run(false), repro.run(false));
+        assert_eq!(first.trace_hash, again.trace_hash, "{name}: two runs, two trace hashes");
+        let report = shrink_while(&repro, |candidate| fails_because_of(bug, candidate));
+        let statements = report.repro.plan.statement_count();
+        println!(
+            "{name}: {} fails as {}; shrunk {} steps to {} ({statements} statements) in {} runs",
+            bug.name(),
+            first.failure.as_ref().map_or("?", |f| f.class.name()),
+            report.steps_before,
+            report.repro.plan.steps.len(),
+            report.attempts
+        );
+        assert!(statements <= max_statements, "{name}: the shrunk repro has {statements} statements");
+        assert!(fails_because_of(bug, &report.repro));
+    }
     plant(Bug::None);
 }

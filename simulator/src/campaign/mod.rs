@@ -111,7 +111,8 @@ fn write_failure(spec: &WorkerSpec, seed: u64, repro: &Repro, report: &RunReport
     repro.save(&dir.join("repro.toml"))?;
     let trace = report.trace.join("\n") + "\n";
     std::fs::write(dir.join("trace.txt"), trace).map_err(|e| e.to_string())?;
-    let diff = summary::failure_diff(report, seed, &replay_command(spec.scenario_path.as_deref(), spec.target, seed));
+    let diff =
+        summary::failure_diff(report, Some(seed), &replay_command(spec.scenario_path.as_deref(), spec.target, seed));
     std::fs::write(dir.join("diff.txt"), diff).map_err(|e| e.to_string())
 }
 

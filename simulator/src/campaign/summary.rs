@@ -174,11 +174,13 @@ fn outcome_lines(outcome: &str) -> String {
 /// reference's as the old text, the subject's as the new) or, for checks that report
 /// one text (crash, fault, page checks: no reference outcome), that report; and the
 /// replay command.
-pub fn failure_diff(report: &RunReport, seed: u64, replay: &str) -> String {
+pub fn failure_diff(report: &RunReport, seed: Option<u64>, replay: &str) -> String {
     let Some(f) = &report.failure else { return "no failure\n".to_string() };
+    // A shrunk repro or a fuzz input has no seed.
+    let run = seed.map_or_else(|| "run".to_string(), |s| format!("seed {s}"));
     if f.reference.is_empty() || f.class == FailureClass::Page {
         return format!(
-            "seed {seed}: {} failure at step #{}\nstep: {}\n\n{}\n\nreplay: {replay}\n",
+            "{run}: {} failure at step #{}\nstep: {}\n\n{}\n\nreplay: {replay}\n",
             f.class.name(),
             f.step,
             f.what,
@@ -189,7 +191,7 @@ pub fn failure_diff(report: &RunReport, seed: u64, replay: &str) -> String {
     let subject = outcome_lines(&f.subject);
     let diff = TextDiff::from_lines(&reference, &subject);
     format!(
-        "seed {seed}: {} failure at step #{}\nstep: {}\n\n--- reference (real SQLite)\n+++ subject\n{}\nreplay: {replay}\n",
+        "{run}: {} failure at step #{}\nstep: {}\n\n--- reference (real SQLite)\n+++ subject\n{}\nreplay: {replay}\n",
         f.class.name(),
         f.step,
         f.what,

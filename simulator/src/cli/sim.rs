@@ -9,6 +9,7 @@ use touchstone_simulator::campaign::seeds::SeedPlan;
 use touchstone_simulator::campaign::summary::{Summary, failure_diff};
 use touchstone_simulator::campaign::{self, WorkerSpec};
 use touchstone_simulator::decide::Decisions;
+use touchstone_simulator::fuzzing;
 use touchstone_simulator::repro::Repro;
 use touchstone_simulator::scenario::Scenario;
 use touchstone_simulator::shrink::shrink;
@@ -134,7 +135,19 @@ pub fn run(options: RunOptions) -> ExitCode {
     if summary.failures > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// `touchstone replay`: a seed of a scenario, or a repro file.
+/// Reads what `replay` and `shrink` take: a repro file (`*.toml`), or else an input of the
+/// `sim` fuzz target (fuzz/artifacts/sim/crash-*, corpus/sim/*), whose bytes draw the run
+/// from the `fuzz-sim` scenario. Errors: the path and what is wrong with it.
+fn load_run(file: &Path) -> Result<Repro, String> {
+    if file.extension().is_some_and(|e| e == "toml") {
+        return Repro::load(file);
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    eprintln!("{}: not a .toml repro: read as a {}-byte input of the sim fuzz target", file.display(), bytes.len());
+    Ok(fuzzing::sim::repro(&bytes))
+}
+
+/// `touchstone replay`: a seed of a scenario, a repro file or a `sim` fuzz input.
 pub fn replay(
     file: Option<&Path>,
     seed: Option<u64>,
@@ -143,7 +156,7 @@ pub fn replay(
     trace: bool,
 ) -> ExitCode {
     let repro = match (file, seed) {
-        (Some(file), _) => match Repro::load(file) {
+        (Some(file), _) => match load_run(file) {
             Ok(r) => r,
             Err(e) => return fail(e),
         },
@@ -194,7 +207,7 @@ pub fn replay(
     }
     match &report.failure {
         Some(_) => {
-            print!("{}", failure_diff(&report, repro.seed.unwrap_or(0), "(this command)"));
+            print!("{}", failure_diff(&report, repro.seed, "(this command)"));
             ExitCode::from(1)
         }
         None => {
@@ -204,9 +217,9 @@ pub fn replay(
     }
 }
 
-/// `touchstone shrink FILE [--out F]`.
+/// `touchstone shrink FILE [--out F]`: a repro file or a `sim` fuzz input.
 pub fn shrink_file(file: &Path, out: Option<&Path>) -> ExitCode {
-    let repro = match Repro::load(file) {
+    let repro = match load_run(file) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

@@ -135,6 +135,11 @@ impl Resolver<'_> {
                 let tname = name.name.as_str();
                 let alias_name = alias.as_ref().map(|a| a.name.clone());
                 if let Some(table) = self.find_table(tname) {
+                    if table.def.without_rowid {
+                        // Its tree is an index b-tree keyed by the primary key: read as a table
+                        // it would look corrupt.
+                        return Err(err("WITHOUT ROWID tables are not supported yet"));
+                    }
                     if let Some(ast::IndexedBy::Index(ix)) = indexed
                         && !table.indexes.iter().any(|i| i.def.name.eq_ignore_ascii_case(&ix.name))
                     {

@@ -1,0 +1,5 @@
+SELECT , a FROM t1;
+SELECT a, FROM t1;
+SELECT a,, b FROM t1;
+SELECT * , * FROM t1;
+SELECT count(*) FROM t1

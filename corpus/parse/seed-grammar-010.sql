@@ -1,0 +1,5 @@
+SELECT 1 IN t1;
+SELECT 1 IN main.t1;
+SELECT (1, 2) IN (SELECT a, c FROM t1);
+SELECT (1, 2) = (SELECT 1, 2);
+SELECT (SELECT 1) + (SELECT 2) * 3

@@ -1,0 +1,5 @@
+SELECT * FROM (SELECT a FROM t1) AS s JOIN t2 ON s.a = t2.x;
+SELECT * FROM (t1);
+SELECT * FROM (t1) AS z;
+SELECT * FROM (t1 AS z);
+SELECT * FROM (t1, t2)

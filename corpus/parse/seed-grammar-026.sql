@@ -1,0 +1,5 @@
+SELECT * FROM t1 WHERE a = 1;
+SELECT * FROM t1 WHERE;
+SELECT * FROM t1 WHERE a = 1 WHERE b = 2;
+SELECT b, count(*) FROM t1 GROUP BY b;
+SELECT b, count(*) FROM t1 GROUP BY b HAVING count(*) > 1

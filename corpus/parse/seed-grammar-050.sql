@@ -1,0 +1,5 @@
+SELECT sum(a) OVER (rows) FROM t1;
+SELECT sum(a) OVER ("rows") FROM t1 WINDOW "rows" AS ();
+SELECT a FROM t1 WINDOW w AS ();
+SELECT a FROM t1 WINDOW w;
+SELECT a FROM t1 WINDOW w AS

@@ -1,0 +1,5 @@
+SELECT t1.a, main.t1.a FROM t1;
+SELECT t1.a.b FROM t1;
+SELECT 1 +;
+SELECT (1;
+SELECT 1)

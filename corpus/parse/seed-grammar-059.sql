@@ -1,0 +1,5 @@
+SELECT 'unterminated;
+SELECT "a;
+SELECT [a;
+SELECT x'0';
+SELECT #1

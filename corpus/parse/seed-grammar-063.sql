@@ -1,0 +1,5 @@
+SELECT 1 ;; garbage;
+INSERT INTO t2 VALUES (1, 2, 3);
+INSERT INTO t2 VALUES (1, 2, 3), (4, 5, 6);
+INSERT INTO t2(x, y) VALUES (1, 2);
+INSERT INTO main.t2(x) VALUES (1)

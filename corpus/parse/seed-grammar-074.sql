@@ -1,0 +1,5 @@
+UPDATE t2 SET (x) = 1;
+UPDATE t2 SET (x, y) = 1;
+UPDATE OR IGNORE t2 SET x = 1;
+UPDATE OR REPLACE main.t2 SET x = 1;
+UPDATE t2 AS q SET x = 1 WHERE q.y = 2

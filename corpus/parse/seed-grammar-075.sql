@@ -1,0 +1,5 @@
+UPDATE t2 q SET x = 1;
+UPDATE t1 INDEXED BY i1 SET b = 1 WHERE b = 2;
+UPDATE t1 NOT INDEXED SET b = 1;
+UPDATE t2 SET x = t1.a FROM t1 WHERE t1.a = t2.y;
+UPDATE t2 SET x = s.a FROM (SELECT a FROM t1) AS s, t3

@@ -1,0 +1,5 @@
+UPDATE t2 SET;
+UPDATE t2 SET x;
+UPDATE t2 SET x =;
+UPDATE t2 x = 1;
+UPDATE t2 SET x = 1,

@@ -1,0 +1,5 @@
+ANALYZE;
+ANALYZE t1;
+ANALYZE main.t1;
+ANALYZE main;
+VACUUM

@@ -1,0 +1,5 @@
+ATTACH ':memory:' AS aux KEY 'k';
+ATTACH ':memory:';
+ATTACH database AS aux;
+DETACH aux;
+DETACH DATABASE aux

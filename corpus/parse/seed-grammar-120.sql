@@ -1,0 +1,5 @@
+SELECT 'a' || 'b' COLLATE nocase || 'c';
+SELECT CAST(CAST(1 AS TEXT) AS INTEGER);
+SELECT 1 IS NOT DISTINCT FROM NULL;
+SELECT a FROM t1 WHERE a = ? AND b = ?2 AND c = :c AND a = @d AND b = $e;
+SELECT a FROM t1 WHERE a = ?1 OR a = ?1

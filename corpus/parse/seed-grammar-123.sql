@@ -1,0 +1,5 @@
+UPDATE t2 SET x = x + 1, y = (SELECT max(a) FROM t1 WHERE a < t2.x) WHERE z IN (SELECT c FROM t1);
+UPDATE t2 SET (x, y, z) = (SELECT a, b, c FROM t1 WHERE a = t2.x);
+UPDATE t2 SET x = 1 FROM (SELECT 1 AS p) AS q JOIN t1 ON t1.a = q.p WHERE t2.y = t1.b;
+DELETE FROM t2 WHERE rowid IN (SELECT rowid FROM t2 ORDER BY x LIMIT 10);
+DELETE FROM t2 WHERE EXISTS (SELECT 1 FROM t1 WHERE t1.a = t2.x) RETURNING x, y + 1

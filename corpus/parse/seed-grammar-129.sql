@@ -1,0 +1,4 @@
+VALUES ((SELECT 1)), (2);
+VALUES (1), (x'00'), (NULL), (?1), (-1), (CAST(1 AS TEXT));
+VALUES (CAST(1 AS TEXT)), (1, 2);
+WITH c AS (SELECT 1) VALUES (1), (1, 2)
