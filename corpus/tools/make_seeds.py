@@ -36,7 +36,7 @@ DB_SHAPES = {
     "overflow.db": [
         "CREATE TABLE big(a TEXT, b BLOB)",
         "CREATE INDEX big_a ON big(a)",
-        "INSERT INTO big VALUES (printf('%.1500c', 'x'), randomblob(1200)), ('short', zeroblob(900)),"
+        "INSERT INTO big VALUES (printf('%.1500c', 'x'), CAST(printf('%.1200c', 'q') AS BLOB)), ('short', zeroblob(900)),"
         " (printf('%.700c', 'y'), NULL)",
     ],
     "deep.db": [
@@ -177,6 +177,10 @@ def main():
     rng = random.Random(20261123)
     for i in range(8):
         write("sim", "random-%d" % i, bytes(rng.randrange(256) for _ in range(64 << (i % 4))))
+    # sql_diff folds its input into a generator seed: any bytes draw a whole case.
+    rng = random.Random(20261124)
+    for i in range(8):
+        write("sql_diff", "random-%d" % i, bytes(rng.randrange(256) for _ in range(8 << (i % 4))))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@
 //! ORDER BY, LIMIT / OFFSET, compounds, subqueries in FROM and in expressions; BEGIN, COMMIT,
 //! ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO; CREATE and DROP INDEX), see `differential/`.
 //!
-//! Every statement runs on the engine and on SQLite (`exec::Pair`), and they must agree on:
+//! Every statement runs on the engine and on SQLite (`touchstone_oracle::differential`:
+//! the generator, the renderer and the runner live there, shared with the `sql_diff` fuzz
+//! target), and they must agree on:
 //! rows (in order under ORDER BY, as multisets otherwise, by count under LIMIT without ORDER
 //! BY), value types and values (REALs bit for bit), error or not and the primary result
 //! code, changes() and last_insert_rowid(), and the autocommit state. At the end both
@@ -26,20 +28,13 @@
 //! - RIGHT and FULL joins, WITH, window functions, row values, UPSERT, RETURNING, NULLS
 //!   FIRST / LAST: the engine reports "not supported yet" for them.
 
-mod eval_common;
-mod exec;
-
-#[allow(dead_code)]
-mod differential;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use differential::render::{Rendered, render};
-use differential::{BALANCED, Case, Mix, case};
-use exec::{Agreement, Order, Outcome, Pair};
 use proptest::test_runner::{Config, RngSeed, TestCaseError};
-use touchstone_engine::format::value::Value;
+use touchstone_oracle::differential::case::{BALANCED, Case, Mix, case};
+use touchstone_oracle::differential::render::render;
+use touchstone_oracle::differential::{CaseEnd, run_case as run_on_both};
 
 fn env(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -63,95 +58,23 @@ static REJECTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize
 /// Error message differences seen (engine, SQLite) → (count, an example statement).
 static MESSAGES: Mutex<BTreeMap<(String, String), (usize, String)>> = Mutex::new(BTreeMap::new());
 
-fn note_message(sql: &str, e: &Outcome, s: &Outcome) {
-    if let (Outcome::Error { message: m, .. }, Outcome::Error { message: n, .. }) = (e, s) {
-        let mut map = MESSAGES.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry((m.clone(), n.clone())).or_insert((0, sql.to_string()));
-        entry.0 += 1;
-    }
-}
-
-fn mismatch(rendered: &Rendered, at: &str, detail: String) -> TestCaseError {
-    TestCaseError::fail(format!("{at}\n{detail}\n-- the script:\n{}", rendered.script()))
-}
-
-/// Runs one case on both sides; the first disagreement fails it.
+/// Runs one case on both sides (`touchstone_oracle::differential::run_case`); the first
+/// disagreement fails it. Message differences are counted for the report.
 fn run_case(case: &Case) -> Result<(), TestCaseError> {
-    let rendered = render(case);
-    let pair = Pair::new();
-    // The engine builds no automatic indexes (see the exclusions).
-    pair.sqlite.execute_batch("PRAGMA automatic_index = OFF").map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let statements = rendered
-        .schema
-        .iter()
-        .map(|sql| (sql.as_str(), Order::Exact))
-        .chain(rendered.statements.iter().map(|s| (s.sql.as_str(), s.order)));
-    for (sql, order) in statements {
-        let ran = pair.run(sql);
-        if matches!(&ran.engine, Outcome::Error { message, .. } if message.ends_with("no rowid left")) {
+    match run_on_both(case).map_err(TestCaseError::fail)? {
+        CaseEnd::Rejected => {
             // SQLite picks a random rowid past 9223372036854775807 (see the exclusions).
             REJECTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return Err(TestCaseError::reject("rowid past 9223372036854775807"));
+            Err(TestCaseError::reject("rowid past 9223372036854775807"))
         }
-        match ran.agreement(order) {
-            Agreement::Same => {}
-            Agreement::MessageDiffers => note_message(sql, &ran.engine, &ran.sqlite),
-            Agreement::Differs => return Err(mismatch(&rendered, sql, ran.describe())),
-        }
-        if matches!(ran.sqlite, Outcome::Done { changes, .. } if changes > 0) && too_many_rows(&pair, &rendered) {
-            // INSERT ... SELECT doubles a table each time; joins and correlated subqueries
-            // over thousands of rows take minutes on both sides and test nothing more.
-            break;
+        CaseEnd::Agreed { messages } => {
+            let mut map = MESSAGES.lock().unwrap_or_else(|p| p.into_inner());
+            for m in messages {
+                map.entry((m.engine, m.sqlite)).or_insert((0, m.sql)).0 += 1;
+            }
+            Ok(())
         }
     }
-    if !pair.sqlite.is_autocommit() {
-        let ran = pair.run("COMMIT");
-        if ran.agreement(Order::Exact) == Agreement::Differs {
-            return Err(mismatch(&rendered, "COMMIT", ran.describe()));
-        }
-    }
-    final_state(&pair, &rendered)
-}
-
-/// Past this many rows in all tables together, a case stops early (and is checked as it
-/// stands).
-const MAX_ROWS: i64 = 1000;
-
-/// Whether SQLite's tables hold more than [`MAX_ROWS`] rows together.
-fn too_many_rows(pair: &Pair, rendered: &Rendered) -> bool {
-    let counts: Vec<String> = rendered.tables.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect();
-    let sql = format!("SELECT {}", counts.join(" + "));
-    matches!(exec::sqlite_run(&pair.sqlite, &sql), Outcome::Rows(rows) if matches!(rows[..], [ref r] if matches!(r[..], [Value::Integer(n)] if n > MAX_ROWS)))
-}
-
-/// Both databases hold the same rows; SQLite finds the engine's file sound and reads the same
-/// rows from it.
-fn final_state(pair: &Pair, rendered: &Rendered) -> Result<(), TestCaseError> {
-    let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let path = dir.path().join("engine.db");
-    std::fs::write(&path, pair.engine_file()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let reread = rusqlite::Connection::open(&path).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let check = exec::sqlite_run(&reread, "PRAGMA integrity_check");
-    if check != Outcome::Rows(vec![vec![Value::text("ok")]]) {
-        return Err(mismatch(rendered, "PRAGMA integrity_check of the engine's file", format!("{check:?}")));
-    }
-    let mut queries = vec!["SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY name".to_string()];
-    queries.extend(rendered.tables.iter().map(|t| format!("SELECT rowid, * FROM {t} ORDER BY rowid")));
-    for sql in &queries {
-        let ran = pair.run(sql);
-        if ran.agreement(Order::Exact) != Agreement::Same {
-            return Err(mismatch(rendered, sql, ran.describe()));
-        }
-        let from_file = exec::sqlite_run(&reread, sql);
-        if exec::compare(&from_file, &ran.sqlite, Order::Exact) != Agreement::Same {
-            return Err(mismatch(
-                rendered,
-                sql,
-                format!("  SQLite on the engine's file: {from_file:?}\n{}", ran.describe()),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn report_messages() {

@@ -8,6 +8,8 @@
 //!
 //! - [`sqlite_stmt`]: real SQLite's statements stepped one row at a time (raw handles), for
 //!   the simulator's lockstep runs.
+//! - [`differential`]: generated schemas and statements run on the engine and on real SQLite
+//!   statement by statement (the engine's differential tests and the `sql_diff` fuzz target).
 //!
 //! Unsafe code is denied in the whole crate except [`sqlite_vfs`], the FFI adapter that
 //! registers a `Vfs` with SQLite, and [`sqlite_stmt`], which steps SQLite's statements
@@ -16,6 +18,7 @@
 #![deny(unsafe_code)]
 
 pub mod compare;
+pub mod differential;
 pub mod pages;
 #[allow(unsafe_code)]
 pub mod sqlite_stmt;

@@ -39,11 +39,11 @@
 //!   compound, where it compares with that SELECT's affinity, and keeps or drops rows
 //!   before the compound picks among equal ones; the engine filters the compound's rows.
 
-use super::{
+use super::case::{
     Case, Column, Conflict, Core, Expr, From, Index, InsertSource, JoinOn, OrderTerm, PrimaryKey, Query, ResultColumn,
     Schema, Sel, Source, Stmt, SubQuery, Table,
 };
-use crate::exec::Order;
+use super::pair::Order;
 
 pub const COLUMN_NAMES: &[&str] = &["a", "b", "c", "d", "e"];
 
@@ -232,10 +232,6 @@ impl<'a> Scope<'a> {
             out.extend(o.visible().into_iter().map(|(q, c, _)| (q, c, true)));
         }
         out
-    }
-
-    fn width(&self) -> usize {
-        self.sources.iter().map(|s| s.columns.len()).sum()
     }
 
     /// The scope of WHERE, ON and GROUP BY: without the columns of compound subqueries.

@@ -1,21 +1,23 @@
-//! Generated schemas and statement sequences for `sql_differential.rs`: proptest strategies
-//! for a small tree of each statement ([`Case`]), rendered to SQL against the generated schema
-//! by `render`.
+//! Generated schemas and statement sequences, for the engine's `sql_differential.rs` tests and
+//! the `sql_diff` fuzz target: proptest strategies for a small tree of each statement
+//! ([`Case`]), rendered to SQL against the generated schema by [`super::render`]. The fuzz
+//! target draws from the same strategies with an RNG seeded by the fuzzer's bytes, so there
+//! is one generator for both.
 //!
 //! The trees name tables, columns, indexes and savepoints by [`Sel`] numbers that the renderer
 //! resolves modulo what exists where the name is used (the tables of the schema, the columns
 //! of the row sources in scope), so that every generated tree is meaningful and shrinking a
 //! tree keeps it meaningful. The vocabulary of values, operators, functions and collations is
-//! the one `eval_differential.rs` uses (`eval_common`).
-
-pub mod render;
+//! [`super::vocab`], which the engine's `eval_*` tests use too.
 
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::eval_common::{BLOBS, COLLATIONS, FUNCTIONS, INTEGERS, PATTERN_PIECES, REALS, SUBJECT_PIECES, TEXTS, TYPES};
+use super::vocab::{
+    BINARY_OPS, BLOBS, COLLATIONS, FUNCTIONS, INTEGERS, PATTERN_PIECES, REALS, SUBJECT_PIECES, TEXTS, TYPES,
+};
 
 /// A choice among whatever exists where it is used, resolved modulo at rendering.
 pub type Sel = u8;
@@ -308,7 +310,7 @@ pub fn expr(depth: u32) -> BoxedStrategy<Expr> {
         weighted(6, (select(COMPARISONS), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
         weighted(4, (select(&["AND", "OR"][..]), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
         weighted(4, (select(ARITHMETIC), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
-        weighted(1, (select(crate::eval_common::BINARY_OPS), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
+        weighted(1, (select(BINARY_OPS), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
         weighted(2, (select(&["-", "+", "~", "NOT "][..]), b()).prop_map(|(op, e)| Expr::Unary(op, e))),
         weighted(3, (b(), select(POSTFIX)).prop_map(|(e, p)| Expr::Postfix(e, p))),
         weighted(2, (b(), any::<bool>(), b(), b()).prop_map(|(e, not, lo, hi)| Expr::Between { e, not, lo, hi })),
