@@ -133,9 +133,14 @@ pub fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn same_rows(x: &[Vec<Value>], y: &[Vec<Value>]) -> bool {
-    x.len() == y.len()
-        && x.iter().zip(y).all(|(r, s)| r.len() == s.len() && r.iter().zip(s).all(|(u, v)| same_value(u, v)))
+/// Rows equal value for value ([`same_value`]: REALs by their bits).
+pub fn same_row(r: &[Value], s: &[Value]) -> bool {
+    r.len() == s.len() && r.iter().zip(s).all(|(u, v)| same_value(u, v))
+}
+
+/// Row lists equal row for row, in order ([`same_row`]).
+pub fn same_rows(x: &[Vec<Value>], y: &[Vec<Value>]) -> bool {
+    x.len() == y.len() && x.iter().zip(y).all(|(r, s)| same_row(r, s))
 }
 
 /// A total order on values by type, then content (REALs by bits): only to sort multisets.

@@ -29,7 +29,7 @@ use touchstone_engine::{Error, ErrorCode};
 use touchstone_oracle::sqlite_stmt::RawStatement;
 use touchstone_oracle::sqlite_vfs::SqliteVfs;
 
-use super::same_values;
+use touchstone_oracle::differential::pair::{same_row, same_rows};
 
 /// The image's path on each side's in-memory VFS.
 const PATH: &str = "/image.db";
@@ -105,10 +105,9 @@ fn answers_bad_input(e: &Error, features: Features) -> bool {
     match e.code() {
         ErrorCode::Corrupt | ErrorCode::NotADb => true,
         ErrorCode::CantOpen => features.wal && m.contains("WAL-mode databases are not supported yet"),
+        ErrorCode::Error if m.starts_with("UTF-16 databases are not supported yet") => features.utf16,
         ErrorCode::Error => {
-            (features.schema_format && m.starts_with("unsupported file format"))
-                || (features.utf16 && m.starts_with("UTF-16 databases are not supported yet"))
-                || m.contains("not supported yet")
+            (features.schema_format && m.starts_with("unsupported file format")) || m.contains("not supported yet")
         }
         _ => false,
     }
@@ -240,11 +239,6 @@ fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>
     Ok(rows)
 }
 
-/// Rows equal as stored (REALs by their bits).
-fn same_rows(a: &[Vec<Value>], b: &[Vec<Value>]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_values(x, y))
-}
-
 /// Holds the engine's reads against real SQLite's, where SQLite finds the image sound.
 fn compare_with_sqlite(input: &[u8], storage: &StorageRead, engine: &EngineSql) -> Result<Verdict, String> {
     let vfs = MemVfs::new();
@@ -279,7 +273,7 @@ fn compare_with_sqlite(input: &[u8], storage: &StorageRead, engine: &EngineSql) 
             Ok(rows) if same_rows(rows, &expected) => {}
             Err((ErrorCode::Error, message)) if message.contains("not supported yet") => {}
             Ok(rows) => {
-                let at = rows.iter().zip(&expected).position(|(a, b)| !same_values(a, b));
+                let at = rows.iter().zip(&expected).position(|(a, b)| !same_row(a, b));
                 let at = at.unwrap_or(rows.len().min(expected.len()));
                 return Err(format!(
                     "{sql}: table {table} of a sound image: SQLite reads {} rows, the engine {}; \

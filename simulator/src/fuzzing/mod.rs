@@ -16,21 +16,12 @@ pub mod record;
 pub mod sim;
 pub mod sql_diff;
 
-use touchstone_engine::format::value::Value;
-use touchstone_oracle::differential::pair::same_value;
-
 /// The `init` of every fuzz target: plants the engine bug TOUCHSTONE_PLANT names (a build
 /// with the `planted-bugs` feature), and panics on a name it cannot plant.
 pub fn init() {
     if let Err(e) = crate::planted::plant_from_env() {
         panic!("{e}");
     }
-}
-
-/// Values equal as stored: REALs by their bits (0.0 and -0.0 differ), everything else by
-/// `==`.
-pub fn same_values(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
 }
 
 /// The fuzz targets, named as in fuzz/Cargo.toml and corpus/.

@@ -13,12 +13,12 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::same_values;
 use touchstone_engine::format::record::{
     Record, encode_values, parse_header_into, parse_header_of, record_size, serial_type,
 };
 use touchstone_engine::format::value::Value;
 use touchstone_engine::format::varint::{MAX_VARINT_BYTES, decode_varint, read_varint, varint_len, write_varint};
+use touchstone_oracle::differential::pair::same_row;
 
 /// The most values one input builds in step 3 (a bound on the work of one input).
 pub const MAX_VALUES: usize = 256;
@@ -99,7 +99,7 @@ fn record(input: &[u8]) -> Result<(), String> {
     let again =
         Record::parse(&encoded).map_err(|e| format!("the re-encoded record {encoded:02x?} does not parse: {e}"))?;
     let again_values = again.to_values();
-    if !same_values(&again_values, &values) {
+    if !same_row(&again_values, &values) {
         return Err(format!("{values:?} re-encoded reads back as {again_values:?}"));
     }
     if encode_values(&again_values) != encoded {
@@ -136,7 +136,7 @@ fn values(input: &[u8]) -> Result<(), String> {
     let encoded = encode_values(&values);
     let parsed = Record::parse(&encoded).map_err(|e| format!("the record of {values:?} does not parse: {e}"))?;
     let back = parsed.to_values();
-    if !same_values(&back, &values) {
+    if !same_row(&back, &values) {
         return Err(format!("{values:?} encoded reads back as {back:?}"));
     }
     for (i, v) in values.iter().enumerate() {

@@ -12,22 +12,23 @@ use crate::workload::{Plan, generate};
 /// The embedded text of scenarios/fuzz-sim.toml.
 pub const SCENARIO_TOML: &str = include_str!("../../../scenarios/fuzz-sim.toml");
 
-/// The `fuzz-sim` scenario.
-pub fn scenario() -> Scenario {
+/// The `fuzz-sim` scenario, parsed once per process (every input of a campaign uses it).
+pub fn scenario() -> &'static Scenario {
+    static SCENARIO: std::sync::OnceLock<Scenario> = std::sync::OnceLock::new();
     // The embedded text is checked by a test below; a failure here is a build defect.
-    Scenario::parse(SCENARIO_TOML).unwrap_or_default()
+    SCENARIO.get_or_init(|| Scenario::parse(SCENARIO_TOML).unwrap_or_default())
 }
 
 /// The plan `input` draws from the `fuzz-sim` scenario.
 pub fn plan(input: &[u8]) -> Plan {
-    generate(&scenario(), &mut Decisions::from_bytes(input.to_vec()))
+    generate(scenario(), &mut Decisions::from_bytes(input.to_vec()))
 }
 
 /// `input`'s run as a repro on the engine (no seed: the bytes drew it), so that replay and
 /// shrink treat a fuzz input like any other failing run.
 pub fn repro(input: &[u8]) -> Repro {
     Repro {
-        scenario: scenario().name,
+        scenario: scenario().name.clone(),
         seed: None,
         target: TargetKind::Engine,
         class: None,
