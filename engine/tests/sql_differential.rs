@@ -20,9 +20,16 @@
 //! A case stops early once its tables hold more than `MAX_ROWS` rows together (INSERT ...
 //! SELECT doubles a table; past that, joins take minutes and find nothing more).
 //!
-//! 10,000 cases in four tests with fixed seeds. `SQL_DIFF_CASES=n` runs n cases per test,
-//! `SQL_DIFF_SEED=s` changes the seeds (proptest shrinks a failing case before reporting it,
-//! for at most `SQL_DIFF_SHRINK` steps, 20,000 by default).
+//! Each case is drawn from a tape of random bytes (`differential::case::from_bytes`, the
+//! generator the `sql_diff` fuzz target draws from with the fuzzer's input). 10,000 cases in
+//! four tests with fixed seeds. `SQL_DIFF_CASES=n` runs n cases per test, `SQL_DIFF_SEED=s`
+//! changes the seeds. A failing case is shrunk twice before it is reported: proptest shrinks
+//! its bytes (for at most `SQL_DIFF_SHRINK` steps, 20,000 by default: zeroing a byte makes
+//! its choice the simplest one), then `differential::minimize` removes statements and
+//! indexes. The report gives the bytes in hex too (trailing zeros cut: a spent tape reads
+//! as zeros). Those of `balanced_statements`, whose mix and length are the `sql_diff` fuzz
+//! target's, saved as a file (`xxd -r -p`) are an input of that target that replays the
+//! case (`touchstone sql-diff FILE`, README "Fuzzing"); the other tests lean their mix.
 //!
 //! What the generator leaves out, and why (features the engine does not build yet):
 //! - RIGHT and FULL joins, WITH, window functions, row values, UPSERT, RETURNING, NULLS
@@ -31,10 +38,17 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use proptest::test_runner::{Config, RngSeed, TestCaseError};
-use touchstone_oracle::differential::case::{BALANCED, Case, Mix, case};
+use proptest::collection::vec;
+use proptest::prelude::any;
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use touchstone_oracle::differential::case::{BALANCED, Case, Mix, from_bytes};
 use touchstone_oracle::differential::render::render;
-use touchstone_oracle::differential::{CaseEnd, run_case as run_on_both};
+use touchstone_oracle::differential::{CaseEnd, minimize, run_case as run_on_both};
+
+/// The length of a case's tape: more than a case reads (about 700 bytes at the median,
+/// 1,600 at the 99th percentile and 2,100 at most in 2,000 random cases; a case that runs
+/// out draws the simplest choices from there on).
+const TAPE_BYTES: std::ops::RangeInclusive<usize> = 1024..=3072;
 
 fn env(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
@@ -89,11 +103,26 @@ fn report_messages() {
 }
 
 fn run(test: u64, cases: u32, mix: Mix, max_statements: usize) {
-    let mut runner = proptest::test_runner::TestRunner::new(config(test, cases));
-    let result = runner.run(&case(mix, max_statements), |c| run_case(&c));
+    let mut runner = TestRunner::new(config(test, cases));
+    let draw = |bytes: &[u8]| from_bytes(bytes, mix, max_statements);
+    let result = runner.run(&vec(any::<u8>(), TAPE_BYTES), |bytes| run_case(&draw(&bytes)));
     report_messages();
-    if let Err(e) = result {
-        panic!("{e}");
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(reason, bytes)) => {
+            let case = draw(&bytes);
+            let small = minimize(&case);
+            // A spent tape reads as zeros, so trailing zeros can go.
+            let used = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            let hex: String = bytes[..used].iter().map(|b| format!("{b:02x}")).collect();
+            panic!(
+                "{reason}\n-- minimized to {} of {} statements:\n{}-- the tape ({used} bytes, hex):\n{hex}",
+                small.statements.len(),
+                case.statements.len(),
+                render(&small).script(),
+            );
+        }
+        Err(e) => panic!("{e}"),
     }
 }
 
@@ -123,9 +152,9 @@ fn transactions() {
 #[ignore]
 fn samples() {
     use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = proptest::test_runner::TestRunner::new(config(0, 1));
+    let mut runner = TestRunner::new(config(0, 1));
     for _ in 0..env("SQL_DIFF_SAMPLES").unwrap_or(3) {
-        let tree = case(BALANCED, 20).new_tree(&mut runner).expect("a case");
-        println!("{}", render(&tree.current()).script());
+        let bytes = vec(any::<u8>(), TAPE_BYTES).new_tree(&mut runner).expect("a tape").current();
+        println!("{}", render(&from_bytes(&bytes, BALANCED, 20)).script());
     }
 }

@@ -144,6 +144,157 @@ fn is_null_on_a_unique_index_counts_as_its_full_key() {
     );
 }
 
+/// A comparison or arithmetic operator with a subquery in one operand computes the other
+/// first where that one holds none and may be NULL, and a NULL there skips the subquery
+/// (SQLite 3.5x, exprComputeOperands). Observable: an uncorrelated subquery then first runs
+/// at a later row, after an UPDATE or DELETE changed the table it reads, and an error in the
+/// subquery is not raised. IS and IS NOT, IN and CASE compute both sides. (Found by the
+/// differential generator drawing from byte tapes, issue 6: `UPDATE t SET a = (-2 / a) =
+/// (SELECT a FROM t ...)` left 0 where SQLite leaves NULL.)
+#[test]
+fn a_null_operand_skips_a_subquery_operand() {
+    check(
+        "CREATE TABLE t1 (a INTEGER);
+         INSERT INTO t1 VALUES (0), (-2);
+         UPDATE t1 SET a = 0, a = ((-2) / (a)) = ((SELECT x1.a FROM t1 AS x1 ORDER BY 1 LIMIT 1));
+         SELECT rowid, * FROM t1;
+         CREATE TABLE t3 (a INTEGER);
+         INSERT INTO t3 VALUES (0), (-2), (3);
+         UPDATE t3 SET a = ((SELECT max(a) FROM t3)) + (-2 / a);
+         SELECT rowid, * FROM t3;
+         DELETE FROM t3;
+         INSERT INTO t3 VALUES (0), (-2), (3);
+         UPDATE t3 SET a = -2 / a || (SELECT group_concat(a) FROM t3);
+         SELECT rowid, * FROM t3;
+         DELETE FROM t3;
+         INSERT INTO t3 VALUES (0), (-2), (3);
+         DELETE FROM t3 WHERE (-2 / a) < (SELECT count(*) FROM t3);
+         SELECT rowid, * FROM t3;
+         DELETE FROM t3 WHERE NOT ((-2 / a) < (SELECT count(*) FROM t3));
+         SELECT rowid, * FROM t3;
+         SELECT (SELECT 1) = NULL, NULL = (SELECT 1), (SELECT 1) IS NULL;
+         SELECT NULL + (SELECT abs(-9223372036854775808));
+         SELECT (SELECT abs(-9223372036854775808)) * NULL;
+         SELECT (SELECT abs(-9223372036854775808)) + 1;
+         SELECT a FROM t1 WHERE NULL = (SELECT abs(-9223372036854775808));
+         SELECT a FROM t1 WHERE (SELECT abs(-9223372036854775808)) IS NULL;
+         SELECT NULL IN (SELECT abs(-9223372036854775808));
+         SELECT CASE WHEN NULL < (SELECT abs(-9223372036854775808)) THEN 1 ELSE 2 END;",
+    );
+}
+
+/// `x BETWEEN lo AND hi` is `x >= lo AND x <= hi` to the planner, and either side of each
+/// may be the column: `2 BETWEEN e AND ''` searches an index on e for `e <= 2`. Seen in the
+/// order an UPDATE OR IGNORE met two rows that set a UNIQUE column alike, which decides the
+/// row it keeps (found by the differential generator drawing from byte tapes, issue 6).
+#[test]
+fn between_constrains_a_column_in_its_bounds() {
+    check(
+        "CREATE TABLE t2 (a INTEGER, b VARCHAR(10) UNIQUE, c INTEGER, e INT PRIMARY KEY DEFAULT 2);
+         INSERT INTO t2 (a) VALUES (1), (0);
+         INSERT INTO t2 (a, e) VALUES (1, 1.5);
+         EXPLAIN QUERY PLAN UPDATE OR IGNORE t2 SET b = a IS NULL WHERE 2 BETWEEN e AND '';
+         UPDATE OR IGNORE t2 SET b = a IS NULL WHERE 2 BETWEEN e AND '' AND CAST(e AS INTEGER);
+         SELECT rowid, * FROM t2;
+         EXPLAIN QUERY PLAN SELECT * FROM t2 WHERE 2 BETWEEN 0 AND e;
+         EXPLAIN QUERY PLAN SELECT * FROM t2 WHERE 2 BETWEEN e AND e;
+         EXPLAIN QUERY PLAN SELECT * FROM t2 WHERE 1.7 BETWEEN e AND 3;
+         SELECT e FROM t2 WHERE 1.7 BETWEEN e AND 3;
+         SELECT e FROM t2 WHERE '2' BETWEEN e AND e;
+         CREATE TABLE t3 (a INTEGER PRIMARY KEY, b);
+         INSERT INTO t3 VALUES (1, 1), (5, 2), (9, 3);
+         EXPLAIN QUERY PLAN SELECT * FROM t3 WHERE 6 BETWEEN a AND 10;
+         SELECT * FROM t3 WHERE 6 BETWEEN a AND 10;
+         SELECT * FROM t3 WHERE 6 BETWEEN 0 AND a;
+         EXPLAIN QUERY PLAN SELECT * FROM t3 AS x, t3 AS y WHERE x.b BETWEEN y.a AND 10;",
+    );
+}
+
+/// A GROUP BY that an index delivers runs the index forward whatever its directions; only
+/// an identical ORDER BY (WHERE_SORTBYGROUP) asks the groups for the ORDER BY's directions,
+/// which may run it in reverse. The order of the groups shows in their rows, and in which
+/// of two equal rows (0 and 0.0) a DISTINCT keeps (found by the differential generator
+/// drawing from byte tapes, issue 6).
+#[test]
+fn group_by_through_a_descending_index_runs_forward() {
+    check(
+        "CREATE TABLE t1 (a BOOLEAN PRIMARY KEY, d VARCHAR(10));
+         CREATE INDEX i1 ON t1 (d DESC);
+         INSERT INTO t1 VALUES ('é', NULL), (0, 0), (1, 'x');
+         SELECT d FROM t1 GROUP BY d;
+         SELECT d, sum(a) FROM t1 GROUP BY d;
+         SELECT d, sum(a) FROM t1 GROUP BY d ORDER BY d;
+         SELECT d, sum(a) FROM t1 GROUP BY d ORDER BY d DESC;
+         EXPLAIN QUERY PLAN SELECT d, sum(a) FROM t1 GROUP BY d ORDER BY d;
+         SELECT d, sum(a) FROM t1 GROUP BY d ORDER BY sum(a);
+         SELECT DISTINCT -2, sum(a) FROM t1 GROUP BY d;",
+    );
+}
+
+/// A rowid sought with a value that is not an integer (OP_SeekRowid): text as the number it
+/// spells, a REAL only when it is exactly an integer from -2^63 up. A negative REAL with a
+/// fraction once found the row of the integer it truncates to (`a = -2.5` found -2; found
+/// by the differential generator drawing from byte tapes, issue 6).
+#[test]
+fn rowid_seeks_with_values_that_are_not_integers() {
+    check(
+        "CREATE TABLE t1 (a INTEGER PRIMARY KEY, b);
+         INSERT INTO t1 (a) VALUES (1), (-2), (2), (-3), (-9223372036854775808), (9223372036854775807);
+         SELECT a FROM t1 WHERE a = -2.5;
+         SELECT a FROM t1 WHERE a IS -2.5;
+         SELECT a FROM t1 WHERE a = -2.9;
+         SELECT a FROM t1 WHERE a = 2.5;
+         SELECT a FROM t1 WHERE a IN (-2.5, -2.0, 1e0, '2', '-3.5');
+         SELECT a FROM t1 WHERE a = '-2.5';
+         SELECT a FROM t1 WHERE a = ' -2 ';
+         SELECT a FROM t1 WHERE a = ' 2.0e0 ';
+         SELECT a FROM t1 WHERE a = '2x';
+         SELECT a FROM t1 WHERE a = x'01';
+         SELECT a FROM t1 WHERE a = -9223372036854775808.0;
+         SELECT a FROM t1 WHERE a = '-9223372036854775808.0';
+         SELECT a FROM t1 WHERE a = 9223372036854775807.0;
+         SELECT x.a, y.a FROM t1 AS x, t1 AS y WHERE y.a IS -2.5;
+         SELECT a FROM t1 WHERE a > -2.5;
+         SELECT a FROM t1 WHERE a <= -2.5;
+         UPDATE t1 SET b = 1 WHERE a = -2.5;
+         DELETE FROM t1 WHERE a = -3.5;
+         SELECT * FROM t1;",
+    );
+}
+
+/// `x IS NOT NULL` is also the range `x > NULL` (exprAnalyze's TERM_VNULL term), so an index
+/// on x can skip its NULLs: SQLite searches a covering index that way, and the rows come in
+/// the index's order, which `group_concat()` shows (found by the differential generator
+/// drawing from byte tapes, issue 6). The bound does not narrow the estimate, a real bound
+/// on the column wins over it, and it is not made for the rowid, for a column under
+/// COLLATE, for a column declared NOT NULL, or in a LEFT JOIN's ON clause.
+#[test]
+fn is_not_null_is_a_range_that_skips_nulls() {
+    check(
+        "CREATE TABLE t3 (a INT PRIMARY KEY, b, c NOT NULL);
+         CREATE INDEX t3b ON t3 (b DESC);
+         CREATE INDEX t3c ON t3 (c);
+         INSERT INTO t3 VALUES (1, 5, 1), (0, NULL, 2), (NULL, 3, 3), (NULL, NULL, 4);
+         SELECT group_concat(a) FROM t3 WHERE a IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT group_concat(a) FROM t3 WHERE a IS NOT NULL;
+         SELECT a FROM t3 WHERE a NOTNULL AND a < 1;
+         EXPLAIN QUERY PLAN SELECT a FROM t3 WHERE a NOTNULL AND a < 1;
+         EXPLAIN QUERY PLAN SELECT a FROM t3 WHERE a NOTNULL AND a > 0;
+         SELECT group_concat(b) FROM t3 WHERE b IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT b FROM t3 WHERE b IS NOT NULL;
+         SELECT b FROM t3 WHERE b IS NOT NULL ORDER BY b;
+         EXPLAIN QUERY PLAN SELECT b FROM t3 WHERE b IS NOT NULL ORDER BY b;
+         EXPLAIN QUERY PLAN SELECT * FROM t3 WHERE b IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT c FROM t3 WHERE c IS NOT NULL;
+         SELECT group_concat(y.b) FROM t3 AS x LEFT JOIN t3 AS y ON y.b IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT x.a, y.b FROM t3 AS x LEFT JOIN t3 AS y ON y.b IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT a FROM t3 WHERE a COLLATE NOCASE IS NOT NULL;
+         EXPLAIN QUERY PLAN SELECT rowid FROM t3 WHERE rowid IS NOT NULL;
+         DELETE FROM t3 WHERE b IS NOT NULL;
+         SELECT * FROM t3;",
+    );
+}
+
 /// Two indexes serving the same range, one with narrower entries: SQLite's LogEst costs
 /// differ by one unit (203 against 204: 15*szIdxRow/szTabRow is 9 for UNIQUE(c2), 10 for
 /// (c2, c3)) and the narrower wins; costed in floating point, both rounded to 203 and the
@@ -445,7 +596,11 @@ fn integer_order_and_group_terms() {
 
 /// Aggregates in ORDER BY: a one-row aggregate query codes no ORDER BY (its aggregates
 /// are still computed), nor does a query without FROM; elsewhere a query that is not an
-/// aggregate one rejects them when it codes them.
+/// aggregate one rejects them when it codes them. SQLite's EXISTS-to-JOIN moves the table
+/// of an `EXISTS (SELECT ... FROM one_table)` among WHERE's AND-ed terms into the FROM
+/// clause, so that a query without FROM codes its ORDER BY after all (found by the
+/// differential generator drawing from byte tapes, issue 6); NOT EXISTS, OR, a subquery of
+/// two tables, with LIMIT, aggregate or compound, and a query with OFFSET stay as they are.
 #[test]
 fn aggregates_in_order_by() {
     check(
@@ -466,7 +621,22 @@ fn aggregates_in_order_by() {
          SELECT * FROM (SELECT 1 ORDER BY count(*));
          SELECT EXISTS (SELECT a FROM t ORDER BY count(*));
          INSERT INTO t SELECT 1, 2 ORDER BY count(*);
-         SELECT * FROM t;",
+         SELECT * FROM t;
+         CREATE TABLE e (a);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM e) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t) ORDER BY count(*);
+         SELECT 1 WHERE 1 AND EXISTS (SELECT 1 FROM t WHERE a > 0) ORDER BY max(2), 1;
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t) ORDER BY count(*) LIMIT 1;
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t) ORDER BY 1;
+         SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM e) ORDER BY count(*);
+         SELECT 1 WHERE 1 OR EXISTS (SELECT 1 FROM t) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t LIMIT 1) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT count(*) FROM e) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t, e) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM (SELECT 1)) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM e UNION SELECT 2) ORDER BY count(*);
+         SELECT 1 WHERE EXISTS (SELECT 1 FROM t) ORDER BY count(*) LIMIT 1 OFFSET 0;
+         SELECT 1 WHERE EXISTS (SELECT 1) ORDER BY count(*);",
     );
 }
 

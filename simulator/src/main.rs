@@ -112,6 +112,18 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Replay an input of the `sql_diff` fuzz target (fuzz/artifacts/sql_diff/crash-*,
+    /// corpus/sql_diff/*): print the script of the case its bytes draw and run it on the
+    /// engine and on real SQLite. Exit status 1 on a disagreement, which is printed with a
+    /// minimized script. With --write-seeds DIR, write the target's seed corpus instead.
+    SqlDiff {
+        /// The input file.
+        #[arg(required_unless_present = "write_seeds")]
+        file: Option<PathBuf>,
+        /// Write the seed corpus (one input per generator feature) into DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "file")]
+        write_seeds: Option<PathBuf>,
+    },
     /// One worker process of `run --jobs N` (internal).
     #[command(hide = true)]
     Worker {
@@ -233,6 +245,11 @@ fn main() -> ExitCode {
             cli::sim::replay(file.as_deref(), seed, scenario.as_deref(), target, trace)
         }
         Command::Shrink { file, out } => cli::sim::shrink_file(&file, out.as_deref()),
+        Command::SqlDiff { file, write_seeds } => match (file, write_seeds) {
+            (_, Some(dir)) => cli::sql_diff::write_seeds(&dir),
+            (Some(file), None) => cli::sql_diff::replay(&file),
+            (None, None) => ExitCode::from(2),
+        },
         Command::Worker { spec } => cli::sim::worker(&spec),
         Command::Sql { file, sql, bail } => cli::shell::run(&file, sql.as_deref(), bail),
         Command::Slt { files, verbose, show_failures, errors_summary } => {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use touchstone_simulator::fuzzing::FuzzTarget;
 use touchstone_simulator::fuzzing::db_file::{Verdict, verdict};
+use touchstone_simulator::fuzzing::sql_diff;
 
 fn corpus_dir(target: FuzzTarget) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus").join(target.name())
@@ -55,5 +56,30 @@ fn supported_database_seeds_are_compared_with_sqlite() {
             Ok(Verdict::Compared { tables }) => assert!(name == "one-page" || tables > 0, "{name}: no table compared"),
             other => panic!("{name}: {other:?}"),
         }
+    }
+}
+
+/// The sql_diff seeds show every feature of the generator (`sql_diff::SEED_FEATURES`), each
+/// seed the feature it is named for: they are what `touchstone sql-diff --write-seeds`
+/// writes for the current generator (a change of the generator that changes what the bytes
+/// draw fails this until the seeds are written again).
+#[test]
+fn sql_diff_seeds_show_every_feature_of_the_generator() {
+    let seeds: Vec<(String, Vec<u8>)> = inputs(FuzzTarget::SqlDiff)
+        .into_iter()
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.strip_prefix("seed-")?.to_string();
+            Some((name, std::fs::read(&path).expect("read seed")))
+        })
+        .collect();
+    let named: Vec<(&str, Vec<u8>)> = seeds.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    assert_eq!(sql_diff::uncovered(&named), Vec::<&str>::new(), "features no seed shows");
+    for (name, bytes) in &seeds {
+        let (_, sql) = sql_diff::SEED_FEATURES
+            .iter()
+            .find(|(feature, _)| feature == name)
+            .unwrap_or_else(|| panic!("seed-{name} is named for no feature"));
+        let script = touchstone_oracle::differential::render::render(&sql_diff::draw(bytes)).script();
+        assert!(script.contains(sql), "seed-{name} does not show {sql:?}:\n{script}");
     }
 }

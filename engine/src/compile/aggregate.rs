@@ -284,7 +284,8 @@ impl Compiler<'_> {
         let groups = Groups::new(self, core.group_by.len() as u32, key_info);
         let args = call_arguments(agg.calls);
         let reads: Vec<&Ir> = args.iter().collect();
-        let wi = self.where_begin_with(core, Some(Order { terms: &group_terms, group: true }), &reads)?;
+        let order = Order { terms: &group_terms, group: true, sort_by_group: !agg.group_desc.is_empty() };
+        let wi = self.where_begin_with(core, Some(order), &reads)?;
         if wi.ordered && (agg.group_desc.is_empty() || wi.sorted) {
             // Each row: its keys, then the group break and the aggregates' step.
             for (i, g) in core.group_by.iter().enumerate() {

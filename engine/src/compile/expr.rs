@@ -75,6 +75,21 @@ fn negate(op: CmpOp) -> CmpOp {
     }
 }
 
+/// Whether an expression holds a subquery anywhere (SQLite's EP_Subquery, which every
+/// node above a subquery carries). O(size of the expression).
+fn has_subquery(ir: &Ir, id: NodeId) -> bool {
+    let mut todo = vec![id];
+    while let Some(n) = todo.pop() {
+        match ir.kind(n) {
+            Kind::Subquery { .. } | Kind::InSubquery { .. } | Kind::SelectAst { .. } | Kind::InSelectAst { .. } => {
+                return true;
+            }
+            _ => todo.extend(ir.walk_children(n)),
+        }
+    }
+    false
+}
+
 /// Whether an expression may be NULL (`sqlite3ExprCanBeNull`).
 pub(crate) fn can_be_null(ir: &Ir, mut id: NodeId) -> bool {
     loop {
@@ -258,8 +273,9 @@ impl Compiler<'_> {
                 let (cmp, null_eq) = cmp_of(*op).expect("comparison");
                 let (affinity, collation) = self.comparison(ir, *l, *r)?;
                 let (r1, r2) = (self.b.reg(), self.b.reg());
-                out.push(Task::Value(*l, r1));
-                out.push(Task::Value(*r, r2));
+                // IS and IS NOT compare NULLs: both operands always.
+                let skip = (!null_eq).then(|| self.b.label());
+                let skipped = self.operands(ir, (*l, r1), (*r, r2), skip, out);
                 out.push(Task::Emit(Op::Compare {
                     op: cmp,
                     lhs: r1,
@@ -269,11 +285,12 @@ impl Compiler<'_> {
                     nulls: if null_eq { NullMode::NullEq } else { NullMode::Unknown { jump_if_null: false } },
                     output: CmpOutput::Store(dest),
                 }));
+                self.null_when_skipped(skipped.then_some(skip).flatten(), dest, out);
             }
             Kind::Binary(op, l, r) => {
                 let (r1, r2) = (self.b.reg(), self.b.reg());
-                out.push(Task::Value(*l, r1));
-                out.push(Task::Value(*r, r2));
+                let skip = self.b.label();
+                let skipped = self.operands(ir, (*l, r1), (*r, r2), Some(skip), out);
                 let arith = |a| Op::Arith { op: a, lhs: r1, rhs: r2, dest };
                 let bit = |b| Op::Bit { op: b, lhs: r1, rhs: r2, dest };
                 out.push(Task::Emit(match op {
@@ -289,6 +306,7 @@ impl Compiler<'_> {
                     BinaryOp::Concat => Op::Concat { lhs: r1, rhs: r2, dest },
                     other => return Err(err(format!("operator {other:?} is not supported"))),
                 }));
+                self.null_when_skipped(skipped.then_some(skip), dest, out);
             }
             Kind::IsNull { negated, operand } => {
                 let t = self.b.reg();
@@ -491,6 +509,54 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// Pushes the tasks that compute the operands of a binary operator, `l` into `r1` and
+    /// `r` into `r2` (exprComputeOperands). Left first, except that an operand holding a
+    /// subquery (scalar, EXISTS or IN) is computed second where the other holds none and
+    /// may be NULL, after an IsNull jump on the other to `skip`: a NULL there decides the
+    /// result and the subquery is not run (SQLite 3.5x; the first run of an uncorrelated
+    /// subquery can then come at a later row, after an UPDATE changed the table it reads).
+    /// `skip` None: no jump (IS, IS NOT). Returns whether the jump was coded. O(size of the
+    /// operands).
+    fn operands(
+        &mut self,
+        ir: &Ir,
+        (l, r1): (NodeId, Reg),
+        (r, r2): (NodeId, Reg),
+        skip: Option<Label>,
+        out: &mut Vec<Task>,
+    ) -> bool {
+        let Some(skip) = skip else {
+            out.extend([Task::Value(l, r1), Task::Value(r, r2)]);
+            return false;
+        };
+        let (sub_l, sub_r) = (has_subquery(ir, l), has_subquery(ir, r));
+        if sub_l && !sub_r && can_be_null(ir, r) {
+            out.push(Task::Value(r, r2));
+            out.push(Task::Emit(Op::IsNull { reg: r2, target: skip.addr() }));
+            out.push(Task::Value(l, r1));
+            return true;
+        }
+        out.push(Task::Value(l, r1));
+        let skipped = sub_r && can_be_null(ir, l);
+        if skipped {
+            out.push(Task::Emit(Op::IsNull { reg: r1, target: skip.addr() }));
+        }
+        out.push(Task::Value(r, r2));
+        skipped
+    }
+
+    /// After a value coded into `dest` whose operands may have been skipped to `skip`
+    /// ([`Self::operands`]): there, `dest` is NULL.
+    fn null_when_skipped(&mut self, skip: Option<Label>, dest: Reg, out: &mut Vec<Task>) {
+        if let Some(skip) = skip {
+            let done = self.b.label();
+            out.push(Task::Emit(Op::Goto { target: done.addr() }));
+            out.push(Task::Resolve(skip));
+            out.push(Task::Emit(Op::Null { dest, count: 1 }));
+            out.push(Task::Resolve(done));
+        }
+    }
+
     /// Expands a jump on the truth of `id` (`sqlite3ExprIfTrue` when `sense`, else
     /// `sqlite3ExprIfFalse`).
     fn jump(
@@ -537,8 +603,11 @@ impl Compiler<'_> {
                 let (cmp, null_eq) = cmp_of(*op).expect("comparison");
                 let (affinity, collation) = self.comparison(ir, *l, *r)?;
                 let (r1, r2) = (self.b.reg(), self.b.reg());
-                out.push(Task::Value(*l, r1));
-                out.push(Task::Value(*r, r2));
+                // A NULL operand that skips the other is a NULL comparison: it jumps to
+                // `label` when NULLs jump, else past the comparison.
+                let past = self.b.label();
+                let skip = (!null_eq).then_some(if null_jumps { label } else { past });
+                self.operands(ir, (*l, r1), (*r, r2), skip, out);
                 let op = if sense { cmp } else { negate(cmp) };
                 out.push(Task::Emit(Op::Compare {
                     op,
@@ -549,6 +618,7 @@ impl Compiler<'_> {
                     nulls: if null_eq { NullMode::NullEq } else { NullMode::Unknown { jump_if_null: null_jumps } },
                     output: CmpOutput::Jump(label.addr()),
                 }));
+                out.push(Task::Resolve(past));
             }
             Kind::IsNull { negated, operand } => {
                 let t = self.b.reg();

@@ -125,7 +125,14 @@ impl Compiler<'_> {
             order_by = None;
         } else if !core.aggregate && core.values.is_empty() && core.sources.is_empty() {
             // No FROM: sqlite3WhereBegin over no tables satisfies any ORDER BY, which is then
-            // never coded.
+            // never coded. Unless SQLite's EXISTS-to-JOIN gives the query a table: its loop
+            // then delivers no term that holds an aggregate, and coding that term is the
+            // error. The order of the one row there can be is moot either way.
+            if let Some(terms) = order_by
+                && self.exists_becomes_join(q, core)
+            {
+                misused_aggregate(terms)?;
+            }
             order_by = None;
         }
         if core.aggregate {
@@ -152,13 +159,7 @@ impl Compiler<'_> {
             let mut block = None;
             let sorter = match order_by {
                 Some(terms) if !wi.ordered => {
-                    if let Some(name) = terms.iter().rev().find_map(|t| aggregate_call(&t.expr)) {
-                        // An aggregate in the ORDER BY of a query that is not an aggregate
-                        // one, where SQLite codes it (TK_AGG_FUNCTION without an AggInfo; an
-                        // ORDER BY the loops deliver is not coded). Coding goes on after the
-                        // error and each one replaces the message: the last one is reported.
-                        return Err(err(format!("misuse of aggregate: {name}()")));
-                    }
+                    misused_aggregate(terms)?;
                     // The loops deliver the first `sat` terms: only the rest is sorted, a block
                     // of rows with equal leading terms at a time (SQLite's nOBSat).
                     let sat = wi.ob_sat.min(terms.len() - 1);
@@ -478,6 +479,53 @@ impl Compiler<'_> {
             self.b.resolve(cont);
         }
         Ok(())
+    }
+}
+
+impl Compiler<'_> {
+    /// Whether SQLite's EXISTS-to-JOIN rewrite (`existsToJoin`, run by sqlite3Select on a
+    /// SELECT that is not a compound) would move a table into `core`'s FROM clause: `q` has
+    /// no OFFSET, and one of the AND-ed terms of the WHERE clause is `EXISTS (subquery)` (not
+    /// NOT EXISTS) over a subquery of one table (not a subquery or view), neither aggregate
+    /// nor compound, without LIMIT. The engine does not rewrite; this tells where SQLite's
+    /// rewritten query codes what the engine's would not (an ORDER BY over no FROM).
+    /// O(terms of the WHERE clause).
+    fn exists_becomes_join(&self, q: &Query, core: &Core) -> bool {
+        debug_assert_eq!(q.cores.len(), 1, "sqlite3Select rewrites EXISTS only outside compounds");
+        let Some(ir) = core.where_clause.as_ref() else { return false };
+        if q.offset.is_some() {
+            return false;
+        }
+        let mut terms = vec![ir.root];
+        while let Some(id) = terms.pop() {
+            match *ir.kind(id) {
+                Kind::Binary(crate::sql::ast::BinaryOp::And, l, r) => terms.extend([l, r]),
+                Kind::Subquery { id: sub, exists: true, .. } => {
+                    let sub = self.subqueries.get(sub);
+                    let one_table = |c: &Core| matches!(&c.sources[..], [s] if matches!(s.kind, super::query::SourceKind::Table(_)));
+                    if sub.cores.len() == 1
+                        && sub.limit.is_none()
+                        && !sub.cores[0].aggregate
+                        && one_table(&sub.cores[0])
+                    {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+/// The error of an aggregate in the ORDER BY `terms` of a query that is not an aggregate
+/// one, where SQLite codes the terms (TK_AGG_FUNCTION without an AggInfo; an ORDER BY the
+/// loops deliver is not coded). Coding goes on after the error and each one replaces the
+/// message: the last one is reported.
+fn misused_aggregate(terms: &[OrderTerm]) -> Result<()> {
+    match terms.iter().rev().find_map(|t| aggregate_call(&t.expr)) {
+        Some(name) => Err(err(format!("misuse of aggregate: {name}()"))),
+        None => Ok(()),
     }
 }
 

@@ -73,6 +73,24 @@ fn rowid_key(v: &Value, kind: SeekKind) -> RowidKey {
     }
 }
 
+/// The rowid OP_SeekRowid seeks for a value that is not an integer: text as the number it
+/// spells (applyNumericAffinity), then an integer as it is, or a REAL from -2^63 to the
+/// largest double below 2^63 that is exactly an integer. Anything else (-2.5, '-2.5', a
+/// blob, text that is no number) seeks nothing: None.
+fn exact_rowid(v: Value) -> Option<i64> {
+    let v = match v {
+        Value::Text(t) => numeric_text(&t, true)?,
+        other => other,
+    };
+    match v {
+        Value::Integer(i) => Some(i),
+        Value::Real(r) if (-9223372036854775808.0..=9223372036854774784.0).contains(&r) && (r as i64) as f64 == r => {
+            Some(r as i64)
+        }
+        _ => None,
+    }
+}
+
 fn seek_op(kind: SeekKind) -> SeekOp {
     match kind {
         SeekKind::Ge => SeekOp::Ge,
@@ -222,10 +240,7 @@ impl Vm {
                 c.null_row = false;
                 let rowid = match key {
                     Value::Integer(i) => Some(i),
-                    other => match rowid_key(&other, SeekKind::Ge) {
-                        RowidKey::Seek(i, SeekKind::Ge) => Some(i),
-                        _ => None,
-                    },
+                    other => exact_rowid(other),
                 };
                 let found = match (rowid, &mut c.kind) {
                     (None, _) => false,

@@ -1,20 +1,17 @@
 //! Generated schemas and statement sequences, for the engine's `sql_differential.rs` tests and
-//! the `sql_diff` fuzz target: proptest strategies for a small tree of each statement
-//! ([`Case`]), rendered to SQL against the generated schema by [`super::render`]. The fuzz
-//! target draws from the same strategies with an RNG seeded by the fuzzer's bytes, so there
-//! is one generator for both.
+//! the `sql_diff` fuzz target: a small tree of each statement ([`Case`]), drawn from a byte
+//! tape ([`super::tape`]) and rendered to SQL against the generated schema by
+//! [`super::render`]. The fuzz target draws a case from the fuzzer's input; the proptest
+//! tests draw it from random bytes and shrink the bytes. One generator serves both, and a
+//! fuzzer's mutation of a byte changes one choice of the case.
 //!
 //! The trees name tables, columns, indexes and savepoints by [`Sel`] numbers that the renderer
 //! resolves modulo what exists where the name is used (the tables of the schema, the columns
-//! of the row sources in scope), so that every generated tree is meaningful and shrinking a
-//! tree keeps it meaningful. The vocabulary of values, operators, functions and collations is
-//! [`super::vocab`], which the engine's `eval_*` tests use too.
+//! of the row sources in scope), so that every tree the bytes draw is meaningful. The
+//! vocabulary of values, operators, functions and collations is [`super::vocab`], which the
+//! engine's `eval_*` tests use too.
 
-use proptest::collection::vec;
-use proptest::option;
-use proptest::prelude::*;
-use proptest::sample::select;
-
+use super::tape::Tape;
 use super::vocab::{
     BINARY_OPS, BLOBS, COLLATIONS, FUNCTIONS, INTEGERS, PATTERN_PIECES, REALS, SUBJECT_PIECES, TEXTS, TYPES,
 };
@@ -253,254 +250,233 @@ const ARITHMETIC: &[&str] = &["+", "-", "*", "/", "%", "||", "&", "|", "<<", ">>
 const POSTFIX: &[&str] =
     &["IS NULL", "IS NOT NULL", "ISNULL", "NOTNULL", "NOT NULL", "IS TRUE", "IS FALSE", "IS NOT TRUE", "IS NOT FALSE"];
 const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat"];
+const SUBQUERY_AGGREGATES: &[&str] = &["count", "max", "min", "sum", "total", "avg"];
 const JOINS: &[&str] = &[",", "JOIN", "INNER JOIN", "LEFT JOIN", "LEFT OUTER JOIN", "CROSS JOIN", "NATURAL JOIN"];
 const COMPOUNDS: &[&str] = &["UNION", "UNION ALL", "INTERSECT", "EXCEPT"];
 const SHORT_TEXTS: &[&str] = &["'a'", "'b'", "'A'", "'ab'", "'a '", "'B'", "'x'", "''", "'1'", "'2.0'", "' 3'"];
 
-fn weighted<T: std::fmt::Debug + 'static>(w: u32, s: impl Strategy<Value = T> + 'static) -> (u32, BoxedStrategy<T>) {
-    (w, s.boxed())
-}
+// ---- the generator -----------------------------------------------------------------------
+//
+// Each function draws one node from the tape. Its options are listed simplest first (the
+// least draw, which is also what a spent tape gives, picks a leaf, an empty list, no
+// clause), and its weights are the generator's distribution when the tape is random.
+// `depth` bounds the operators and nested queries below a node, so every case is finite
+// and bounded whatever the bytes: at most 4 + (max - 1) statements ([`case`]), 3 tables of
+// 5 columns, 3 indexes in the schema, and expressions `depth` levels deep.
 
 /// A literal value as SQL text: small integers often (so that keys collide and joins match),
 /// SQLite's edge values, reals, texts, blobs, NULL.
-pub fn literal() -> BoxedStrategy<String> {
-    prop_oneof![
-        30 => (-2i64..7).prop_map(|i| i.to_string()),
-        6 => select(INTEGERS).prop_map(str::to_string),
-        3 => any::<i64>().prop_map(|i| if i < 0 { format!("({i})") } else { i.to_string() }),
-        8 => select(REALS).prop_map(str::to_string),
-        5 => (-8i64..8).prop_map(|i| format!("{:.1}", i as f64 / 2.0)),
-        8 => select(TEXTS).prop_map(str::to_string),
-        14 => select(SHORT_TEXTS).prop_map(str::to_string),
-        3 => vec(select(SUBJECT_PIECES), 0..4).prop_map(|p| format!("'{}'", p.concat())),
-        5 => select(BLOBS).prop_map(str::to_string),
-        12 => Just("NULL".to_string()),
-    ]
-    .boxed()
+pub fn literal(t: &mut Tape) -> String {
+    match t.weighted(&[30, 6, 3, 8, 5, 8, 14, 3, 5, 12]) {
+        0 => (t.range(0..9) as i64 - 2).to_string(),
+        1 => t.pick(INTEGERS).to_string(),
+        2 => match t.i64() {
+            i if i < 0 => format!("({i})"),
+            i => i.to_string(),
+        },
+        3 => t.pick(REALS).to_string(),
+        4 => format!("{:.1}", (t.range(0..16) as i64 - 8) as f64 / 2.0),
+        5 => t.pick(TEXTS).to_string(),
+        6 => t.pick(SHORT_TEXTS).to_string(),
+        7 => format!("'{}'", pieces(t, SUBJECT_PIECES)),
+        8 => t.pick(BLOBS).to_string(),
+        _ => "NULL".to_string(),
+    }
 }
 
-fn like_pattern() -> BoxedStrategy<String> {
-    vec(select(PATTERN_PIECES), 0..4).prop_map(|p| format!("'{}'", p.concat())).boxed()
+/// Up to three of `pieces`, concatenated.
+fn pieces(t: &mut Tape, pieces: &[&str]) -> String {
+    (0..t.range(0..4)).map(|_| t.pick(pieces)).collect()
+}
+
+/// `n` of `draw`, for `n` drawn from `count`.
+fn list<T>(t: &mut Tape, count: std::ops::Range<usize>, mut draw: impl FnMut(&mut Tape) -> T) -> Vec<T> {
+    let n = t.range(count);
+    (0..n).map(|_| draw(t)).collect()
+}
+
+/// `draw`'s node with probability `percent` / 100, else None.
+fn maybe<T>(t: &mut Tape, percent: usize, draw: impl FnOnce(&mut Tape) -> T) -> Option<T> {
+    if t.chance(percent) { Some(draw(t)) } else { None }
+}
+
+fn leaf(t: &mut Tape) -> Expr {
+    match t.weighted(&[4, 3]) {
+        0 => Expr::Column(t.byte()),
+        _ => Expr::Literal(literal(t)),
+    }
 }
 
 /// An expression, at most `depth` levels of operators deep (subqueries count as levels).
-pub fn expr(depth: u32) -> BoxedStrategy<Expr> {
-    let leaf = prop_oneof![
-        3 => literal().prop_map(Expr::Literal),
-        4 => any::<Sel>().prop_map(Expr::Column),
-    ]
-    .boxed();
+pub fn expr(t: &mut Tape, depth: u32) -> Expr {
     if depth == 0 {
-        return leaf;
+        return leaf(t);
     }
-    let sub = expr(depth - 1);
-    let b = || sub.clone().prop_map(Box::new);
-    let subquery = subquery(depth - 1);
-    let function = select(FUNCTIONS).prop_flat_map({
-        let sub = sub.clone();
-        move |(name, counts)| {
-            select(counts.to_vec()).prop_flat_map({
-                let sub = sub.clone();
-                move |n| vec(sub.clone(), n).prop_map(move |args| Expr::Function(name, args))
-            })
+    let d = depth - 1;
+    let sub = |t: &mut Tape| Box::new(expr(t, d));
+    match t.weighted(&[10, 6, 4, 4, 1, 2, 3, 2, 3, 2, 1, 2, 3, 2, 2, 4, 1, 4]) {
+        0 => leaf(t),
+        1 => Expr::Binary(t.pick(COMPARISONS), sub(t), sub(t)),
+        2 => Expr::Binary(t.pick(&["AND", "OR"]), sub(t), sub(t)),
+        3 => Expr::Binary(t.pick(ARITHMETIC), sub(t), sub(t)),
+        4 => Expr::Binary(t.pick(BINARY_OPS), sub(t), sub(t)),
+        5 => Expr::Unary(t.pick(&["-", "+", "~", "NOT "]), sub(t)),
+        6 => Expr::Postfix(sub(t), t.pick(POSTFIX)),
+        7 => Expr::Between { e: sub(t), not: t.flip(), lo: sub(t), hi: sub(t) },
+        8 => Expr::InList { e: sub(t), not: t.flip(), list: list(t, 0..5, |t| expr(t, d)) },
+        9 => Expr::InSelect { e: sub(t), not: t.flip(), sub: Box::new(subquery(t, d)) },
+        10 => Expr::Exists { not: t.flip(), sub: Box::new(subquery(t, d)) },
+        11 => Expr::Scalar(Box::new(subquery(t, d))),
+        12 => {
+            let e = sub(t);
+            let not = t.flip();
+            let op = t.pick(&["LIKE", "LIKE", "GLOB"]);
+            let pattern = match t.weighted(&[3, 1]) {
+                0 => Box::new(Expr::Literal(format!("'{}'", pieces(t, PATTERN_PIECES)))),
+                _ => sub(t),
+            };
+            let escape = maybe(t, 20, |t| t.pick(&["'\\'", "'%'", "'_'", "'x'"]));
+            Expr::Like { e, not, op, pattern, escape: if op == "GLOB" { None } else { escape } }
         }
-    });
-    let options = vec![
-        weighted(10, leaf),
-        weighted(6, (select(COMPARISONS), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
-        weighted(4, (select(&["AND", "OR"][..]), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
-        weighted(4, (select(ARITHMETIC), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
-        weighted(1, (select(BINARY_OPS), b(), b()).prop_map(|(op, l, r)| Expr::Binary(op, l, r))),
-        weighted(2, (select(&["-", "+", "~", "NOT "][..]), b()).prop_map(|(op, e)| Expr::Unary(op, e))),
-        weighted(3, (b(), select(POSTFIX)).prop_map(|(e, p)| Expr::Postfix(e, p))),
-        weighted(2, (b(), any::<bool>(), b(), b()).prop_map(|(e, not, lo, hi)| Expr::Between { e, not, lo, hi })),
-        weighted(
-            3,
-            (b(), any::<bool>(), vec(sub.clone(), 0..5)).prop_map(|(e, not, list)| Expr::InList { e, not, list }),
-        ),
-        weighted(
-            2,
-            (b(), any::<bool>(), subquery.clone().prop_map(Box::new)).prop_map(|(e, not, sub)| Expr::InSelect {
-                e,
-                not,
-                sub,
-            }),
-        ),
-        weighted(
-            1,
-            (any::<bool>(), subquery.clone().prop_map(Box::new)).prop_map(|(not, sub)| Expr::Exists { not, sub }),
-        ),
-        weighted(2, subquery.prop_map(|s| Expr::Scalar(Box::new(s)))),
-        weighted(
-            3,
-            (
-                b(),
-                any::<bool>(),
-                select(&["LIKE", "LIKE", "GLOB"][..]),
-                prop_oneof![3 => like_pattern().prop_map(Expr::Literal), 1 => sub.clone()].prop_map(Box::new),
-                option::weighted(0.2, select(&["'\\'", "'%'", "'_'", "'x'"][..])),
-            )
-                .prop_map(|(e, not, op, pattern, escape)| Expr::Like {
-                    e,
-                    not,
-                    op,
-                    pattern,
-                    escape: if op == "GLOB" { None } else { escape },
-                }),
-        ),
-        weighted(
-            2,
-            (option::of(b()), vec((sub.clone(), sub.clone()), 1..4), option::of(b()))
-                .prop_map(|(operand, arms, otherwise)| Expr::Case { operand, arms, otherwise }),
-        ),
-        weighted(2, (b(), select(TYPES)).prop_map(|(e, t)| Expr::Cast(e, t))),
-        weighted(4, function),
-        weighted(1, (b(), select(COLLATIONS)).prop_map(|(e, c)| Expr::Collate(e, c))),
-        weighted(
-            4,
-            (select(AGGREGATES), prop::bool::weighted(0.2), option::weighted(0.8, b()))
-                .prop_map(|(f, distinct, arg)| Expr::Aggregate { f, distinct, arg }),
-        ),
-    ];
-    proptest::strategy::Union::new_weighted(options).boxed()
-}
-
-pub fn subquery(depth: u32) -> BoxedStrategy<SubQuery> {
-    (
-        any::<Sel>(),
-        expr(depth.min(1)),
-        option::weighted(0.6, select(&["count", "max", "min", "sum", "total", "avg"][..])),
-        option::weighted(0.7, expr(depth)),
-    )
-        .prop_map(|(table, result, aggregate, filter)| SubQuery { table, result, aggregate, filter })
-        .boxed()
-}
-
-fn core(depth: u32) -> BoxedStrategy<Core> {
-    let e = expr(depth);
-    (
-        prop::bool::weighted(0.15),
-        vec(prop_oneof![1 => Just(ResultColumn::Star), 6 => e.clone().prop_map(ResultColumn::Expr)], 1..4),
-        option::weighted(0.95, from(depth)),
-        option::weighted(0.6, e.clone()),
-        prop_oneof![3 => Just(Vec::new()), 1 => vec(e.clone(), 1..3)],
-        option::weighted(0.2, e),
-        prop::bool::weighted(0.15),
-        prop::bool::weighted(0.3),
-    )
-        .prop_map(|(distinct, columns, from, filter, group_by, having, aggregate, qualify)| Core {
-            distinct,
-            columns,
-            from,
-            filter,
-            group_by,
-            having,
-            aggregate,
-            qualify,
-        })
-        .boxed()
-}
-
-fn source(depth: u32) -> BoxedStrategy<Source> {
-    if depth == 0 {
-        return any::<Sel>().prop_map(Source::Table).boxed();
+        13 => Expr::Case {
+            operand: maybe(t, 50, sub),
+            arms: list(t, 1..4, |t| (expr(t, d), expr(t, d))),
+            otherwise: maybe(t, 50, sub),
+        },
+        14 => Expr::Cast(sub(t), t.pick(TYPES)),
+        15 => {
+            let (name, counts) = t.pick(FUNCTIONS);
+            let n = t.pick(counts);
+            Expr::Function(name, (0..n).map(|_| expr(t, d)).collect())
+        }
+        16 => Expr::Collate(sub(t), t.pick(COLLATIONS)),
+        _ => Expr::Aggregate { f: t.pick(AGGREGATES), distinct: t.chance(20), arg: maybe(t, 80, sub) },
     }
-    prop_oneof![
-        6 => any::<Sel>().prop_map(Source::Table),
-        1 => query(depth - 1).prop_map(|q| Source::Subquery(Box::new(q))),
-    ]
-    .boxed()
 }
 
-fn from(depth: u32) -> BoxedStrategy<From> {
-    let join_on = prop_oneof![
-        1 => Just(JoinOn::None),
-        4 => expr(depth.min(2)).prop_map(JoinOn::On),
-        1 => any::<Sel>().prop_map(JoinOn::Using),
-    ];
-    (source(depth), prop_oneof![4 => Just(Vec::new()), 3 => vec((select(JOINS), source(depth), join_on), 1..3)])
-        .prop_map(|(first, joins)| From { first, joins })
-        .boxed()
+pub fn subquery(t: &mut Tape, depth: u32) -> SubQuery {
+    SubQuery {
+        table: t.byte(),
+        result: expr(t, depth.min(1)),
+        aggregate: maybe(t, 60, |t| t.pick(SUBQUERY_AGGREGATES)),
+        filter: maybe(t, 70, |t| expr(t, depth)),
+    }
+}
+
+fn core(t: &mut Tape, depth: u32) -> Core {
+    Core {
+        distinct: t.chance(15),
+        columns: list(t, 1..4, |t| match t.weighted(&[6, 1]) {
+            0 => ResultColumn::Expr(expr(t, depth)),
+            _ => ResultColumn::Star,
+        }),
+        from: maybe(t, 95, |t| from(t, depth)),
+        filter: maybe(t, 60, |t| expr(t, depth)),
+        group_by: match t.weighted(&[3, 1]) {
+            0 => Vec::new(),
+            _ => list(t, 1..3, |t| expr(t, depth)),
+        },
+        having: maybe(t, 20, |t| expr(t, depth)),
+        aggregate: t.chance(15),
+        qualify: t.chance(30),
+    }
+}
+
+fn source(t: &mut Tape, depth: u32) -> Source {
+    if depth == 0 || t.weighted(&[6, 1]) == 0 {
+        Source::Table(t.byte())
+    } else {
+        Source::Subquery(Box::new(query(t, depth - 1)))
+    }
+}
+
+fn from(t: &mut Tape, depth: u32) -> From {
+    let first = source(t, depth);
+    let joins = match t.weighted(&[4, 3]) {
+        0 => Vec::new(),
+        _ => list(t, 1..3, |t| {
+            let kind = t.pick(JOINS);
+            let source = source(t, depth);
+            let on = match t.weighted(&[1, 4, 1]) {
+                0 => JoinOn::None,
+                1 => JoinOn::On(expr(t, depth.min(2))),
+                _ => JoinOn::Using(t.byte()),
+            };
+            (kind, source, on)
+        }),
+    };
+    From { first, joins }
+}
+
+/// A LIMIT or OFFSET: a small integer mostly.
+fn small(t: &mut Tape) -> Expr {
+    match t.weighted(&[6, 1]) {
+        0 => Expr::Literal((t.range(0..7) as i64 - 1).to_string()),
+        _ => Expr::Literal(literal(t)),
+    }
 }
 
 /// A SELECT, `depth` bounding its expressions and nested queries.
-pub fn query(depth: u32) -> BoxedStrategy<Query> {
-    let small = prop_oneof![
-        6 => (-1i64..6).prop_map(|i| Expr::Literal(i.to_string())),
-        1 => literal().prop_map(Expr::Literal),
-    ];
-    (
-        core(depth),
-        prop_oneof![5 => Just(Vec::new()), 1 => vec((select(COMPOUNDS), core(depth)), 1..3)],
-        prop_oneof![
-            1 => Just(Vec::new()),
-            2 => vec((prop_oneof![any::<Sel>().prop_map(OrderTerm::Column), expr(depth.min(2)).prop_map(OrderTerm::Expr)], any::<bool>()), 1..3),
-        ],
-        option::weighted(0.3, (small.clone(), option::weighted(0.4, small))),
-    )
-        .prop_map(|(first, compound, order_by, limit)| Query { first, compound, order_by, limit })
-        .boxed()
+pub fn query(t: &mut Tape, depth: u32) -> Query {
+    Query {
+        first: core(t, depth),
+        compound: match t.weighted(&[5, 1]) {
+            0 => Vec::new(),
+            _ => list(t, 1..3, |t| (t.pick(COMPOUNDS), core(t, depth))),
+        },
+        order_by: match t.weighted(&[1, 2]) {
+            0 => Vec::new(),
+            _ => list(t, 1..3, |t| {
+                let term = match t.flip() {
+                    false => OrderTerm::Column(t.byte()),
+                    true => OrderTerm::Expr(expr(t, depth.min(2))),
+                };
+                (term, t.flip())
+            }),
+        },
+        limit: maybe(t, 30, |t| (small(t), maybe(t, 40, small))),
+    }
 }
 
-fn conflict() -> BoxedStrategy<Conflict> {
-    prop_oneof![
-        8 => Just(Conflict::Default),
-        3 => Just(Conflict::Ignore),
-        3 => Just(Conflict::Replace),
-        1 => Just(Conflict::Abort),
-        1 => Just(Conflict::Fail),
-        1 => Just(Conflict::Rollback),
-    ]
-    .boxed()
+fn conflict(t: &mut Tape) -> Conflict {
+    use Conflict::*;
+    [Default, Ignore, Replace, Abort, Fail, Rollback][t.weighted(&[8, 3, 3, 1, 1, 1])]
 }
 
-fn index() -> BoxedStrategy<Index> {
-    (
-        any::<Sel>(),
-        prop::bool::weighted(0.3),
-        vec((any::<Sel>(), prop::bool::weighted(0.3), option::weighted(0.15, select(COLLATIONS))), 1..4),
-    )
-        .prop_map(|(table, unique, columns)| Index { table, unique, columns })
-        .boxed()
+fn index(t: &mut Tape) -> Index {
+    Index {
+        table: t.byte(),
+        unique: t.chance(30),
+        columns: list(t, 1..4, |t| (t.byte(), t.chance(30), maybe(t, 15, |t| t.pick(COLLATIONS)))),
+    }
 }
 
-fn column() -> BoxedStrategy<Column> {
-    (
-        select(COLUMN_TYPES),
-        prop::bool::weighted(0.15),
-        prop::bool::weighted(0.15),
-        option::weighted(0.2, literal()),
-        option::weighted(0.12, select(CHECKS)),
-        option::weighted(0.12, select(COLLATIONS)),
-    )
-        .prop_map(|(ty, not_null, unique, default, check, collate)| Column {
-            ty,
-            not_null,
-            unique,
-            default,
-            check,
-            collate,
-        })
-        .boxed()
+fn column(t: &mut Tape) -> Column {
+    Column {
+        ty: t.pick(COLUMN_TYPES),
+        not_null: t.chance(15),
+        unique: t.chance(15),
+        default: maybe(t, 20, literal),
+        check: maybe(t, 12, |t| t.pick(CHECKS)),
+        collate: maybe(t, 12, |t| t.pick(COLLATIONS)),
+    }
 }
 
-fn table() -> BoxedStrategy<Table> {
-    (
-        vec(column(), 1..6),
-        prop_oneof![
-            2 => Just(None),
-            3 => (any::<Sel>(), prop::bool::weighted(0.1)).prop_map(|(column, desc)| Some(PrimaryKey::Column { column, desc })),
-            1 => vec(any::<Sel>(), 2..3).prop_map(|c| Some(PrimaryKey::Table(c))),
-        ],
-        option::weighted(0.15, vec(any::<Sel>(), 1..3)),
-        option::weighted(0.1, (any::<Sel>(), select(CHECK_OPS), any::<Sel>())),
-    )
-        .prop_map(|(columns, primary_key, unique, check)| Table { columns, primary_key, unique, check })
-        .boxed()
+fn table(t: &mut Tape) -> Table {
+    Table {
+        columns: list(t, 1..6, column),
+        primary_key: match t.weighted(&[2, 3, 1]) {
+            0 => None,
+            1 => Some(PrimaryKey::Column { column: t.byte(), desc: t.chance(10) }),
+            _ => Some(PrimaryKey::Table(vec![t.byte(), t.byte()])),
+        },
+        unique: maybe(t, 15, |t| list(t, 1..3, |t| t.byte())),
+        check: maybe(t, 10, |t| (t.byte(), t.pick(CHECK_OPS), t.byte())),
+    }
 }
 
-pub fn schema() -> BoxedStrategy<Schema> {
-    (vec(table(), 1..4), vec(index(), 0..4)).prop_map(|(tables, indexes)| Schema { tables, indexes }).boxed()
+pub fn schema(t: &mut Tape) -> Schema {
+    Schema { tables: list(t, 1..4, table), indexes: list(t, 0..4, index) }
 }
 
 /// The weights of the statement kinds (a test may lean one way).
@@ -516,50 +492,118 @@ pub struct Mix {
 
 pub const BALANCED: Mix = Mix { insert: 8, update: 3, delete: 2, select: 8, transaction: 2, ddl: 1 };
 
-pub fn statement(mix: Mix) -> BoxedStrategy<Stmt> {
-    let values_row = vec(expr(1), 1..6);
-    let insert = (
-        conflict(),
-        any::<Sel>(),
-        option::weighted(0.4, vec(any::<Sel>(), 1..5)),
-        prop_oneof![
-            8 => vec(values_row, 1..4).prop_map(InsertSource::Values),
-            2 => query(1).prop_map(|q| InsertSource::Select(Box::new(q))),
-            1 => Just(InsertSource::DefaultValues),
-        ],
-    )
-        .prop_map(|(conflict, table, columns, source)| Stmt::Insert { conflict, table, columns, source });
-    let update = (conflict(), any::<Sel>(), vec((any::<Sel>(), expr(2)), 1..3), option::weighted(0.8, expr(2)))
-        .prop_map(|(conflict, table, sets, filter)| Stmt::Update { conflict, table, sets, filter });
-    let delete =
-        (any::<Sel>(), option::weighted(0.9, expr(2))).prop_map(|(table, filter)| Stmt::Delete { table, filter });
-    let transaction = prop_oneof![
-        3 => select(&["", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"][..]).prop_map(Stmt::Begin),
-        2 => select(&["COMMIT", "END", "COMMIT TRANSACTION"][..]).prop_map(Stmt::Commit),
-        2 => Just(Stmt::Rollback),
-        2 => any::<Sel>().prop_map(Stmt::Savepoint),
-        1 => any::<Sel>().prop_map(Stmt::Release),
-        1 => any::<Sel>().prop_map(Stmt::RollbackTo),
-    ];
-    let ddl = prop_oneof![3 => index().prop_map(Stmt::CreateIndex), 1 => any::<Sel>().prop_map(Stmt::DropIndex)];
-    let kinds: Vec<(u32, BoxedStrategy<Stmt>)> = vec![
-        (mix.insert, insert.boxed()),
-        (mix.update, update.boxed()),
-        (mix.delete, delete.boxed()),
-        (mix.select, query(2).prop_map(|q| Stmt::Select(Box::new(q))).boxed()),
-        (mix.transaction, transaction.boxed()),
-        (mix.ddl, ddl.boxed()),
-    ];
-    proptest::strategy::Union::new_weighted(kinds.into_iter().filter(|(w, _)| *w > 0).collect()).boxed()
+const INSERT_ONLY: Mix = Mix { insert: 1, update: 0, delete: 0, select: 0, transaction: 0, ddl: 0 };
+
+/// One statement of `mix` (at least one of its weights must be positive).
+pub fn statement(t: &mut Tape, mix: Mix) -> Stmt {
+    match t.weighted(&[mix.insert, mix.update, mix.delete, mix.select, mix.transaction, mix.ddl]) {
+        0 => Stmt::Insert {
+            conflict: conflict(t),
+            table: t.byte(),
+            columns: maybe(t, 40, |t| list(t, 1..5, |t| t.byte())),
+            source: match t.weighted(&[8, 2, 1]) {
+                0 => InsertSource::Values(list(t, 1..4, |t| list(t, 1..6, |t| expr(t, 1)))),
+                1 => InsertSource::Select(Box::new(query(t, 1))),
+                _ => InsertSource::DefaultValues,
+            },
+        },
+        1 => Stmt::Update {
+            conflict: conflict(t),
+            table: t.byte(),
+            sets: list(t, 1..3, |t| (t.byte(), expr(t, 2))),
+            filter: maybe(t, 80, |t| expr(t, 2)),
+        },
+        2 => Stmt::Delete { table: t.byte(), filter: maybe(t, 90, |t| expr(t, 2)) },
+        3 => Stmt::Select(Box::new(query(t, 2))),
+        4 => match t.weighted(&[3, 2, 2, 2, 1, 1]) {
+            0 => Stmt::Begin(t.pick(&["", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"])),
+            1 => Stmt::Commit(t.pick(&["COMMIT", "END", "COMMIT TRANSACTION"])),
+            2 => Stmt::Rollback,
+            3 => Stmt::Savepoint(t.byte()),
+            4 => Stmt::Release(t.byte()),
+            _ => Stmt::RollbackTo(t.byte()),
+        },
+        _ => match t.weighted(&[3, 1]) {
+            0 => Stmt::CreateIndex(index(t)),
+            _ => Stmt::DropIndex(t.byte()),
+        },
+    }
 }
 
-/// A case: a schema, a few INSERTs to start with, then `1..max` statements of `mix`.
-pub fn case(mix: Mix, max: usize) -> BoxedStrategy<Case> {
-    let insert_only = Mix { insert: 1, update: 0, delete: 0, select: 0, transaction: 0, ddl: 0 };
-    (schema(), vec(statement(insert_only), 0..5), vec(statement(mix), 1..max))
-        .prop_map(|(schema, mut first, rest)| {
-            first.extend(rest);
-            Case { schema, statements: first }
-        })
-        .boxed()
+/// A case: a schema, up to four INSERTs to start with, then `1..max` statements of `mix`.
+pub fn case(t: &mut Tape, mix: Mix, max: usize) -> Case {
+    let schema = schema(t);
+    let mut statements = list(t, 0..5, |t| statement(t, INSERT_ONLY));
+    statements.extend(list(t, 1..max.max(2), |t| statement(t, mix)));
+    Case { schema, statements }
+}
+
+/// The case `bytes` draw.
+pub fn from_bytes(bytes: &[u8], mix: Mix, max: usize) -> Case {
+    case(&mut Tape::new(bytes), mix, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn random_tape(rng: &mut rand_chacha::ChaCha8Rng, size_bytes: usize) -> Vec<u8> {
+        let mut bytes = vec![0u8; size_bytes];
+        rng.fill_bytes(&mut bytes);
+        bytes
+    }
+
+    #[test]
+    fn no_bytes_draw_the_smallest_case() {
+        let case = from_bytes(&[], BALANCED, 20);
+        assert_eq!(case.schema.tables.len(), 1);
+        assert_eq!(case.schema.tables[0].columns.len(), 1);
+        assert!(case.schema.indexes.is_empty());
+        assert_eq!(case.statements.len(), 1, "no first inserts, one statement");
+        assert!(
+            matches!(&case.statements[0], Stmt::Insert { source: InsertSource::Values(rows), .. } if rows.len() == 1)
+        );
+    }
+
+    #[test]
+    fn random_tapes_draw_every_statement_kind_within_the_bounds() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mut kinds = [0usize; 6];
+        for _ in 0..500 {
+            let bytes = random_tape(&mut rng, 4096);
+            let mut tape = Tape::new(&bytes);
+            let case = case(&mut tape, BALANCED, 20);
+            assert!(tape.remaining_bytes() > 0, "4096 bytes are more than a case reads");
+            assert!((1..=3).contains(&case.schema.tables.len()));
+            assert!(case.schema.indexes.len() <= 3);
+            assert!((1..=4 + 19).contains(&case.statements.len()));
+            for s in &case.statements {
+                kinds[match s {
+                    Stmt::Insert { .. } => 0,
+                    Stmt::Update { .. } => 1,
+                    Stmt::Delete { .. } => 2,
+                    Stmt::Select(_) => 3,
+                    Stmt::CreateIndex(_) | Stmt::DropIndex(_) => 5,
+                    _ => 4,
+                }] += 1;
+            }
+        }
+        assert!(kinds.iter().all(|n| *n > 100), "every kind drawn often: {kinds:?}");
+        assert!(kinds[0] > kinds[2] && kinds[3] > kinds[1], "the mix's weights show: {kinds:?}");
+    }
+
+    #[test]
+    fn the_same_bytes_draw_the_same_case_a_changed_byte_another_and_a_spent_tape_reads_as_zeros() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let bytes = random_tape(&mut rng, 2048);
+        let draw = |b: &[u8]| format!("{:?}", from_bytes(b, BALANCED, 20));
+        assert_eq!(draw(&bytes), draw(&bytes));
+        let mut changed = bytes.clone();
+        changed[0] ^= 1;
+        assert_ne!(draw(&bytes), draw(&changed));
+        let short = &bytes[..300];
+        let padded: Vec<u8> = short.iter().copied().chain([0; 3000]).collect();
+        assert_eq!(draw(short), draw(&padded), "a spent tape reads as zeros");
+    }
 }

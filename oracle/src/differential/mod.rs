@@ -1,13 +1,14 @@
 //! Differential runs of generated SQL on the engine and on real SQLite: the case generator
-//! (`case`: proptest strategies for a schema and a statement sequence), its rendering to SQL
+//! (`case`: a schema and a statement sequence drawn from a byte tape, `tape`), its rendering to SQL
 //! with how each statement's rows compare (`render`), the side-by-side runner (`pair`), the
 //! vocabulary of values and operators (`vocab`), and [`run_case`], which runs one case to
-//! its first disagreement. Used by the engine's `sql_differential.rs` (proptest's own random
-//! cases) and by the `sql_diff` fuzz target (cases drawn with the fuzzer's bytes).
+//! its first disagreement. Used by the engine's `sql_differential.rs` (random bytes, shrunk
+//! by proptest) and by the `sql_diff` fuzz target (the fuzzer's bytes).
 
 pub mod case;
 pub mod pair;
 pub mod render;
+pub mod tape;
 pub mod vocab;
 
 use touchstone_engine::format::value::Value;
@@ -89,6 +90,66 @@ pub fn run_case(case: &Case) -> Result<CaseEnd, String> {
     }
     final_state(&pair, &rendered)?;
     Ok(CaseEnd::Agreed { messages })
+}
+
+/// The most runs [`minimize`] makes.
+pub const MAX_MINIMIZE_RUNS: usize = 400;
+
+/// A smaller case that still disagrees, for a readable report: `case` (which must disagree)
+/// with statements, then indexes, then tables (all but the first) removed one at a time,
+/// the last first, keeping each removal after which some disagreement remains (not
+/// necessarily the first one's). At most [`MAX_MINIMIZE_RUNS`] runs; O(statements +
+/// indexes + tables) runs per pass, passes until one removes nothing. The renderer
+/// resolves names modulo what exists, so every smaller case is meaningful.
+pub fn minimize(case: &Case) -> Case {
+    let mut best = case.clone();
+    let mut runs = 0;
+    loop {
+        let mut removed = false;
+        for list in [ListOf::Statements, ListOf::Indexes, ListOf::Tables] {
+            let mut i = list.len(&best);
+            while i > 0 && runs < MAX_MINIMIZE_RUNS {
+                i -= 1;
+                let mut smaller = best.clone();
+                list.remove(&mut smaller, i);
+                runs += 1;
+                if run_case(&smaller).is_err() {
+                    best = smaller;
+                    removed = true;
+                }
+            }
+        }
+        if !removed || runs >= MAX_MINIMIZE_RUNS {
+            return best;
+        }
+    }
+}
+
+/// The lists of a case [`minimize`] removes from.
+#[derive(Clone, Copy)]
+enum ListOf {
+    Statements,
+    Indexes,
+    /// Every table but one can go (names resolve modulo the tables left).
+    Tables,
+}
+
+impl ListOf {
+    fn len(self, case: &Case) -> usize {
+        match self {
+            ListOf::Statements => case.statements.len(),
+            ListOf::Indexes => case.schema.indexes.len(),
+            ListOf::Tables => case.schema.tables.len().saturating_sub(1),
+        }
+    }
+
+    fn remove(self, case: &mut Case, i: usize) {
+        match self {
+            ListOf::Statements => drop(case.statements.remove(i)),
+            ListOf::Indexes => drop(case.schema.indexes.remove(i)),
+            ListOf::Tables => drop(case.schema.tables.remove(i + 1)),
+        }
+    }
 }
 
 /// Whether SQLite's tables hold more than [`MAX_ROWS`] rows together.

@@ -59,14 +59,16 @@ fn eq_rows(index: &crate::storage::Index, n: usize) -> LogEst {
     }
 }
 
-/// The rows a range leaves of `rows` with `bounds` bounds (whereRangeScanEst without
-/// statistics): a quarter per bound, and a quarter again when both are there, but at least
-/// 2 rows and at least one LogEst unit fewer per bound.
-fn range_rows(rows: LogEst, bounds: usize) -> LogEst {
+/// The rows a range leaves of `rows` with `bounds` bounds of which `narrowing` are not an
+/// `x IS NOT NULL`'s `x > NULL` (whereRangeScanEst without statistics, whereRangeAdjust):
+/// a quarter per narrowing bound, and a quarter again when both bounds are there, but at
+/// least 2 rows and at least one LogEst unit fewer per bound.
+fn range_rows(rows: LogEst, bounds: usize, narrowing: usize) -> LogEst {
+    debug_assert!(narrowing <= bounds && bounds <= 2);
     if bounds == 0 {
         return rows;
     }
-    let mut reduced = rows - 20 * bounds as LogEst;
+    let mut reduced = rows - 20 * narrowing as LogEst;
     if bounds == 2 {
         reduced -= 20;
     }
@@ -221,7 +223,7 @@ pub(super) fn candidates(
     let upper = rowid_cons.iter().find(|(_, k)| k.op.is_upper()).map(|(t, _)| *t);
     if lower.is_some() || upper.is_some() {
         let bounds = usize::from(lower.is_some()) + usize::from(upper.is_some());
-        let rows = range_rows(TABLE_ROWS, bounds);
+        let rows = range_rows(TABLE_ROWS, bounds, bounds);
         let uses: Vec<ConsRef> = lower.iter().chain(upper.iter()).copied().collect();
         out.push(Candidate::per_row(Access::RowidRange { lower, upper }, adjust(rows, &uses), rowid_cost(rows)));
     }
@@ -266,20 +268,28 @@ pub(super) fn candidates(
         }
         let (mut lower, mut upper) = (None, None);
         if let Some((j, coll, aff)) = next_col {
+            // An `x > NULL` of `x IS NOT NULL` only where no other bound is there (SQLite
+            // tries each and keeps the cheaper loop, which is the narrowing one), and not on
+            // a column declared NOT NULL.
+            let not_null = table.def.columns[j].not_null;
             let range = |want_lower: bool| {
                 cons.iter()
-                    .find(|(_, k)| {
+                    .filter(|(_, k)| {
                         k.column == Some(j as u32)
                             && (if want_lower { k.op.is_lower() } else { k.op.is_upper() })
                             && index_affinity_ok(k.affinity, aff)
                             && k.collation == coll
+                            && !(k.vnull && not_null)
                     })
-                    .map(|(t, _)| *t)
+                    .min_by_key(|(_, k)| k.vnull)
+                    .map(|(t, k)| (*t, k.vnull))
             };
             lower = range(true);
             upper = range(false);
         }
         let bounds = usize::from(lower.is_some()) + usize::from(upper.is_some());
+        let narrowing = bounds - usize::from(lower.is_some_and(|(_, vnull)| vnull));
+        let (lower, upper) = (lower.map(|(t, _)| t), upper.map(|(t, _)| t));
         // The full scan of the index: worth it when it covers in narrower rows, or when it
         // might deliver the ORDER BY (with INDEXED BY, the scan is the first candidate).
         let helps_order = order_by.is_some_and(|ob| super::order::index_might_help(core, i, ix, ob))
@@ -293,7 +303,7 @@ pub(super) fn candidates(
         if eq.is_empty() && bounds == 0 {
             continue;
         }
-        rows = range_rows(rows, bounds);
+        rows = range_rows(rows, bounds, narrowing);
         let uses: Vec<ConsRef> = eq.iter().chain(lower.iter()).chain(upper.iter()).copied().collect();
         // The search: one seek, then a step per entry charged by the width of the index's
         // entries against the table's rows, then a table lookup per entry unless covering;

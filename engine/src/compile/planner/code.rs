@@ -99,7 +99,7 @@ impl Compiler<'_> {
     /// Opens the loops of `core`'s sources. `order_by`: the ORDER BY the loops might
     /// deliver.
     pub fn where_begin(&mut self, core: &Core, order_by: Option<&[OrderTerm]>) -> Result<WhereInfo> {
-        self.where_begin_with(core, order_by.map(|terms| Order { terms, group: false }), &[])
+        self.where_begin_with(core, order_by.map(|terms| Order { terms, group: false, sort_by_group: false }), &[])
     }
 
     /// [`Compiler::where_begin`] for the order `order` (ORDER BY or GROUP BY terms), the loops
@@ -675,6 +675,11 @@ impl Compiler<'_> {
         let range_value = |this: &mut Self, t: ConsRef, dest: Reg| -> Result<()> {
             let k = constraint(t);
             let term = &terms[t.term];
+            if k.vnull {
+                // `x IS NOT NULL` as `x > NULL`: the bound is NULL itself, which sorts first.
+                this.b.emit(Op::Null { dest, count: 1 });
+                return Ok(());
+            }
             let rhs = k.rhs.unwrap_or(term.node);
             this.expr_into(term.ir, rhs, dest)?;
             this.b.emit(Op::IsNull { reg: dest, target: fail.addr() });

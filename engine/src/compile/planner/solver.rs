@@ -83,6 +83,11 @@ struct Sorting<'a> {
 pub(crate) struct Order<'a> {
     pub terms: &'a [OrderTerm],
     pub group: bool,
+    /// A GROUP BY that an identical ORDER BY follows (WHERE_SORTBYGROUP, sqlite3Select's
+    /// orderByGrp): only then are the groups also asked to come in the terms' directions
+    /// (`Chosen::sorted`), which may run a loop in reverse. Otherwise a loop that brings the
+    /// groups together runs forward, whatever its index's directions.
+    pub sort_by_group: bool,
 }
 
 /// A chosen plan: the loops, outermost first (their directions set), and how many terms of
@@ -147,7 +152,7 @@ pub(crate) fn choose(
     let ordered = best.ordered.unwrap_or(0);
     let mut rev = best.rev;
     let mut sorted = false;
-    if order.group && ordered == all {
+    if order.group && order.sort_by_group && ordered == all {
         // The groups come together; do they come in the terms' order and directions?
         let (in_order, order_rev) = path_order(core, terms, &best.loops, order.terms, false);
         if in_order == Some(all) {

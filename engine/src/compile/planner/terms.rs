@@ -48,6 +48,12 @@ pub(crate) struct Constraint {
     /// after all others (exprAnalyze runs over the terms last to first), which decides the
     /// column order of an automatic index.
     pub virtual_copy: bool,
+    /// SQLite's TERM_VNULL: the `x > NULL` that exprAnalyze adds for `x IS NOT NULL` (x a
+    /// column other than the rowid, the term not in a LEFT JOIN's ON clause), so that an
+    /// index on x can skip its NULLs. Its bound is NULL itself (`rhs` is None), it does not
+    /// narrow the row estimate (whereRangeAdjust), and an index column declared NOT NULL
+    /// ignores it (indexColumnNotNull).
+    pub vnull: bool,
 }
 
 /// The comparison a constraint makes.
@@ -119,7 +125,7 @@ pub(crate) fn split_terms<'a>(c: &Compiler<'_>, core: &'a Core) -> Vec<Term<'a>>
         }
         for node in nodes {
             let (prereq, constant) = term_prereq(c, core, ir, node);
-            let constraints = constraints_of(c, core, ir, node);
+            let constraints = constraints_of(c, core, ir, node, on_level.is_some());
             out.push(Term { ir, node, prereq, constant, on_level, constraints });
         }
     }
@@ -171,8 +177,8 @@ fn column_of(core: &Core, ir: &Ir, mut node: NodeId) -> Option<(usize, Option<u3
     core.sources.iter().position(|s| s.cursor == r.source).map(|i| (i, r.column))
 }
 
-/// The constraints a term offers.
-fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<Constraint> {
+/// The constraints a term offers (`outer_on`: the term is a LEFT JOIN's ON term).
+fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId, outer_on: bool) -> Vec<Constraint> {
     let mut out = Vec::new();
     let side = |col_node: NodeId, other: Option<NodeId>, op: ConstraintOp, whole: bool, out: &mut Vec<Constraint>| {
         let virtual_copy = op != ConstraintOp::In
@@ -205,7 +211,19 @@ fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<C
             ),
             _ => (ir.affinity(col_node), ir.collation(col_node).ok().flatten().unwrap_or_default()),
         };
-        out.push(Constraint { source, column, op, rhs: other, rhs_prereq, affinity, collation, whole, virtual_copy });
+        let vnull = false;
+        out.push(Constraint {
+            source,
+            column,
+            op,
+            rhs: other,
+            rhs_prereq,
+            affinity,
+            collation,
+            whole,
+            virtual_copy,
+            vnull,
+        });
     };
     match ir.kind(node) {
         Kind::Binary(op, l, r) => {
@@ -226,9 +244,19 @@ fn constraints_of(c: &Compiler<'_>, core: &Core, ir: &Ir, node: NodeId) -> Vec<C
             side(*r, Some(*l), cop.commuted(), true, &mut out);
         }
         Kind::IsNull { negated: false, operand } => side(*operand, None, ConstraintOp::IsNull, true, &mut out),
+        Kind::IsNull { negated: true, operand } if !outer_on && matches!(ir.kind(*operand), Kind::Ref(_)) => {
+            side(*operand, None, ConstraintOp::Gt, true, &mut out);
+            out.retain(|k| k.column.is_some());
+            out.iter_mut().for_each(|k| k.vnull = true);
+        }
         Kind::Between { operand, low, high } => {
+            // SQLite splits `x BETWEEN lo AND hi` into the virtual terms `x >= lo` and
+            // `x <= hi` and analyses each as a comparison, whose either side may be the
+            // column: `2 BETWEEN e AND 9` constrains e by `e <= 2`.
             side(*operand, Some(*low), ConstraintOp::Ge, false, &mut out);
+            side(*low, Some(*operand), ConstraintOp::Le, false, &mut out);
             side(*operand, Some(*high), ConstraintOp::Le, false, &mut out);
+            side(*high, Some(*operand), ConstraintOp::Ge, false, &mut out);
         }
         Kind::In { operand, items } if !matches!(ir.kind(*operand), Kind::Vector(_)) => {
             let mut cons = Vec::new();
